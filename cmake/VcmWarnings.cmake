@@ -1,0 +1,15 @@
+# Warnings are errors for project code only: vcm_target_warnings() is applied to each project target,
+# never globally, so third-party headers found through the system include path are not affected.
+function(vcm_target_warnings target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Werror
+    -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor -Wold-style-cast
+    -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
+    -Wmissing-declarations)
+endfunction()
+
+# Every project library and executable: warnings plus the shared language settings.
+function(vcm_project_target target)
+  vcm_target_warnings(${target})
+  target_compile_features(${target} PUBLIC cxx_std_20)
+endfunction()

@@ -1,0 +1,51 @@
+/* Guest runtime: hypercall wrappers and a minimal number formatter (no libc in bare-metal guests). */
+#include "vcm_guest.h"
+
+#include <vcm/hyp/guest_abi.h>
+
+#define VCM_STR2(x) #x
+#define VCM_STR(x) VCM_STR2(x)
+
+void vcm_console_write(const char *text, size_t length)
+{
+    register uint64_t x0 __asm__("x0") = (uint64_t)(uintptr_t)text;
+    register uint64_t x1 __asm__("x1") = length;
+    __asm__ volatile("hvc #" VCM_STR(VCM_HVC_CONSOLE_WRITE) : "+r"(x0) : "r"(x1) : "memory");
+}
+
+void vcm_puts(const char *text)
+{
+    size_t length = 0;
+    while (text[length] != '\0')
+        ++length;
+    vcm_console_write(text, length);
+}
+
+void vcm_put_u64(uint64_t value)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - 1 - n] = (char)('0' + value % 10);
+        value /= 10;
+        ++n;
+    } while (value != 0);
+    vcm_console_write(&digits[sizeof digits - n], n);
+}
+
+void vcm_put_hex(uint64_t value)
+{
+    static const char hex[] = "0123456789abcdef";
+    char text[18] = {'0', 'x'};
+    for (int i = 0; i < 16; ++i)
+        text[2 + i] = hex[(value >> (60 - 4 * i)) & 0xf];
+    vcm_console_write(text, sizeof text);
+}
+
+void vcm_exit(uint64_t code)
+{
+    register uint64_t x0 __asm__("x0") = code;
+    __asm__ volatile("hvc #" VCM_STR(VCM_HVC_EXIT) : : "r"(x0) : "memory");
+    for (;;) {
+    }
+}

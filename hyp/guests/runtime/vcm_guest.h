@@ -1,0 +1,14 @@
+/* The guest-side runtime of vcm: console output and exit through hypercalls (see guest_abi.h). */
+#ifndef VCM_GUEST_H
+#define VCM_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void vcm_console_write(const char *text, size_t length);
+void vcm_puts(const char *text);       /* writes text without adding a newline */
+void vcm_put_u64(uint64_t value);      /* decimal */
+void vcm_put_hex(uint64_t value);      /* 0x-prefixed hexadecimal */
+__attribute__((noreturn)) void vcm_exit(uint64_t code);
+
+#endif

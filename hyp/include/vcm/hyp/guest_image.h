@@ -1,0 +1,26 @@
+// A raw AArch64 guest image (objcopy -O binary output) read from disk, ready to load at the RAM base.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <vector>
+
+namespace vcm::hyp {
+
+// Raised when an image cannot be used; the message names the file and what was expected.
+class GuestImageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct GuestImage {
+    std::filesystem::path path;
+    std::vector<std::uint8_t> bytes;
+
+    // Reads the file whole. Throws GuestImageError if it is missing, unreadable, empty, or larger
+    // than the space the guest linker script reserves (VCM_GUEST_IMAGE_MAX).
+    static GuestImage load(const std::filesystem::path& path);
+};
+
+} // namespace vcm::hyp

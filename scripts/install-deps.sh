@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs every Debian package vcm needs to build, test and run; idempotent and non-interactive.
+# Only packages that are missing are installed, so a second run costs one dpkg-query.
+set -euo pipefail
+
+# One package per line, grouped by the component that needs it. Keep this list in step with the
+# find_package/pkg_check_modules calls in cmake/VcmDependencies.cmake.
+packages=(
+  # build
+  cmake ninja-build g++ pkg-config git
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tracer: LTTng-UST providers, session daemon, liblttng-ctl
+  liblttng-ust-dev lttng-tools liblttng-ctl-dev
+  # analyzer: Babeltrace2 library and CLI (the CLI is for users; vcm uses only the C API)
+  babeltrace2 libbabeltrace2-dev
+  # db
+  libsqlite3-dev sqlite3
+  # gui (the offscreen platform plugin ships in qt6-qpa-plugins)
+  qt6-base-dev qt6-qpa-plugins
+  # hyp: CPU emulator and the cross toolchain for the bare-metal guests
+  libunicorn-dev gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+  # shared libraries
+  libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# The package index may be missing or stale on a fresh machine; refresh it once before installing.
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed: ${missing[*]}"

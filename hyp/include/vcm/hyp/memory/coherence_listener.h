@@ -1,0 +1,65 @@
+// What the coherence oracle reports: structured records handed to a listener (the tracer, a test).
+#pragma once
+
+#include "vcm/hyp/memory/memory_types.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vcm::hyp::memory {
+
+// An access returned a version older than the architecturally latest write to that word.
+struct StaleRead {
+    Cycles time = 0;
+    AgentId agent = 0;
+    std::optional<CoreId> core;
+    PhysAddr address = 0;            // first stale 8-byte word of the access
+    std::uint32_t staleWords = 0;    // how many words of the access were stale
+    MemoryType type = MemoryType::NormalWriteBack;
+    Version versionReturned = 0;
+    Version latestVersion = 0;
+    AgentId latestWriter = 0;        // who wrote the latest value
+    ValueSource source;              // where the stale value came from
+    // Where the latest value is now: a cache holding it (for RAM read behind a newer dirty line), RAM,
+    // or nowhere (it was discarded by an invalidate and is lost).
+    std::optional<ValueSource> latestHeldIn;
+};
+
+// A dirty write-back overwrote RAM words that were newer than the line (a lost write).
+struct Clobber {
+    Cycles time = 0;
+    PhysAddr address = 0;            // first clobbered word
+    std::uint32_t clobberedWords = 0;
+    CacheLocation origin;            // the cache whose dirty line was written back
+    Version lineVersion = 0;         // version the write-back put in RAM
+    Version overwrittenVersion = 0;  // newer version it destroyed
+    AgentId overwrittenWriter = 0;
+    std::string cause;               // what triggered the write-back ("eviction", "DC CIVAC", ...)
+};
+
+// A page holds cached data that differs from RAM while a cache-bypassing observer can see that page.
+struct StaleWindowOpened {
+    Cycles time = 0;
+    PhysAddr page = 0;               // page base address
+    std::vector<std::string> observers;
+    std::string cause;               // the operation that opened it
+};
+
+struct StaleWindowClosed {
+    Cycles time = 0;
+    PhysAddr page = 0;
+    std::string resolvedBy;          // the operation that resolved the last differing line (or
+                                     // "observer removed")
+};
+
+class CoherenceListener {
+public:
+    virtual ~CoherenceListener() = default;
+    virtual void onStaleRead(const StaleRead&) {}
+    virtual void onClobber(const Clobber&) {}
+    virtual void onStaleWindowOpened(const StaleWindowOpened&) {}
+    virtual void onStaleWindowClosed(const StaleWindowClosed&) {}
+};
+
+} // namespace vcm::hyp::memory

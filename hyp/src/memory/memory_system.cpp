@@ -552,10 +552,19 @@ std::optional<ValueSource> MemorySystem::Impl::whereIsVersion(PhysAddr wordAddre
 {
     const std::uint64_t line = lineOf(wordAddress);
     const std::uint32_t w = static_cast<std::uint32_t>((wordAddress & (m_lineBytes - 1)) >> 3);
-    for (std::size_t idx = 0; idx < m_caches.size(); ++idx)
-        if (const std::uint32_t slot = m_caches[idx].find(line);
-            slot != CacheArray::kMiss && m_caches[idx].versions(slot)[w] == version)
+    // The dirty owner first: it is the copy RAM is "behind"; clean copies of the same version follow.
+    std::optional<ValueSource> clean;
+    for (std::size_t idx = 0; idx < m_caches.size(); ++idx) {
+        const std::uint32_t slot = m_caches[idx].find(line);
+        if (slot == CacheArray::kMiss || m_caches[idx].versions(slot)[w] != version)
+            continue;
+        if (m_caches[idx].dirty(slot))
             return ValueSource{false, locationOf(idx)};
+        if (!clean)
+            clean = ValueSource{false, locationOf(idx)};
+    }
+    if (clean)
+        return clean;
     const RamPage* page = m_ram.find(wordAddress >> kPageShift);
     if (page != nullptr && page->versions[(wordAddress & (kPageBytes - 1)) >> 3] == version)
         return ValueSource{true, {}};

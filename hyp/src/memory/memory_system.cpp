@@ -581,7 +581,6 @@ bool MemorySystem::Impl::readChunk(AgentId agent, PhysAddr address, std::uint8_t
     Cycles cost = 0;
     const std::uint64_t* versions = nullptr;
     std::uint32_t firstWord = offset / 8;
-    LineBuffer ramBuffer;
 
     if (isCacheable(type) && info.core) {
         CacheArray& l1 = m_caches[l1Index(*info.core)];
@@ -603,8 +602,10 @@ bool MemorySystem::Impl::readChunk(AgentId agent, PhysAddr address, std::uint8_t
             std::memcpy(out, page->data.data() + pageOffset, length);
             versions = page->versions.data();
         } else {
+            // Never-written RAM: zeros at version 0.
+            static constexpr std::array<std::uint64_t, kMaxWordsPerLine> kUnwritten{};
             std::memset(out, 0, length);
-            versions = ramBuffer.versions.data();
+            versions = kUnwritten.data();
             firstWord = 0;
         }
         if (page != nullptr)

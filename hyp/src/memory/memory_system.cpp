@@ -998,6 +998,21 @@ std::vector<LineCopy> MemorySystem::copiesOf(PhysAddr address) const
     return copies;
 }
 
+void MemorySystem::peekRam(PhysAddr address, std::span<std::uint8_t> out) const
+{
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const PhysAddr at = address + done;
+        const std::size_t inPage = kPageBytes - (at & (kPageBytes - 1));
+        const std::size_t length = std::min(inPage, out.size() - done);
+        if (const RamPage* page = m_impl->m_ram.find(at >> kPageShift))
+            std::memcpy(out.data() + done, page->data.data() + (at & (kPageBytes - 1)), length);
+        else
+            std::memset(out.data() + done, 0, length);
+        done += length;
+    }
+}
+
 WordState MemorySystem::ramWord(PhysAddr address) const
 {
     WordState state;

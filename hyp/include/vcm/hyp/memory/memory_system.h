@@ -117,6 +117,10 @@ public:
     Cycles systemTime() const;
     void setSystemTime(Cycles now);
 
+    // What RAM (the PoC) holds, without an access: no cost, no cache lookup, no report. This is what an
+    // instruction fetch with the MMU off sees (Normal non-cacheable, D8.2.12.1); the model has no I-cache.
+    void peekRam(PhysAddr address, std::span<std::uint8_t> out) const;
+
     // Inspection.
     std::vector<LineCopy> copiesOf(PhysAddr address) const;
     WordState ramWord(PhysAddr address) const;

@@ -24,7 +24,8 @@ set(VCM_GUEST_CFLAGS
     -I${VCM_GUEST_DIR}/runtime -I${VCM_GUEST_ABI_INCLUDE})
 set(VCM_GUEST_RUNTIME_SOURCES
     ${VCM_GUEST_DIR}/runtime/start.S
-    ${VCM_GUEST_DIR}/runtime/runtime.c)
+    ${VCM_GUEST_DIR}/runtime/runtime.c
+    ${VCM_GUEST_DIR}/runtime/cache.c)
 
 set(VCM_GUEST_LINKER_SCRIPT "${CMAKE_BINARY_DIR}/hyp/guests/guest.ld")
 add_custom_command(

@@ -1,34 +1,64 @@
 // vcm: the command-line front end. Thin by design: each subcommand parses its options and calls a
 // component library.
-#include "vcm/hyp/bare_metal_runner.h"
-#include "vcm/hyp/guest_image.h"
-#include "vcm/hyp/hyp_version.h"
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/db/db_version.h"
+#include "vcm/hyp/guest_abi.h"
+#include "vcm/hyp/guest_image.h"
+#include "vcm/hyp/hyp_version.h"
+#include "vcm/hyp/machine.h"
+#include "vcm/hyp/memory/coherence_counts.h"
 #include "vcm/tracer/tracer_version.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-#include <cstdio>
 #include <string>
+#include <vector>
 
 namespace {
 
-int bootGuest(const std::string& imagePath, std::uint64_t budget)
+struct BootOptions {
+    std::vector<std::string> images;
+    std::uint64_t budget = 200'000'000;
+    std::uint64_t systemCacheKiB = 4096;
+};
+
+// Boots each image in its own VM (one vCPU, VMs placed on cores in turn) with nothing trapped, and prints
+// every guest's console and verdict and what the coherence oracle reported.
+int bootGuests(const BootOptions& options)
 {
-    const vcm::hyp::GuestImage image = vcm::hyp::GuestImage::load(imagePath);
-    vcm::hyp::BareMetalRunOptions options;
-    options.instructionBudget = budget;
-    const vcm::hyp::BareMetalRunResult result = vcm::hyp::runBareMetal(image, options);
-    std::fputs(result.console.c_str(), stdout);
-    if (result.stop == vcm::hyp::GuestStop::Exited) {
-        fmt::print("vcm: guest {} exited with code {}\n", imagePath, result.exitCode);
-        return result.exitCode == 0 ? 0 : 1;
+    vcm::hyp::MachineConfig config;
+    config.topology.systemCache.sizeBytes = options.systemCacheKiB << 10;
+    vcm::hyp::Machine machine(config);
+    vcm::hyp::memory::CoherenceCounts counts;
+    machine.memory().setListener(&counts);
+    vcm::hyp::cpu::TrapHandler passThrough;
+    for (std::size_t i = 0; i < options.images.size(); ++i) {
+        const auto image = vcm::hyp::GuestImage::load(options.images[i]);
+        vcm::hyp::VmSpec spec;
+        spec.name = fmt::format("d{}", i + 1);
+        spec.machineBase = 0x8000'0000 + i * spec.ramBytes;
+        spec.vcpuCores = {static_cast<vcm::hyp::memory::CoreId>(i % config.topology.cores())};
+        const std::size_t vm = machine.createVm(spec, passThrough);
+        machine.loadImage(vm, VCM_GUEST_RAM_BASE, image.bytes);
     }
-    fmt::print(stderr, "vcm: guest {} stopped ({}): {}\n", imagePath, vcm::hyp::toString(result.stop),
-               result.faultDescription);
-    return 2;
+    const vcm::hyp::MachineRun run = machine.run(options.budget);
+    bool allPassed = true;
+    for (std::size_t i = 0; i < run.vcpus.size(); ++i) {
+        const auto& v = run.vcpus[i];
+        fmt::print("--- {} ({}) ---\n{}", v.name, options.images[i], v.console);
+        if (v.exited)
+            fmt::print("{}: exited with code {} after {} instructions ({})\n", v.name, v.exitCode, v.instructions,
+                       v.exitCode == 0 ? "PASS" : "FAIL");
+        else if (!v.fault.empty())
+            fmt::print("{}: stopped: {}\n", v.name, v.fault);
+        else
+            fmt::print("{}: still running when the budget of {} instructions ran out\n", v.name, options.budget);
+        allPassed = allPassed && v.exited && v.exitCode == 0;
+    }
+    fmt::print("oracle: {} stale reads, {} clobbers, {} stale-data windows opened\n", counts.staleReads,
+               counts.clobbers, counts.windowsOpened);
+    return allPassed ? 0 : 1;
 }
 
 void printVersions()
@@ -45,16 +75,17 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     CLI::App* version = app.add_subcommand("version", "Print the versions of vcm and the libraries it runs on");
 
-    std::string imagePath;
-    std::uint64_t budget = vcm::hyp::BareMetalRunOptions{}.instructionBudget;
-    CLI::App* boot = app.add_subcommand("boot", "Run one bare-metal guest image and print its console");
-    boot->add_option("image", imagePath, "Raw AArch64 guest image (.bin)")->required();
-    boot->add_option("--budget", budget, "Stop the guest after this many instructions");
+    BootOptions boot;
+    CLI::App* bootCommand = app.add_subcommand(
+        "boot", "Boot guest images, one VM each, with nothing trapped; print consoles, verdicts, oracle counts");
+    bootCommand->add_option("images", boot.images, "Raw AArch64 guest images (.bin)")->required();
+    bootCommand->add_option("--budget", boot.budget, "Stop after this many guest instructions in total");
+    bootCommand->add_option("--system-cache-kib", boot.systemCacheKiB, "System cache size (0: none)");
 
     CLI11_PARSE(app, argc, argv);
     try {
-        if (boot->parsed())
-            return bootGuest(imagePath, budget);
+        if (bootCommand->parsed())
+            return bootGuests(boot);
         if (version->parsed())
             printVersions();
     } catch (const std::exception& e) {

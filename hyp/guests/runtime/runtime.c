@@ -42,6 +42,17 @@ void vcm_put_hex(uint64_t value)
     vcm_console_write(text, sizeof text);
 }
 
+void vcm_marker(const char *name)
+{
+    register uint64_t x0 __asm__("x0") = (uint64_t)(uintptr_t)name;
+    __asm__ volatile("hvc #" VCM_STR(VCM_HVC_MARKER) : "+r"(x0) : : "memory");
+}
+
+void vcm_yield(void)
+{
+    __asm__ volatile("hvc #" VCM_STR(VCM_HVC_YIELD) : : : "memory");
+}
+
 void vcm_exit(uint64_t code)
 {
     register uint64_t x0 __asm__("x0") = code;

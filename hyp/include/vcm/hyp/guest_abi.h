@@ -15,5 +15,7 @@
  * result (if any) is returned in x0. */
 #define VCM_HVC_EXIT 0x0          /* x0 = exit code; the vCPU stops. */
 #define VCM_HVC_CONSOLE_WRITE 0x1 /* x0 = guest address, x1 = length in bytes. */
+#define VCM_HVC_MARKER 0x2        /* x0 = guest address of a NUL-terminated name (at most 63 bytes). */
+#define VCM_HVC_YIELD 0x3         /* give up the rest of the time slice. */
 
 #endif /* VCM_HYP_GUEST_ABI_H */

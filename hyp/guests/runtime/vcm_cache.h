@@ -1,0 +1,22 @@
+/* Guest-side cache and MMU control, written the way bootloaders and kernels do it: identity page tables,
+ * SCTLR_EL1 for MMU and caches, a set/way loop computed from CLIDR_EL1 and CCSIDR_EL1 (U-Boot's
+ * __asm_dcache_all arithmetic, see shared/reference/policies.md 4.3), and by-VA cleans over a range with the
+ * line size from CTR_EL0. */
+#ifndef VCM_CACHE_H
+#define VCM_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Identity-maps the low 4 GiB with 1 GiB blocks (the first gigabyte Device-nGnRnE, the rest Normal
+ * write-back), then sets SCTLR_EL1.M, C and I. */
+void vcm_mmu_caches_on(void);
+/* Clears SCTLR_EL1.M and C: data accesses become Device-nGnRnE again. */
+void vcm_mmu_caches_off(void);
+/* DC CISW over every set and way of every level up to LoC, on the executing core. */
+void vcm_dcache_clean_invalidate_setway(void);
+/* DC CIVAC / DC CVAU over [start, start + length). */
+void vcm_dcache_clean_invalidate_poc(const void *start, size_t length);
+void vcm_dcache_clean_pou(const void *start, size_t length);
+
+#endif

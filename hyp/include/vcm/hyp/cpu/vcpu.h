@@ -1,0 +1,141 @@
+// A virtual CPU: real AArch64 guest code at EL1 on a Unicorn engine, with every load, store and system
+// instruction routed through the memory model and the emulated EL2.
+//
+// What the vCPU does itself: the guest's stage-1 translation (with a software TLB), the memory type of each
+// access (stage 1 combined with stage 2, HCR_EL2.DC and FWB), the cache ID registers from the modelled
+// geometry, set/way and by-VA maintenance executed "natively" on the current physical core, and the
+// hypercall ABI of guest_abi.h. What it hands to EL2 (TrapHandler): set/way operations when HCR_EL2.TSW is
+// set, writes to the VM-control registers when HCR_EL2.TVM is set.
+//
+// Unicorn's own MMU stays off: the engine sees guest RAM at its IPAs (a per-vCPU mirror buffer) and the data
+// of every load is supplied by the model in the read hook, so what the guest reads is what the model returns.
+// Instruction fetch reads the mirror, refreshed from RAM (the PoC) by refreshInstructions().
+// Current limitation: stage-1 mappings must be identity (VA == IPA) for RAM; a non-identity VA faults with a
+// clear message.
+#pragma once
+
+#include "vcm/hyp/cpu/system_instruction.h"
+#include "vcm/hyp/cpu/translation.h"
+#include "vcm/hyp/memory/maintenance.h"
+#include "vcm/hyp/memory/memory_system.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vcm::hyp::cpu {
+
+using memory::Cycles;
+using memory::PhysAddr;
+
+// The HCR_EL2 bits the model implements (D24.2.x HCR_EL2).
+struct HcrEl2 {
+    bool vm = true;    // stage 2 on: always, under a hypervisor
+    bool swio = false; // DC ISW performs DC CISW (VM=1 does the same)
+    bool tsw = false;  // trap DC ISW/CSW/CISW
+    bool tvm = false;  // trap writes to the VM-control registers
+    bool dc = false;   // default cacheable: MMU-off data accesses are Normal write-back
+    bool fwb = false;  // FEAT_S2FWB: stage 2 forces write-back
+};
+
+struct Stage2Translation {
+    PhysAddr address = 0;
+    Stage2MemoryKind kind = Stage2MemoryKind::Ram;
+};
+
+// The VM's guest-physical address space as the vCPU sees it through stage 2.
+class GuestPhysicalSpace {
+public:
+    virtual ~GuestPhysicalSpace() = default;
+    // The machine address and kind of `ipa`, or nothing for a stage-2 fault.
+    virtual std::optional<Stage2Translation> translate(std::uint64_t ipa) const = 0;
+};
+
+class Vcpu;
+
+// EL2's side of a trap. The defaults perform what the guest asked, as if nothing were trapped; the
+// cache-maintenance policies override them.
+class TrapHandler {
+public:
+    virtual ~TrapHandler() = default;
+    virtual void onSetWay(Vcpu& vcpu, memory::SetWayOp op, std::uint64_t operand);
+    virtual void onVmRegisterWrite(Vcpu& vcpu, SystemRegister reg, std::uint64_t oldValue, std::uint64_t newValue);
+};
+
+struct VcpuConfig {
+    std::string name;
+    std::uint32_t vmId = 0;
+    std::uint32_t index = 0;
+    std::uint64_t ramIpa = 0;   // guest RAM as the engine maps it
+    std::uint64_t ramBytes = 0;
+    std::uint64_t entry = 0;    // initial PC
+    Cycles cyclesPerInstruction = 1;
+    Cycles trapEntryExit = 1500; // one EL1 -> EL2 -> EL1 round trip
+};
+
+enum class VcpuStop : std::uint8_t {
+    BudgetUsed, // the slice's instruction budget ran out
+    Yielded,    // VCM_HVC_YIELD
+    Exited,     // VCM_HVC_EXIT
+    Fault,      // an exception the model does not deliver, a stage-1 or stage-2 fault, an unknown hypercall
+};
+
+struct VcpuRun {
+    VcpuStop stop = VcpuStop::BudgetUsed;
+    std::uint64_t instructions = 0;
+};
+
+struct Marker {
+    Cycles time = 0;
+    std::string name;
+};
+
+class Vcpu {
+public:
+    // `hypervisorAgents[core]` is the EL2 agent of each physical core: hypercall arguments are read through
+    // the hypervisor's own cacheable map of guest RAM, as Xen's copy_from_guest does.
+    Vcpu(const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
+         std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps);
+    ~Vcpu();
+    Vcpu(const Vcpu&) = delete;
+    Vcpu& operator=(const Vcpu&) = delete;
+
+    const VcpuConfig& config() const;
+    memory::AgentId agent() const;
+    memory::CoreId core() const;
+    // Places the vCPU on a physical core: its accesses and set/way operations use that core's caches.
+    void setCore(memory::CoreId core);
+
+    // Copies [ipa, ipa + length) from RAM into the engine's instruction view and drops translated code.
+    void refreshInstructions(std::uint64_t ipa, std::uint64_t length);
+
+    // Runs up to `instructionBudget` instructions; charges the current core with their cycles.
+    VcpuRun run(std::uint64_t instructionBudget);
+
+    HcrEl2& hcr();
+    const Stage1Registers& stage1() const;
+    // Applies a VM-control register write (what the guest's MSR does when not trapped, and what a trap
+    // handler calls to let it happen). Flushes the software TLB where the Arm ARM says translation changes.
+    void writeRegister(SystemRegister reg, std::uint64_t value);
+    std::uint64_t readRegister(SystemRegister reg) const;
+
+    // Executes DC xSW on the current core (with the ISW -> CISW upgrade of HCR_EL2.SWIO/VM).
+    memory::MaintenanceResult executeSetWay(memory::SetWayOp op, std::uint64_t operand);
+    // Charges EL2 work to the current core (trap handling, flushes).
+    void chargeHypervisor(Cycles cycles);
+
+    bool exited() const;
+    std::uint64_t exitCode() const;
+    const std::string& console() const;
+    const std::vector<Marker>& markers() const;
+    const std::string& faultDescription() const;
+    std::uint64_t trapCount() const;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace vcm::hyp::cpu

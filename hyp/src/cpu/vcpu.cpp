@@ -1,0 +1,679 @@
+// The vCPU on Unicorn: hooks for loads, stores, system instructions, exceptions; the software TLB.
+#include "vcm/hyp/cpu/vcpu.h"
+
+#include "vcm/hyp/guest_abi.h"
+#include "vcm/hyp/memory/id_registers.h"
+
+#include <fmt/core.h>
+#include <sys/mman.h>
+#include <unicorn/unicorn.h>
+
+#include <array>
+#include <cstring>
+#include <unordered_map>
+
+namespace vcm::hyp::cpu {
+namespace {
+
+using memory::MemoryType;
+
+constexpr std::uint32_t kExceptionUndefined = 1; // QEMU EXCP_UDEF: how HVC arrives without EL2
+constexpr std::uint32_t kHvcMask = 0xffe0001fu;
+constexpr std::uint32_t kHvcBits = 0xd4000002u;
+constexpr std::uint64_t kNeverExecuted = 0xffff'ffff'ffff'fffcull; // see simulators.md 3.4
+constexpr std::uint64_t kPageMask = ~std::uint64_t{0xfff};
+constexpr std::uint64_t kMaxConsoleWrite = 4096;
+constexpr std::size_t kMaxMarker = 63;
+
+const char* exceptionName(std::uint32_t intno)
+{
+    switch (intno) {
+    case 1:
+        return "undefined instruction";
+    case 2:
+        return "supervisor call";
+    case 3:
+        return "prefetch abort";
+    case 4:
+        return "data abort";
+    case 5:
+        return "IRQ";
+    case 6:
+        return "FIQ";
+    case 7:
+        return "breakpoint";
+    default:
+        return "exception";
+    }
+}
+
+struct DataTranslation {
+    PhysAddr address = 0;
+    MemoryType type = MemoryType::Device;
+};
+
+} // namespace
+
+void TrapHandler::onSetWay(Vcpu& vcpu, memory::SetWayOp op, std::uint64_t operand)
+{
+    vcpu.executeSetWay(op, operand);
+}
+
+void TrapHandler::onVmRegisterWrite(Vcpu& vcpu, SystemRegister reg, std::uint64_t, std::uint64_t newValue)
+{
+    vcpu.writeRegister(reg, newValue);
+}
+
+class Vcpu::Impl {
+public:
+    Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
+         std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps);
+    ~Impl();
+
+    void stop(VcpuStop why, std::string description = {});
+    std::optional<DataTranslation> translate(std::uint64_t va, bool forEngine);
+    void flushTlb() { m_tlb.clear(); }
+
+    // Hooks.
+    void onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
+    std::uint32_t onMrs(uc_arm64_reg reg, const uc_arm64_cp_reg& cp);
+    std::uint32_t onMsr(const uc_arm64_cp_reg& cp);
+    std::uint32_t onSys(const uc_arm64_cp_reg& cp);
+    void onInterrupt(std::uint32_t intno);
+    void onBlock(std::uint32_t size);
+    void onUnmapped(uc_mem_type type, std::uint64_t address);
+
+    void hypercall(std::uint32_t imm);
+    std::optional<std::string> readGuestString(std::uint64_t va, std::uint64_t length, bool stopAtNul);
+    std::uint64_t reg(int id) const;
+
+    Vcpu& m_self;
+    VcpuConfig m_config;
+    memory::MemorySystem& m_memory;
+    memory::AgentId m_agent;
+    std::vector<memory::AgentId> m_hypervisorAgents;
+    const GuestPhysicalSpace& m_space;
+    TrapHandler& m_traps;
+    uc_engine* m_uc = nullptr;
+    std::uint8_t* m_mirror = nullptr;
+    HcrEl2 m_hcr;
+    Stage1Registers m_stage1;
+    std::uint64_t m_csselr = 0;
+    std::uint64_t m_amair = 0, m_contextidr = 0, m_esr = 0, m_far = 0, m_afsr0 = 0, m_afsr1 = 0;
+    struct TlbEntry {
+        std::uint64_t ipaPage = 0;
+        std::uint8_t mairAttr = 0;
+    };
+    std::unordered_map<std::uint64_t, TlbEntry> m_tlb;
+
+    std::uint64_t m_pc = 0;
+    std::uint64_t m_budget = 0;
+    std::uint64_t m_sliceInstructions = 0;
+    bool m_stopRequested = false;
+    VcpuStop m_stop = VcpuStop::BudgetUsed;
+    bool m_exited = false;
+    std::uint64_t m_exitCode = 0;
+    std::string m_console;
+    std::vector<Marker> m_markers;
+    std::string m_fault;
+    std::uint64_t m_traps_taken = 0;
+};
+
+Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
+                 std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps)
+    : m_self(self), m_config(config), m_memory(memory), m_agent(agent),
+      m_hypervisorAgents(std::move(hypervisorAgents)), m_space(space), m_traps(traps), m_pc(config.entry)
+{
+    if (m_hypervisorAgents.size() != memory.topology().cores())
+        throw std::invalid_argument(fmt::format("{}: one hypervisor agent per core is needed", config.name));
+    if (config.ramBytes == 0 || (config.ramBytes & 0xfff) != 0 || (config.ramIpa & 0xfff) != 0)
+        throw std::invalid_argument(fmt::format("{}: guest RAM must be whole 4 KiB pages", config.name));
+    if (uc_err err = uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &m_uc); err != UC_ERR_OK)
+        throw std::runtime_error(fmt::format("{}: cannot create the CPU engine: {}", config.name, uc_strerror(err)));
+    // The mirror is reserved, not committed: host memory is spent only on pages the engine touches.
+    void* mirror = mmap(nullptr, config.ramBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0);
+    if (mirror == MAP_FAILED) {
+        uc_close(m_uc);
+        throw std::runtime_error(fmt::format("{}: cannot reserve {} bytes for guest RAM", config.name, config.ramBytes));
+    }
+    m_mirror = static_cast<std::uint8_t*>(mirror);
+    uc_mem_map_ptr(m_uc, config.ramIpa, config.ramBytes, UC_PROT_ALL, m_mirror);
+
+    // Every hook is installed before the first uc_emu_start: hooks added later miss translated code
+    // (simulators.md 3.3).
+    uc_hook hook{};
+    auto* user = this;
+    uc_hook_add(m_uc, &hook, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+                reinterpret_cast<void*>(+[](uc_engine*, uc_mem_type type, std::uint64_t address, int size,
+                                            std::int64_t value, void* u) {
+                    static_cast<Impl*>(u)->onMemory(type, address, size, value);
+                }),
+                user, 1, 0);
+    uc_hook_add(m_uc, &hook, UC_HOOK_INSN,
+                reinterpret_cast<void*>(+[](uc_engine*, uc_arm64_reg reg, const uc_arm64_cp_reg* cp, void* u) {
+                    return static_cast<Impl*>(u)->onMrs(reg, *cp);
+                }),
+                user, 1, 0, UC_ARM64_INS_MRS);
+    uc_hook_add(m_uc, &hook, UC_HOOK_INSN,
+                reinterpret_cast<void*>(+[](uc_engine*, uc_arm64_reg, const uc_arm64_cp_reg* cp, void* u) {
+                    return static_cast<Impl*>(u)->onMsr(*cp);
+                }),
+                user, 1, 0, UC_ARM64_INS_MSR);
+    uc_hook_add(m_uc, &hook, UC_HOOK_INSN,
+                reinterpret_cast<void*>(+[](uc_engine*, uc_arm64_reg, const uc_arm64_cp_reg* cp, void* u) {
+                    return static_cast<Impl*>(u)->onSys(*cp);
+                }),
+                user, 1, 0, UC_ARM64_INS_SYS);
+    uc_hook_add(m_uc, &hook, UC_HOOK_INTR,
+                reinterpret_cast<void*>(+[](uc_engine*, std::uint32_t intno, void* u) {
+                    static_cast<Impl*>(u)->onInterrupt(intno);
+                }),
+                user, 1, 0);
+    uc_hook_add(m_uc, &hook, UC_HOOK_MEM_UNMAPPED,
+                reinterpret_cast<void*>(+[](uc_engine*, uc_mem_type type, std::uint64_t address, int, std::int64_t,
+                                            void* u) {
+                    static_cast<Impl*>(u)->onUnmapped(type, address);
+                    return false;
+                }),
+                user, 1, 0);
+    uc_hook_add(m_uc, &hook, UC_HOOK_BLOCK,
+                reinterpret_cast<void*>(+[](uc_engine*, std::uint64_t, std::uint32_t size, void* u) {
+                    static_cast<Impl*>(u)->onBlock(size);
+                }),
+                user, 1, 0);
+}
+
+Vcpu::Impl::~Impl()
+{
+    uc_close(m_uc);
+    munmap(m_mirror, m_config.ramBytes);
+}
+
+std::uint64_t Vcpu::Impl::reg(int id) const
+{
+    std::uint64_t value = 0;
+    uc_reg_read(m_uc, id, &value);
+    return value;
+}
+
+void Vcpu::Impl::stop(VcpuStop why, std::string description)
+{
+    if (m_stopRequested)
+        return; // the first reason wins
+    m_stopRequested = true;
+    m_stop = why;
+    if (why == VcpuStop::Fault)
+        m_fault = fmt::format("{}: {} (pc={:#x})", m_config.name, description, reg(UC_ARM64_REG_PC));
+    uc_emu_stop(m_uc);
+}
+
+std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va, bool forEngine)
+{
+    std::uint64_t ipa = va;
+    std::uint8_t mairAttr = 0;
+    if ((m_stage1.sctlr & sctlr::kM) != 0) {
+        auto it = m_tlb.find(va >> 12);
+        if (it == m_tlb.end()) {
+            const MemoryType walkType =
+                (m_stage1.sctlr & sctlr::kC) != 0 ? MemoryType::NormalWriteBack : MemoryType::NormalNonCacheable;
+            bool walkFault = false;
+            const Stage1Walk walk = walkStage1(m_stage1, va, [&](std::uint64_t tableIpa) -> std::uint64_t {
+                const auto s2 = m_space.translate(tableIpa);
+                if (!s2) {
+                    walkFault = true;
+                    return 0;
+                }
+                std::array<std::uint8_t, 8> bytes{};
+                m_memory.read(m_agent, s2->address, bytes, walkType);
+                std::uint64_t descriptor = 0;
+                std::memcpy(&descriptor, bytes.data(), 8);
+                return descriptor;
+            });
+            if (walkFault) {
+                stop(VcpuStop::Fault, fmt::format("stage-2 abort on a stage-1 table walk for VA {:#x}", va));
+                return std::nullopt;
+            }
+            if (walk.fault) {
+                stop(VcpuStop::Fault, fmt::format("stage-1 translation fault for VA {:#x} at level {}: {}", va,
+                                                  walk.fault->level, walk.fault->reason));
+                return std::nullopt;
+            }
+            it = m_tlb.emplace(va >> 12, TlbEntry{walk.result->ipa & kPageMask, walk.result->mairAttr}).first;
+        }
+        ipa = it->second.ipaPage | (va & 0xfff);
+        mairAttr = it->second.mairAttr;
+    }
+    if (forEngine && (ipa & kPageMask) != (va & kPageMask) &&
+        (va < m_config.ramIpa || va - m_config.ramIpa >= m_config.ramBytes)) {
+        stop(VcpuStop::Fault, fmt::format("VA {:#x} maps IPA {:#x}: the engine can only execute VAs inside the "
+                                          "guest RAM window",
+                                          va, ipa));
+        return std::nullopt;
+    }
+    const auto s2 = m_space.translate(ipa);
+    if (!s2) {
+        stop(VcpuStop::Fault, fmt::format("stage-2 abort: IPA {:#x} (VA {:#x}) is not mapped in VM {}", ipa, va,
+                                          m_config.vmId));
+        return std::nullopt;
+    }
+    const MemoryType s1 = stage1DataType(m_stage1.sctlr, m_hcr.dc, mairAttr);
+    return DataTranslation{s2->address, combineStages(s1, s2->kind, m_hcr.fwb)};
+}
+
+void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)
+{
+    if (m_stopRequested)
+        return;
+    const auto length = static_cast<std::uint32_t>(size);
+    if ((address & 0xfff) + length > 0x1000) {
+        // Split at the page boundary: each page has its own translation.
+        const auto first = static_cast<int>(0x1000 - (address & 0xfff));
+        onMemory(type, address, first, value);
+        onMemory(type, address + static_cast<std::uint64_t>(first), size - first,
+                 static_cast<std::int64_t>(static_cast<std::uint64_t>(value) >> (8 * first)));
+        return;
+    }
+    const auto where = translate(address, true);
+    if (!where)
+        return;
+    std::array<std::uint8_t, 16> bytes{};
+    if (type == UC_MEM_READ) {
+        m_memory.read(m_agent, where->address, std::span(bytes.data(), length), where->type);
+        // The engine loads from its mirror right after this hook: put the model's bytes there.
+        std::memcpy(m_mirror + (address - m_config.ramIpa), bytes.data(), length);
+    } else {
+        const auto raw = static_cast<std::uint64_t>(value);
+        std::memcpy(bytes.data(), &raw, std::min<std::uint32_t>(length, 8));
+        m_memory.write(m_agent, where->address, std::span(bytes.data(), length), where->type);
+    }
+}
+
+std::uint32_t Vcpu::Impl::onMrs(uc_arm64_reg destination, const uc_arm64_cp_reg& cp)
+{
+    const auto reg = decodeRegister({cp.op0, cp.op1, cp.crn, cp.crm, cp.op2});
+    if (!reg)
+        return 0; // not modelled: Unicorn answers
+    const std::uint64_t value = m_self.readRegister(*reg);
+    uc_reg_write(m_uc, destination, &value);
+    return 1;
+}
+
+std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
+{
+    const auto reg = decodeRegister({cp.op0, cp.op1, cp.crn, cp.crm, cp.op2});
+    if (!reg)
+        return 0;
+    if (trappedByTvm(*reg) && m_hcr.tvm) {
+        ++m_traps_taken;
+        m_self.chargeHypervisor(m_config.trapEntryExit);
+        m_traps.onVmRegisterWrite(m_self, *reg, m_self.readRegister(*reg), cp.val);
+    } else {
+        m_self.writeRegister(*reg, cp.val);
+    }
+    return 1; // the engine's own copy is never written: its MMU stays off
+}
+
+std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
+{
+    const auto op = decodeOperation({cp.op0, cp.op1, cp.crn, cp.crm, cp.op2});
+    if (!op)
+        return 0;
+    using memory::ByAddressOp;
+    using memory::SetWayOp;
+    auto setWay = [&](SetWayOp swOp) {
+        if (m_hcr.tsw) {
+            ++m_traps_taken;
+            m_self.chargeHypervisor(m_config.trapEntryExit);
+            m_traps.onSetWay(m_self, swOp, cp.val);
+        } else {
+            m_self.executeSetWay(swOp, cp.val);
+        }
+    };
+    auto byAddress = [&](ByAddressOp vaOp) {
+        if (const auto where = translate(cp.val, false))
+            m_memory.maintainByAddress(m_agent, vaOp, where->address, where->type);
+    };
+    switch (*op) {
+    case SystemOperation::DcIsw:
+        setWay(SetWayOp::Invalidate);
+        break;
+    case SystemOperation::DcCsw:
+        setWay(SetWayOp::Clean);
+        break;
+    case SystemOperation::DcCisw:
+        setWay(SetWayOp::CleanInvalidate);
+        break;
+    case SystemOperation::DcIvac:
+        // D7.5.9.2: at EL1 with HCR_EL2.VM = 1, DC IVAC performs a clean and invalidate.
+        byAddress(m_hcr.vm ? ByAddressOp::CleanInvalidateToPoC : ByAddressOp::InvalidateToPoC);
+        break;
+    case SystemOperation::DcCvac:
+    case SystemOperation::DcCvap:
+        byAddress(ByAddressOp::CleanToPoC);
+        break;
+    case SystemOperation::DcCivac:
+        byAddress(ByAddressOp::CleanInvalidateToPoC);
+        break;
+    case SystemOperation::DcCvau:
+        byAddress(ByAddressOp::CleanToPoU);
+        break;
+    case SystemOperation::DcZva:
+        if (const auto where = translate(cp.val & ~std::uint64_t{m_memory.topology().lineBytes - 1}, false)) {
+            if (where->type == MemoryType::Device)
+                stop(VcpuStop::Fault, "DC ZVA to Device memory: alignment fault (not delivered to the guest)");
+            else
+                m_memory.maintainByAddress(m_agent, ByAddressOp::ZeroBlock, where->address, where->type);
+        }
+        break;
+    case SystemOperation::Tlbi:
+        flushTlb();
+        break;
+    case SystemOperation::IcIalluis:
+    case SystemOperation::IcIallu:
+    case SystemOperation::IcIvau:
+        // The model has no I-cache; instruction memory is refreshed explicitly (refreshInstructions).
+        break;
+    }
+    return 1;
+}
+
+void Vcpu::Impl::onInterrupt(std::uint32_t intno)
+{
+    const std::uint64_t pc = reg(UC_ARM64_REG_PC);
+    std::uint32_t insn = 0;
+    std::memcpy(&insn, m_mirror + (pc - m_config.ramIpa), 4);
+    if (intno == kExceptionUndefined && (insn & kHvcMask) == kHvcBits) {
+        hypercall((insn >> 5) & 0xffffu);
+        const std::uint64_t next = pc + 4;
+        uc_reg_write(m_uc, UC_ARM64_REG_PC, &next);
+        return;
+    }
+    stop(VcpuStop::Fault, fmt::format("{} (instruction {:#010x}) is not delivered to the guest by this model",
+                                      exceptionName(intno), insn));
+}
+
+void Vcpu::Impl::onBlock(std::uint32_t size)
+{
+    // Counting per translated block keeps instruction accounting deterministic without a per-instruction
+    // hook (which uc_emu_start's count argument would install, simulators.md 3.4).
+    if (m_stopRequested) {
+        // Unicorn 2.0.1 drops a stop requested from the interrupt hook (HVC) once the exception is handled;
+        // asking again at the next block makes it stick.
+        uc_emu_stop(m_uc);
+        return;
+    }
+    m_sliceInstructions += size / 4;
+    if (m_sliceInstructions >= m_budget && !m_stopRequested)
+        stop(VcpuStop::BudgetUsed);
+}
+
+void Vcpu::Impl::onUnmapped(uc_mem_type type, std::uint64_t address)
+{
+    // The engine only has the guest RAM window: anything else is either a stage-1 or stage-2 fault, which
+    // translate() reports, or an IPA the model does not emulate (MMIO).
+    if (translate(address, false))
+        stop(VcpuStop::Fault, fmt::format("{} at {:#x}: outside the guest RAM window (MMIO is not modelled)",
+                                          type == UC_MEM_FETCH_UNMAPPED ? "instruction fetch" : "data access",
+                                          address));
+}
+
+std::optional<std::string> Vcpu::Impl::readGuestString(std::uint64_t va, std::uint64_t length, bool stopAtNul)
+{
+    // The guest's own view (its agent, its memory type), not the hypervisor's cacheable map: Xen's ABI
+    // requires hypercall buffers in Normal cacheable memory, and a guest with caches off breaks that rule,
+    // so copy_from_guest would read stale data and allocate lines the experiment never asked for. The
+    // console is a debug channel and must not perturb what it reports on.
+    std::string text;
+    for (std::uint64_t i = 0; i < length; ++i) {
+        const auto where = translate(va + i, false);
+        if (!where)
+            return std::nullopt;
+        std::uint8_t byte = 0;
+        m_memory.read(m_agent, where->address, std::span(&byte, 1), where->type);
+        if (stopAtNul && byte == 0)
+            break;
+        text.push_back(static_cast<char>(byte));
+    }
+    return text;
+}
+
+void Vcpu::Impl::hypercall(std::uint32_t imm)
+{
+    switch (imm) {
+    case VCM_HVC_EXIT:
+        m_exited = true;
+        m_exitCode = reg(UC_ARM64_REG_X0);
+        stop(VcpuStop::Exited);
+        return;
+    case VCM_HVC_CONSOLE_WRITE: {
+        const std::uint64_t length = reg(UC_ARM64_REG_X1);
+        if (length > kMaxConsoleWrite) {
+            stop(VcpuStop::Fault, fmt::format("console write of {} bytes exceeds {}", length, kMaxConsoleWrite));
+            return;
+        }
+        if (auto text = readGuestString(reg(UC_ARM64_REG_X0), length, false))
+            m_console += *text;
+        return;
+    }
+    case VCM_HVC_MARKER:
+        if (auto name = readGuestString(reg(UC_ARM64_REG_X0), kMaxMarker, true))
+            m_markers.push_back({m_memory.coreTime(m_self.core()), *name});
+        return;
+    case VCM_HVC_YIELD:
+        stop(VcpuStop::Yielded);
+        return;
+    default:
+        stop(VcpuStop::Fault, fmt::format("unknown hypercall HVC #{:#x}", imm));
+    }
+}
+
+// ------------------------------------------------------------------------------------------------------
+
+Vcpu::Vcpu(const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
+           std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps)
+    : m_impl(std::make_unique<Impl>(*this, config, memory, agent, std::move(hypervisorAgents), space, traps))
+{
+}
+
+Vcpu::~Vcpu() = default;
+
+const VcpuConfig& Vcpu::config() const
+{
+    return m_impl->m_config;
+}
+
+memory::AgentId Vcpu::agent() const
+{
+    return m_impl->m_agent;
+}
+
+memory::CoreId Vcpu::core() const
+{
+    return *m_impl->m_memory.agent(m_impl->m_agent).core;
+}
+
+void Vcpu::setCore(memory::CoreId core)
+{
+    m_impl->m_memory.moveAgent(m_impl->m_agent, core);
+}
+
+void Vcpu::refreshInstructions(std::uint64_t ipa, std::uint64_t length)
+{
+    Impl& impl = *m_impl;
+    for (std::uint64_t page = ipa & kPageMask; page < ipa + length; page += 0x1000) {
+        const auto s2 = impl.m_space.translate(page);
+        if (!s2 || page < impl.m_config.ramIpa || page - impl.m_config.ramIpa >= impl.m_config.ramBytes)
+            continue;
+        impl.m_memory.peekRam(s2->address, std::span(impl.m_mirror + (page - impl.m_config.ramIpa), 0x1000));
+    }
+    uc_ctl_remove_cache(impl.m_uc, ipa, ipa + length);
+}
+
+VcpuRun Vcpu::run(std::uint64_t instructionBudget)
+{
+    Impl& impl = *m_impl;
+    VcpuRun result;
+    if (impl.m_exited || !impl.m_fault.empty()) {
+        result.stop = impl.m_exited ? VcpuStop::Exited : VcpuStop::Fault;
+        return result;
+    }
+    impl.m_budget = instructionBudget;
+    impl.m_sliceInstructions = 0;
+    impl.m_stopRequested = false;
+    impl.m_stop = VcpuStop::BudgetUsed;
+    const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
+    impl.m_pc = impl.reg(UC_ARM64_REG_PC);
+    if (err != UC_ERR_OK && !impl.m_stopRequested)
+        impl.stop(VcpuStop::Fault, fmt::format("guest fault: {}", uc_strerror(err)));
+    result.stop = impl.m_stop;
+    result.instructions = impl.m_sliceInstructions;
+    impl.m_memory.advanceCore(core(), result.instructions * impl.m_config.cyclesPerInstruction);
+    return result;
+}
+
+HcrEl2& Vcpu::hcr()
+{
+    return m_impl->m_hcr;
+}
+
+const Stage1Registers& Vcpu::stage1() const
+{
+    return m_impl->m_stage1;
+}
+
+void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
+{
+    Impl& impl = *m_impl;
+    switch (reg) {
+    case SystemRegister::SctlrEl1:
+        impl.m_stage1.sctlr = value;
+        impl.flushTlb();
+        break;
+    case SystemRegister::Ttbr0El1:
+        impl.m_stage1.ttbr0 = value;
+        impl.flushTlb();
+        break;
+    case SystemRegister::Ttbr1El1:
+        impl.m_stage1.ttbr1 = value;
+        impl.flushTlb();
+        break;
+    case SystemRegister::TcrEl1:
+        impl.m_stage1.tcr = value;
+        impl.flushTlb();
+        break;
+    case SystemRegister::MairEl1:
+        impl.m_stage1.mair = value;
+        impl.flushTlb();
+        break;
+    case SystemRegister::AmairEl1:
+        impl.m_amair = value;
+        break;
+    case SystemRegister::ContextidrEl1:
+        impl.m_contextidr = value;
+        break;
+    case SystemRegister::EsrEl1:
+        impl.m_esr = value;
+        break;
+    case SystemRegister::FarEl1:
+        impl.m_far = value;
+        break;
+    case SystemRegister::Afsr0El1:
+        impl.m_afsr0 = value;
+        break;
+    case SystemRegister::Afsr1El1:
+        impl.m_afsr1 = value;
+        break;
+    case SystemRegister::CsselrEl1:
+        impl.m_csselr = value & 0x1f;
+        break;
+    case SystemRegister::ClidrEl1:
+    case SystemRegister::CcsidrEl1:
+    case SystemRegister::CtrEl0:
+        break; // read-only: a write is ignored here (the architecture makes it UNDEFINED)
+    }
+}
+
+std::uint64_t Vcpu::readRegister(SystemRegister reg) const
+{
+    const Impl& impl = *m_impl;
+    const auto& topology = impl.m_memory.topology();
+    switch (reg) {
+    case SystemRegister::SctlrEl1:
+        return impl.m_stage1.sctlr;
+    case SystemRegister::Ttbr0El1:
+        return impl.m_stage1.ttbr0;
+    case SystemRegister::Ttbr1El1:
+        return impl.m_stage1.ttbr1;
+    case SystemRegister::TcrEl1:
+        return impl.m_stage1.tcr;
+    case SystemRegister::MairEl1:
+        return impl.m_stage1.mair;
+    case SystemRegister::AmairEl1:
+        return impl.m_amair;
+    case SystemRegister::ContextidrEl1:
+        return impl.m_contextidr;
+    case SystemRegister::EsrEl1:
+        return impl.m_esr;
+    case SystemRegister::FarEl1:
+        return impl.m_far;
+    case SystemRegister::Afsr0El1:
+        return impl.m_afsr0;
+    case SystemRegister::Afsr1El1:
+        return impl.m_afsr1;
+    case SystemRegister::CsselrEl1:
+        return impl.m_csselr;
+    case SystemRegister::ClidrEl1:
+        return memory::clidrEl1(topology);
+    case SystemRegister::CcsidrEl1:
+        return memory::ccsidrEl1(topology, impl.m_csselr);
+    case SystemRegister::CtrEl0:
+        return memory::ctrEl0(topology);
+    }
+    return 0;
+}
+
+memory::MaintenanceResult Vcpu::executeSetWay(memory::SetWayOp op, std::uint64_t operand)
+{
+    // D7.5.9.2: at EL1, DC ISW performs DC CISW when HCR_EL2.SWIO or HCR_EL2.VM is set.
+    if (op == memory::SetWayOp::Invalidate && (m_impl->m_hcr.swio || m_impl->m_hcr.vm))
+        op = memory::SetWayOp::CleanInvalidate;
+    return m_impl->m_memory.maintainBySetWay(m_impl->m_agent, op, operand);
+}
+
+void Vcpu::chargeHypervisor(Cycles cycles)
+{
+    m_impl->m_memory.advanceCore(core(), cycles);
+}
+
+bool Vcpu::exited() const
+{
+    return m_impl->m_exited;
+}
+
+std::uint64_t Vcpu::exitCode() const
+{
+    return m_impl->m_exitCode;
+}
+
+const std::string& Vcpu::console() const
+{
+    return m_impl->m_console;
+}
+
+const std::vector<Marker>& Vcpu::markers() const
+{
+    return m_impl->m_markers;
+}
+
+const std::string& Vcpu::faultDescription() const
+{
+    return m_impl->m_fault;
+}
+
+std::uint64_t Vcpu::trapCount() const
+{
+    return m_impl->m_traps_taken;
+}
+
+} // namespace vcm::hyp::cpu

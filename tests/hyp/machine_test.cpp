@@ -1,0 +1,170 @@
+// Real cross-built guests on the machine (Unicorn vCPUs over the memory model) with nothing trapped: each
+// guest's own verdict, checked against what the coherence oracle computed, plus the ways a guest can fail.
+#include "vcm/hyp/guest_abi.h"
+#include "vcm/hyp/guest_image.h"
+#include "vcm/hyp/machine.h"
+#include "vcm/hyp/memory/coherence_counts.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <regex>
+
+namespace vcm::hyp {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string guestPath(const char* name)
+{
+    return std::string(VCM_GUEST_DIR) + "/" + name + ".bin";
+}
+
+struct Booted {
+    MachineRun run;
+    memory::CoherenceCounts counts;
+    std::vector<memory::Cycles> coreTimes;
+};
+
+// Boots images (one VM each, VM i on core i) with the pass-through trap handler.
+Booted boot(std::initializer_list<GuestImage> images, std::uint64_t systemCacheBytes = 4u << 20,
+            std::uint64_t budget = 50'000'000)
+{
+    MachineConfig config;
+    config.topology.systemCache.sizeBytes = systemCacheBytes;
+    Machine machine(config);
+    Booted booted;
+    machine.memory().setListener(&booted.counts);
+    cpu::TrapHandler passThrough;
+    std::size_t i = 0;
+    for (const GuestImage& image : images) {
+        VmSpec spec;
+        spec.name = "d" + std::to_string(i + 1);
+        spec.machineBase = 0x8000'0000 + i * spec.ramBytes;
+        spec.vcpuCores = {static_cast<memory::CoreId>(i)};
+        machine.loadImage(machine.createVm(spec, passThrough), VCM_GUEST_RAM_BASE, image.bytes);
+        ++i;
+    }
+    booted.run = machine.run(budget);
+    for (memory::CoreId core = 0; core < config.topology.cores(); ++core)
+        booted.coreTimes.push_back(machine.memory().coreTime(core));
+    return booted;
+}
+
+GuestImage rawImage(std::initializer_list<std::uint32_t> words)
+{
+    GuestImage image;
+    for (std::uint32_t w : words)
+        for (int b = 0; b < 4; ++b)
+            image.bytes.push_back(static_cast<std::uint8_t>(w >> (8 * b)));
+    return image;
+}
+
+// "bootloader-setway: N of M words wrong" -> N
+std::uint64_t wrongWords(const std::string& console)
+{
+    std::smatch m;
+    const std::regex pattern("bootloader-setway: (\\d+) of 4096 words wrong");
+    if (!std::regex_search(console, m, pattern))
+        return ~std::uint64_t{0};
+    return std::stoull(m[1]);
+}
+
+TEST(Machine, HelloGuestRunsAtEl1AndExits)
+{
+    const Booted b = boot({GuestImage::load(guestPath("hello"))});
+    ASSERT_EQ(b.run.vcpus.size(), 1u);
+    const VcpuSummary& v = b.run.vcpus[0];
+    ASSERT_TRUE(v.exited) << v.fault;
+    EXPECT_EQ(v.exitCode, 0u);
+    EXPECT_THAT(v.console, HasSubstr("sum(1..100) = 5050\n"));
+    EXPECT_THAT(v.console, HasSubstr("CurrentEL = 1\n"));
+    EXPECT_EQ(b.counts.staleReads, 0u);
+}
+
+TEST(Machine, BootloaderSetWayWithASystemCacheReadsStaleDataAndTheOracleAgrees)
+{
+    const Booted b = boot({GuestImage::load(guestPath("bootloader-setway"))});
+    const VcpuSummary& v = b.run.vcpus[0];
+    ASSERT_TRUE(v.exited) << v.fault;
+    EXPECT_EQ(v.exitCode, 1u) << v.console;
+    const std::uint64_t wrong = wrongWords(v.console);
+    EXPECT_GT(wrong, 0u) << v.console;
+    EXPECT_EQ(b.counts.staleReads, wrong) << "one stale read per wrong word the guest found";
+}
+
+TEST(Machine, BootloaderSetWayWithoutASystemCachePasses)
+{
+    const Booted b = boot({GuestImage::load(guestPath("bootloader-setway"))}, /*systemCacheBytes*/ 0);
+    const VcpuSummary& v = b.run.vcpus[0];
+    ASSERT_TRUE(v.exited) << v.fault;
+    EXPECT_EQ(v.exitCode, 0u) << v.console;
+    EXPECT_EQ(wrongWords(v.console), 0u);
+    EXPECT_EQ(b.counts.staleReads, 0u);
+}
+
+TEST(Machine, LinuxLikeGuestNeverReadsStaleData)
+{
+    const Booted b = boot({GuestImage::load(guestPath("linux-like"))});
+    const VcpuSummary& v = b.run.vcpus[0];
+    ASSERT_TRUE(v.exited) << v.fault;
+    EXPECT_EQ(v.exitCode, 0u) << v.console;
+    EXPECT_THAT(v.console, HasSubstr("PASS"));
+    EXPECT_EQ(b.counts.staleReads, 0u);
+    EXPECT_EQ(b.counts.clobbers, 0u);
+}
+
+TEST(Machine, SameInputsGiveTheSameExecution)
+{
+    const Booted a = boot({GuestImage::load(guestPath("bootloader-setway")), GuestImage::load(guestPath("linux-like"))});
+    const Booted b = boot({GuestImage::load(guestPath("bootloader-setway")), GuestImage::load(guestPath("linux-like"))});
+    EXPECT_EQ(a.coreTimes, b.coreTimes);
+    EXPECT_EQ(a.counts.staleReads, b.counts.staleReads);
+    ASSERT_EQ(a.run.vcpus.size(), b.run.vcpus.size());
+    for (std::size_t i = 0; i < a.run.vcpus.size(); ++i) {
+        EXPECT_EQ(a.run.vcpus[i].instructions, b.run.vcpus[i].instructions);
+        EXPECT_EQ(a.run.vcpus[i].console, b.run.vcpus[i].console);
+    }
+}
+
+constexpr std::uint32_t kMovX1Zero = 0xd2800001;   // mov x1, #0
+constexpr std::uint32_t kLdrX0FromX1 = 0xf9400020; // ldr x0, [x1]
+constexpr std::uint32_t kUdf = 0x00000000;          // udf #0
+constexpr std::uint32_t kBranchToSelf = 0x14000000; // b .
+constexpr std::uint32_t kHvcUnknown = 0xd4000002 | (0x77u << 5);
+
+TEST(Machine, AccessOutsideStage2IsAStage2AbortNotACrash)
+{
+    const Booted b = boot({rawImage({kMovX1Zero, kLdrX0FromX1})});
+    const VcpuSummary& v = b.run.vcpus[0];
+    EXPECT_FALSE(v.exited);
+    EXPECT_THAT(v.fault, HasSubstr("stage-2 abort"));
+    EXPECT_THAT(v.fault, HasSubstr("IPA 0x0"));
+}
+
+TEST(Machine, UndefinedInstructionStopsTheVcpuWithItsEncoding)
+{
+    const Booted b = boot({rawImage({kUdf})});
+    EXPECT_THAT(b.run.vcpus[0].fault, HasSubstr("undefined instruction"));
+    EXPECT_THAT(b.run.vcpus[0].fault, HasSubstr("pc=0x40000000"));
+}
+
+TEST(Machine, UnknownHypercallIsReported)
+{
+    const Booted b = boot({rawImage({kHvcUnknown})});
+    EXPECT_THAT(b.run.vcpus[0].fault, HasSubstr("HVC #0x77"));
+}
+
+TEST(Machine, RunawayGuestStopsAtTheBudgetAndOthersStillFinish)
+{
+    const Booted b = boot({rawImage({kBranchToSelf}), GuestImage::load(guestPath("hello"))}, 4u << 20, 1'000'000);
+    EXPECT_FALSE(b.run.allExited);
+    EXPECT_FALSE(b.run.vcpus[0].exited);
+    EXPECT_TRUE(b.run.vcpus[0].fault.empty());
+    EXPECT_GE(b.run.instructions, 1'000'000u);
+    EXPECT_TRUE(b.run.vcpus[1].exited) << "the other VM ran to completion meanwhile";
+}
+
+} // namespace
+} // namespace vcm::hyp

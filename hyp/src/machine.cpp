@@ -167,7 +167,7 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
     for (std::size_t i = 0; i < all.size(); ++i) {
         cpu::Vcpu* v = all[i];
         result.vcpus.push_back({v->config().name, v->exited(), v->exitCode(), v->faultDescription(), v->console(),
-                                executed[i], v->trapCount()});
+                                executed[i], v->trapCount(), v->memoryAccesses()});
     }
     return result;
 }

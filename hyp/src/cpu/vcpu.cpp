@@ -116,7 +116,8 @@ public:
     std::string m_console;
     std::vector<Marker> m_markers;
     std::string m_fault;
-    std::uint64_t m_traps_taken = 0;
+    std::uint64_t m_trapsTaken = 0;
+    std::uint64_t m_memoryAccesses = 0;
 };
 
 Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
@@ -277,6 +278,7 @@ void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std
     const auto where = translate(address, true);
     if (!where)
         return;
+    ++m_memoryAccesses;
     std::array<std::uint8_t, 16> bytes{};
     if (type == UC_MEM_READ) {
         m_memory.read(m_agent, where->address, std::span(bytes.data(), length), where->type);
@@ -305,7 +307,7 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
     if (!reg)
         return 0;
     if (trappedByTvm(*reg) && m_hcr.tvm) {
-        ++m_traps_taken;
+        ++m_trapsTaken;
         m_self.chargeHypervisor(m_config.trapEntryExit);
         m_traps.onVmRegisterWrite(m_self, *reg, m_self.readRegister(*reg), cp.val);
     } else {
@@ -323,7 +325,7 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
     using memory::SetWayOp;
     auto setWay = [&](SetWayOp swOp) {
         if (m_hcr.tsw) {
-            ++m_traps_taken;
+            ++m_trapsTaken;
             m_self.chargeHypervisor(m_config.trapEntryExit);
             m_traps.onSetWay(m_self, swOp, cp.val);
         } else {
@@ -673,7 +675,12 @@ const std::string& Vcpu::faultDescription() const
 
 std::uint64_t Vcpu::trapCount() const
 {
-    return m_impl->m_traps_taken;
+    return m_impl->m_trapsTaken;
+}
+
+std::uint64_t Vcpu::memoryAccesses() const
+{
+    return m_impl->m_memoryAccesses;
 }
 
 } // namespace vcm::hyp::cpu

@@ -40,6 +40,7 @@ struct VcpuSummary {
     std::string console;
     std::uint64_t instructions = 0;
     std::uint64_t traps = 0;
+    std::uint64_t memoryAccesses = 0;
 };
 
 struct MachineRun {

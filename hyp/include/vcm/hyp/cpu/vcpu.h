@@ -132,6 +132,7 @@ public:
     const std::vector<Marker>& markers() const;
     const std::string& faultDescription() const;
     std::uint64_t trapCount() const;
+    std::uint64_t memoryAccesses() const; // guest loads and stores routed through the model
 
 private:
     class Impl;

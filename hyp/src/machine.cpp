@@ -1,10 +1,13 @@
-// The machine: VMs over the memory system, and the deterministic slice scheduler.
+// The machine: VMs over the memory system, speculation through the hypervisor's map, bypassing observers
+// for caches-off vCPUs, and the deterministic slice scheduler with migrations, ticks and latency accounting.
 #include "vcm/hyp/machine.h"
 
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <deque>
+#include <map>
+#include <random>
 
 namespace vcm::hyp {
 namespace {
@@ -29,18 +32,32 @@ private:
     const vm::Stage2Table& m_table;
 };
 
+struct VcpuState {
+    std::unique_ptr<cpu::Vcpu> vcpu;
+    bool pinned = false;
+    std::optional<memory::ObserverId> observer; // registered while the caches are off
+    std::optional<memory::CoreId> pendingMigration;
+    memory::Cycles enqueuedAt = 0;
+    std::uint64_t instructions = 0;
+    std::uint64_t migrations = 0;
+    memory::Cycles maxLatency = 0;
+    std::vector<memory::CoreId> coresVisited;
+};
+
 struct VirtualMachine {
     VmSpec spec;
     vm::Stage2Table stage2;
     std::unique_ptr<VmSpace> space;
-    std::vector<std::unique_ptr<cpu::Vcpu>> vcpus;
+    std::vector<std::unique_ptr<VcpuState>> vcpus;
 };
 
 } // namespace
 
 class Machine::Impl {
 public:
-    explicit Impl(const MachineConfig& config) : m_config(config), m_memory(config.topology, config.costs)
+    explicit Impl(const MachineConfig& config)
+        : m_config(config), m_memory(config.topology, config.costs),
+          m_speculation(m_memory, config.seed, config.speculationFillsPerMillionCycles), m_rng(config.seed)
     {
         for (memory::CoreId core = 0; core < config.topology.cores(); ++core)
             m_hypervisorAgents.push_back(
@@ -48,8 +65,21 @@ public:
         m_loader = m_memory.addAgent({memory::AgentKind::Hypervisor, "domain-builder", std::nullopt});
     }
 
+    void updateObserver(VcpuState& state, const VirtualMachine& owner, bool cachesOn)
+    {
+        if (cachesOn && state.observer) {
+            m_memory.removeBypassObserver(*state.observer);
+            state.observer.reset();
+        } else if (!cachesOn && !state.observer) {
+            state.observer = m_memory.addBypassObserver(fmt::format("{} (caches off)", state.vcpu->config().name),
+                                                        owner.spec.machineBase, owner.spec.ramBytes);
+        }
+    }
+
     MachineConfig m_config;
     memory::MemorySystem m_memory;
+    memory::SpeculationEngine m_speculation;
+    std::mt19937_64 m_rng;
     std::vector<memory::AgentId> m_hypervisorAgents;
     memory::AgentId m_loader = 0;
     std::vector<std::unique_ptr<VirtualMachine>> m_vms;
@@ -64,6 +94,11 @@ memory::MemorySystem& Machine::memory()
     return m_impl->m_memory;
 }
 
+memory::SpeculationEngine& Machine::speculation()
+{
+    return m_impl->m_speculation;
+}
+
 memory::AgentId Machine::hypervisorAgent(memory::CoreId core) const
 {
     return m_impl->m_hypervisorAgents.at(core);
@@ -74,11 +109,22 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
     Impl& impl = *m_impl;
     if (spec.vcpuCores.empty())
         throw std::invalid_argument(fmt::format("VM {}: needs at least one vCPU", spec.name));
+    for (const auto& other : impl.m_vms)
+        if (spec.machineBase < other->spec.machineBase + other->spec.ramBytes &&
+            other->spec.machineBase < spec.machineBase + spec.ramBytes)
+            throw std::invalid_argument(fmt::format("VM {}: machine RAM [{:#x}, {:#x}) overlaps VM {}", spec.name,
+                                                    spec.machineBase, spec.machineBase + spec.ramBytes,
+                                                    other->spec.name));
     auto machineVm = std::make_unique<VirtualMachine>();
     machineVm->spec = spec;
     machineVm->stage2.map(spec.ramIpa >> 12, spec.machineBase >> 12, spec.ramBytes >> 12, vm::Stage2Type::Ram);
     machineVm->space = std::make_unique<VmSpace>(machineVm->stage2);
+    // The hypervisor maps all of RAM cacheable on every core (Xen's directmap, KVM's linear map): any of it
+    // may be speculatively allocated at any time (Arm ARM D7.5.1).
+    impl.m_speculation.addCacheableMapping(std::nullopt, spec.machineBase, spec.ramBytes,
+                                           fmt::format("hypervisor map of {} RAM", spec.name));
     const auto vmId = static_cast<std::uint32_t>(impl.m_vms.size());
+    VirtualMachine& owner = *machineVm;
     for (std::size_t i = 0; i < spec.vcpuCores.size(); ++i) {
         const memory::CoreId core = spec.vcpuCores[i];
         if (core >= impl.m_config.topology.cores())
@@ -92,11 +138,28 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         vcpuConfig.ramBytes = spec.ramBytes;
         vcpuConfig.entry = spec.ramIpa;
         const memory::AgentId agent = impl.m_memory.addAgent({memory::AgentKind::Vcpu, vcpuConfig.name, core});
-        machineVm->vcpus.push_back(std::make_unique<cpu::Vcpu>(vcpuConfig, impl.m_memory, agent,
-                                                               impl.m_hypervisorAgents, *machineVm->space, traps));
+        auto state = std::make_unique<VcpuState>();
+        state->vcpu = std::make_unique<cpu::Vcpu>(vcpuConfig, impl.m_memory, agent, impl.m_hypervisorAgents,
+                                                  *owner.space, traps);
+        state->pinned = spec.pinned;
+        state->coresVisited.push_back(core);
+        VcpuState* raw = state.get();
+        raw->vcpu->onCacheStateChange([&impl, raw, &owner](bool on) { impl.updateObserver(*raw, owner, on); });
+        raw->vcpu->onMarker([&impl, raw](const cpu::Marker& marker) {
+            for (const ScriptedMigration& m : impl.m_config.migrations)
+                if (m.vcpu == raw->vcpu->config().name && m.marker == marker.name && !raw->pinned)
+                    raw->pendingMigration = m.toCore;
+        });
+        impl.updateObserver(*raw, owner, /*cachesOn*/ false); // vCPUs start with MMU and caches off
+        owner.vcpus.push_back(std::move(state));
     }
     impl.m_vms.push_back(std::move(machineVm));
     return impl.m_vms.size() - 1;
+}
+
+const VmSpec& Machine::vmSpec(std::size_t vmIndex) const
+{
+    return m_impl->m_vms.at(vmIndex)->spec;
 }
 
 vm::Stage2Table& Machine::stage2(std::size_t vmIndex)
@@ -106,7 +169,16 @@ vm::Stage2Table& Machine::stage2(std::size_t vmIndex)
 
 cpu::Vcpu& Machine::vcpu(std::size_t vmIndex, std::size_t vcpuIndex)
 {
-    return *m_impl->m_vms.at(vmIndex)->vcpus.at(vcpuIndex);
+    return *m_impl->m_vms.at(vmIndex)->vcpus.at(vcpuIndex)->vcpu;
+}
+
+memory::PhysAddr Machine::machineAddress(std::size_t vmIndex, std::uint64_t ipa) const
+{
+    const VirtualMachine& target = *m_impl->m_vms.at(vmIndex);
+    const auto where = target.space->translate(ipa);
+    if (!where)
+        throw std::out_of_range(fmt::format("VM {}: IPA {:#x} is not mapped by its stage 2", target.spec.name, ipa));
+    return where->address;
 }
 
 void Machine::loadImage(std::size_t vmIndex, std::uint64_t ipa, std::span<const std::uint8_t> bytes)
@@ -119,55 +191,81 @@ void Machine::loadImage(std::size_t vmIndex, std::uint64_t ipa, std::span<const 
     for (std::size_t done = 0; done < bytes.size();) {
         const std::uint64_t at = ipa + done;
         const std::size_t length = std::min<std::size_t>(0x1000 - (at & 0xfff), bytes.size() - done);
-        const auto where = target.space->translate(at);
-        impl.m_memory.write(impl.m_loader, where->address, bytes.subspan(done, length),
+        impl.m_memory.write(impl.m_loader, machineAddress(vmIndex, at), bytes.subspan(done, length),
                             memory::MemoryType::NormalNonCacheable);
         done += length;
     }
-    for (auto& v : target.vcpus)
-        v->refreshInstructions(ipa, bytes.size());
+    for (auto& state : target.vcpus)
+        state->vcpu->refreshInstructions(ipa, bytes.size());
 }
 
 MachineRun Machine::run(std::uint64_t instructionBudget)
 {
     Impl& impl = *m_impl;
     const std::uint32_t cores = impl.m_config.topology.cores();
-    std::vector<std::deque<cpu::Vcpu*>> queues(cores);
-    std::vector<std::uint64_t> executed;
-    std::vector<cpu::Vcpu*> all;
+    std::vector<std::deque<VcpuState*>> queues(cores);
+    std::vector<VcpuState*> all;
     for (auto& machineVm : impl.m_vms)
-        for (auto& v : machineVm->vcpus) {
-            queues[v->core()].push_back(v.get());
-            all.push_back(v.get());
+        for (auto& state : machineVm->vcpus) {
+            state->enqueuedAt = impl.m_memory.coreTime(state->vcpu->core());
+            queues[state->vcpu->core()].push_back(state.get());
+            all.push_back(state.get());
         }
-    executed.assign(all.size(), 0);
-    auto indexOf = [&](cpu::Vcpu* v) { return static_cast<std::size_t>(std::find(all.begin(), all.end(), v) - all.begin()); };
+    std::vector<memory::Cycles> nextTick(cores, impl.m_config.tickCycles);
 
     MachineRun result;
     while (result.instructions < instructionBudget) {
         // The core furthest behind in virtual time that has work.
         std::optional<memory::CoreId> next;
         for (memory::CoreId core = 0; core < cores; ++core)
-            if (!queues[core].empty() &&
-                (!next || impl.m_memory.coreTime(core) < impl.m_memory.coreTime(*next)))
+            if (!queues[core].empty() && (!next || impl.m_memory.coreTime(core) < impl.m_memory.coreTime(*next)))
                 next = core;
         if (!next)
             break;
-        cpu::Vcpu* v = queues[*next].front();
-        queues[*next].pop_front();
-        v->setCore(*next);
+        const memory::CoreId core = *next;
+        VcpuState* state = queues[core].front();
+        queues[core].pop_front();
+        cpu::Vcpu& v = *state->vcpu;
+        // A vCPU that waited on a queue whose core was behind starts when the core gets to it.
+        const memory::Cycles start = std::max(impl.m_memory.coreTime(core), state->enqueuedAt);
+        impl.m_memory.advanceCore(core, start - impl.m_memory.coreTime(core));
+        state->maxLatency = std::max(state->maxLatency, start - state->enqueuedAt);
+        v.setCore(core);
+
+        const memory::Cycles before = impl.m_memory.coreTime(core);
         const std::uint64_t slice = std::min(impl.m_config.sliceInstructions, instructionBudget - result.instructions);
-        const cpu::VcpuRun ran = v->run(slice);
+        const cpu::VcpuRun ran = v.run(slice);
         result.instructions += ran.instructions;
-        executed[indexOf(v)] += ran.instructions;
-        if (ran.stop == cpu::VcpuStop::BudgetUsed || ran.stop == cpu::VcpuStop::Yielded)
-            queues[*next].push_back(v);
+        state->instructions += ran.instructions;
+        result.speculativeFills += impl.m_speculation.step(core, impl.m_memory.coreTime(core) - before);
+        while (impl.m_memory.coreTime(core) >= nextTick[core]) {
+            ++result.timerTicks;
+            nextTick[core] += impl.m_config.tickCycles;
+        }
+        if (ran.stop != cpu::VcpuStop::BudgetUsed && ran.stop != cpu::VcpuStop::Yielded)
+            continue;
+
+        memory::CoreId destination = core;
+        if (state->pendingMigration) {
+            destination = *state->pendingMigration;
+            state->pendingMigration.reset();
+        } else if (!state->pinned && impl.m_config.forcedMigrationPercent > 0 && cores > 1 &&
+                   impl.m_rng() % 100 < impl.m_config.forcedMigrationPercent) {
+            destination = (core + 1 + static_cast<memory::CoreId>(impl.m_rng() % (cores - 1))) % cores;
+        }
+        if (destination != core) {
+            ++state->migrations;
+            state->coresVisited.push_back(destination);
+        }
+        state->enqueuedAt = impl.m_memory.coreTime(core);
+        queues[destination].push_back(state);
     }
-    result.allExited = std::all_of(all.begin(), all.end(), [](cpu::Vcpu* v) { return v->exited(); });
-    for (std::size_t i = 0; i < all.size(); ++i) {
-        cpu::Vcpu* v = all[i];
-        result.vcpus.push_back({v->config().name, v->exited(), v->exitCode(), v->faultDescription(), v->console(),
-                                executed[i], v->trapCount(), v->memoryAccesses()});
+    result.allExited = std::all_of(all.begin(), all.end(), [](VcpuState* s) { return s->vcpu->exited(); });
+    for (VcpuState* s : all) {
+        const cpu::Vcpu& v = *s->vcpu;
+        result.vcpus.push_back({v.config().name, v.exited(), v.exitCode(), v.faultDescription(), v.console(),
+                                s->instructions, v.trapCount(), v.memoryAccesses(), s->migrations, s->maxLatency,
+                                s->coresVisited});
     }
     return result;
 }

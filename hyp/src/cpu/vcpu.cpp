@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 
 namespace vcm::hyp::cpu {
@@ -118,6 +119,8 @@ public:
     std::string m_fault;
     std::uint64_t m_trapsTaken = 0;
     std::uint64_t m_memoryAccesses = 0;
+    std::function<void(bool)> m_cacheStateChanged;
+    std::function<void(const Marker&)> m_markerReached;
 };
 
 Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
@@ -460,7 +463,11 @@ void Vcpu::Impl::hypercall(std::uint32_t imm)
     }
     case VCM_HVC_MARKER:
         if (auto name = readGuestString(reg(UC_ARM64_REG_X0), kMaxMarker, true))
+        {
             m_markers.push_back({m_memory.coreTime(m_self.core()), *name});
+            if (m_markerReached)
+                m_markerReached(m_markers.back());
+        }
         return;
     case VCM_HVC_YIELD:
         stop(VcpuStop::Yielded);
@@ -548,10 +555,15 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
 {
     Impl& impl = *m_impl;
     switch (reg) {
-    case SystemRegister::SctlrEl1:
+    case SystemRegister::SctlrEl1: {
+        const auto cachesOn = [](std::uint64_t v) { return (v & sctlr::kM) != 0 && (v & sctlr::kC) != 0; };
+        const bool wasOn = cachesOn(impl.m_stage1.sctlr);
         impl.m_stage1.sctlr = value;
         impl.flushTlb();
+        if (wasOn != cachesOn(value) && impl.m_cacheStateChanged)
+            impl.m_cacheStateChanged(cachesOn(value));
         break;
+    }
     case SystemRegister::Ttbr0El1:
         impl.m_stage1.ttbr0 = value;
         impl.flushTlb();
@@ -676,6 +688,22 @@ const std::string& Vcpu::faultDescription() const
 std::uint64_t Vcpu::trapCount() const
 {
     return m_impl->m_trapsTaken;
+}
+
+bool Vcpu::cachesOn() const
+{
+    const std::uint64_t value = m_impl->m_stage1.sctlr;
+    return (value & sctlr::kM) != 0 && (value & sctlr::kC) != 0;
+}
+
+void Vcpu::onCacheStateChange(std::function<void(bool cachesOn)> callback)
+{
+    m_impl->m_cacheStateChanged = std::move(callback);
+}
+
+void Vcpu::onMarker(std::function<void(const Marker&)> callback)
+{
+    m_impl->m_markerReached = std::move(callback);
 }
 
 std::uint64_t Vcpu::memoryAccesses() const

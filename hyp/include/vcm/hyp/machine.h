@@ -1,13 +1,19 @@
 // The emulated machine: the memory system, the VMs with their stage 2 and vCPUs, the hypervisor agents
-// of every physical core, and a deterministic scheduler that runs the vCPUs in time slices.
+// of every physical core (and their cacheable map of all RAM, which speculation pulls lines through), and a
+// deterministic scheduler that runs the vCPUs in time slices.
 //
-// Scheduling: each vCPU has a home core; the scheduler always advances the physical core whose clock is
-// furthest behind (ties go to the lowest core number), running the next runnable vCPU of its queue for one
-// slice. A vCPU that yields, exits or faults gives the core up early. Same inputs, same execution.
+// Scheduling: each physical core has a run queue. The scheduler always advances the core whose clock is
+// furthest behind (ties go to the lowest core number) and runs the vCPU at the head of its queue for one
+// slice. A vCPU that yields or uses its slice goes to the back of the queue, or to another core when a
+// migration is due: a scripted migration hangs off a guest marker; forced migrations happen at slice ends
+// with a seeded probability. Pinned vCPUs never migrate. Each core takes a timer tick every tickCycles
+// (counted as softirq work). Scheduling latency per vCPU is the time it waited runnable in a queue.
+// Same inputs and seed, same execution.
 #pragma once
 
 #include "vcm/hyp/cpu/vcpu.h"
 #include "vcm/hyp/memory/memory_system.h"
+#include "vcm/hyp/memory/speculation_engine.h"
 #include "vcm/hyp/vm/stage2_table.h"
 
 #include <cstdint>
@@ -18,10 +24,21 @@
 
 namespace vcm::hyp {
 
+struct ScriptedMigration {
+    std::string vcpu;   // e.g. "d1v0"
+    std::string marker; // when the guest reaches this marker ...
+    memory::CoreId toCore = 0; // ... it continues on this core after its current slice
+};
+
 struct MachineConfig {
     memory::MachineTopology topology;
     memory::CostModel costs;
+    std::uint64_t seed = 1;
     std::uint64_t sliceInstructions = 20'000;
+    memory::Cycles tickCycles = 2'000'000;             // 1 ms at 2 GHz
+    std::uint64_t speculationFillsPerMillionCycles = 0; // through the hypervisor's map of all RAM
+    std::uint32_t forcedMigrationPercent = 0;          // chance, at each slice end, to move to another core
+    std::vector<ScriptedMigration> migrations;
 };
 
 struct VmSpec {
@@ -29,7 +46,8 @@ struct VmSpec {
     std::uint64_t ramIpa = 0x4000'0000;
     std::uint64_t ramBytes = 16u << 20;
     memory::PhysAddr machineBase = 0x8000'0000; // where its RAM lives in the machine
-    std::vector<memory::CoreId> vcpuCores{0};   // one vCPU per entry, placed on that core
+    std::vector<memory::CoreId> vcpuCores{0};   // one vCPU per entry, starting on that core
+    bool pinned = false;                        // vCPUs never leave their starting core
 };
 
 struct VcpuSummary {
@@ -41,11 +59,16 @@ struct VcpuSummary {
     std::uint64_t instructions = 0;
     std::uint64_t traps = 0;
     std::uint64_t memoryAccesses = 0;
+    std::uint64_t migrations = 0;
+    memory::Cycles maxSchedulingLatency = 0; // longest wait, runnable but not running
+    std::vector<memory::CoreId> coresVisited; // in order, each change of core once
 };
 
 struct MachineRun {
     bool allExited = false;         // every vCPU exited (rather than faulted or ran out of budget)
     std::uint64_t instructions = 0; // over all vCPUs
+    std::uint64_t timerTicks = 0;   // over all cores
+    std::uint64_t speculativeFills = 0;
     std::vector<VcpuSummary> vcpus;
 };
 
@@ -57,14 +80,19 @@ public:
     Machine& operator=(const Machine&) = delete;
 
     memory::MemorySystem& memory();
+    memory::SpeculationEngine& speculation();
     // The EL2 agent of a physical core (its cacheable map of all RAM).
     memory::AgentId hypervisorAgent(memory::CoreId core) const;
 
     // Creates a VM whose RAM [ramIpa, ramIpa + ramBytes) is mapped by stage 2 onto machine RAM at
-    // machineBase, and its vCPUs (entry point: ramIpa). Returns the VM index.
+    // machineBase, and its vCPUs (entry point: ramIpa). While a vCPU's caches are off, it is registered as a
+    // cache-bypassing observer of its VM's RAM. Returns the VM index.
     std::size_t createVm(const VmSpec& spec, cpu::TrapHandler& traps);
+    const VmSpec& vmSpec(std::size_t vmIndex) const;
     vm::Stage2Table& stage2(std::size_t vmIndex);
     cpu::Vcpu& vcpu(std::size_t vmIndex, std::size_t vcpuIndex);
+    // The machine address of a VM's IPA (stage 2), or an exception naming the VM and the IPA.
+    memory::PhysAddr machineAddress(std::size_t vmIndex, std::uint64_t ipa) const;
 
     // Writes an image into a VM's RAM directly at the PoC, as a hypervisor-side domain builder that does
     // its maintenance right (seed 000: "the dom0 build in the hypervisor ... already does the right thing"),

@@ -20,6 +20,7 @@
 #include "vcm/hyp/memory/memory_system.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -133,6 +134,14 @@ public:
     const std::string& faultDescription() const;
     std::uint64_t trapCount() const;
     std::uint64_t memoryAccesses() const; // guest loads and stores routed through the model
+
+    // SCTLR_EL1.M and C both set: the guest's data accesses to RAM are cacheable.
+    bool cachesOn() const;
+    // Called when a write to SCTLR_EL1 turns the guest's caches on or off (the machine registers a
+    // cache-bypassing observer while they are off).
+    void onCacheStateChange(std::function<void(bool cachesOn)> callback);
+    // Called when the guest reaches a named marker (scripted migrations hang off markers).
+    void onMarker(std::function<void(const Marker&)> callback);
 
 private:
     class Impl;

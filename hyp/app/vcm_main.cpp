@@ -21,6 +21,10 @@ struct BootOptions {
     std::vector<std::string> images;
     std::uint64_t budget = 200'000'000;
     std::uint64_t systemCacheKiB = 4096;
+    std::uint64_t seed = 1;
+    std::uint64_t speculationRate = 0;
+    std::uint32_t migratePercent = 0;
+    std::uint64_t slice = vcm::hyp::MachineConfig{}.sliceInstructions;
 };
 
 // Boots each image in its own VM (one vCPU, VMs placed on cores in turn) with nothing trapped, and prints
@@ -29,6 +33,10 @@ int bootGuests(const BootOptions& options)
 {
     vcm::hyp::MachineConfig config;
     config.topology.systemCache.sizeBytes = options.systemCacheKiB << 10;
+    config.seed = options.seed;
+    config.speculationFillsPerMillionCycles = options.speculationRate;
+    config.forcedMigrationPercent = options.migratePercent;
+    config.sliceInstructions = options.slice;
     vcm::hyp::Machine machine(config);
     vcm::hyp::memory::CoherenceCounts counts;
     machine.memory().setListener(&counts);
@@ -48,7 +56,8 @@ int bootGuests(const BootOptions& options)
         const auto& v = run.vcpus[i];
         fmt::print("--- {} ({}) ---\n{}", v.name, options.images[i], v.console);
         if (v.exited)
-            fmt::print("{}: exited with code {} after {} instructions ({})\n", v.name, v.exitCode, v.instructions,
+            fmt::print("{}: exited with code {} after {} instructions, {} migrations, longest wait {} cycles ({})\n",
+                       v.name, v.exitCode, v.instructions, v.migrations, v.maxSchedulingLatency,
                        v.exitCode == 0 ? "PASS" : "FAIL");
         else if (!v.fault.empty())
             fmt::print("{}: stopped: {}\n", v.name, v.fault);
@@ -56,8 +65,8 @@ int bootGuests(const BootOptions& options)
             fmt::print("{}: still running when the budget of {} instructions ran out\n", v.name, options.budget);
         allPassed = allPassed && v.exited && v.exitCode == 0;
     }
-    fmt::print("oracle: {} stale reads, {} clobbers, {} stale-data windows opened\n", counts.staleReads,
-               counts.clobbers, counts.windowsOpened);
+    fmt::print("oracle: {} stale reads, {} clobbers, {} stale-data windows opened; {} speculative fills\n",
+               counts.staleReads, counts.clobbers, counts.windowsOpened, run.speculativeFills);
     return allPassed ? 0 : 1;
 }
 
@@ -81,6 +90,13 @@ int main(int argc, char** argv)
     bootCommand->add_option("images", boot.images, "Raw AArch64 guest images (.bin)")->required();
     bootCommand->add_option("--budget", boot.budget, "Stop after this many guest instructions in total");
     bootCommand->add_option("--system-cache-kib", boot.systemCacheKiB, "System cache size (0: none)");
+    bootCommand->add_option("--seed", boot.seed, "Seed for speculation and forced migrations");
+    bootCommand->add_option("--speculation-rate", boot.speculationRate,
+                            "Speculative line fills per million cycles per core through the hypervisor's map");
+    bootCommand->add_option("--migrate-percent", boot.migratePercent,
+                            "Chance (0-100) that a vCPU moves to another core at the end of each slice")
+        ->check(CLI::Range(0, 100));
+    bootCommand->add_option("--slice", boot.slice, "Instructions per scheduling slice")->check(CLI::PositiveNumber);
 
     CLI11_PARSE(app, argc, argv);
     try {

@@ -1,25 +1,17 @@
 // Real cross-built guests on the machine (Unicorn vCPUs over the memory model) with nothing trapped: each
 // guest's own verdict, checked against what the coherence oracle computed, plus the ways a guest can fail.
-#include "vcm/hyp/guest_abi.h"
-#include "vcm/hyp/guest_image.h"
-#include "vcm/hyp/machine.h"
-#include "vcm/hyp/memory/coherence_counts.h"
+#include "guest_boot.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <initializer_list>
-#include <regex>
 
 namespace vcm::hyp {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string guestPath(const char* name)
-{
-    return std::string(VCM_GUEST_DIR) + "/" + name + ".bin";
-}
+using testing::guestPath;
 
 struct Booted {
     MachineRun run;
@@ -33,22 +25,15 @@ Booted boot(std::initializer_list<GuestImage> images, std::uint64_t systemCacheB
 {
     MachineConfig config;
     config.topology.systemCache.sizeBytes = systemCacheBytes;
-    Machine machine(config);
+    testing::GuestMachine guests(config);
+    memory::CoreId core = 0;
+    for (const GuestImage& image : images)
+        guests.addGuest(image, core++);
     Booted booted;
-    machine.memory().setListener(&booted.counts);
-    cpu::TrapHandler passThrough;
-    std::size_t i = 0;
-    for (const GuestImage& image : images) {
-        VmSpec spec;
-        spec.name = "d" + std::to_string(i + 1);
-        spec.machineBase = 0x8000'0000 + i * spec.ramBytes;
-        spec.vcpuCores = {static_cast<memory::CoreId>(i)};
-        machine.loadImage(machine.createVm(spec, passThrough), VCM_GUEST_RAM_BASE, image.bytes);
-        ++i;
-    }
-    booted.run = machine.run(budget);
-    for (memory::CoreId core = 0; core < config.topology.cores(); ++core)
-        booted.coreTimes.push_back(machine.memory().coreTime(core));
+    booted.run = guests.machine.run(budget);
+    booted.counts = guests.counts;
+    for (memory::CoreId c = 0; c < config.topology.cores(); ++c)
+        booted.coreTimes.push_back(guests.machine.memory().coreTime(c));
     return booted;
 }
 
@@ -64,11 +49,7 @@ GuestImage rawImage(std::initializer_list<std::uint32_t> words)
 // "bootloader-setway: N of M words wrong" -> N
 std::uint64_t wrongWords(const std::string& console)
 {
-    std::smatch m;
-    const std::regex pattern("bootloader-setway: (\\d+) of 4096 words wrong");
-    if (!std::regex_search(console, m, pattern))
-        return ~std::uint64_t{0};
-    return std::stoull(m[1]);
+    return static_cast<std::uint64_t>(testing::capturedNumber(console, "bootloader-setway: (\\d+) of 4096 words wrong"));
 }
 
 TEST(Machine, HelloGuestRunsAtEl1AndExits)

@@ -96,3 +96,90 @@ void vcm_dcache_clean_pou(const void *start, size_t length)
         __asm__ volatile("dc cvau, %0" : : "r"(a) : "memory");
     __asm__ volatile("dsb ish" : : : "memory");
 }
+
+/* ---- Added for the uncached-buffer and setway-migrate guests (see vcm_cache.h). ---- */
+#include <vcm/hyp/guest_abi.h>
+
+#define VCM_CACHE_STR2(x) #x
+#define VCM_CACHE_STR(x) VCM_CACHE_STR2(x)
+
+/* One level-2 table of 2 MiB blocks for the gigabyte that holds the non-cacheable window. */
+static uint64_t nc_level2_table[512] __attribute__((aligned(4096)));
+
+#define DESC_TABLE 0x3ul
+#define MAIR_NORMAL_NC 0x44ul /* attribute index 2: Normal, inner and outer non-cacheable */
+
+int vcm_mmu_caches_on_with_nc_window(uint64_t nc_base)
+{
+    const uint64_t window_gib = nc_base >> 30;
+    if ((nc_base & ((1ul << 21) - 1)) != 0 || window_gib < 1 || window_gib > 3)
+        return -1;
+    level1_table[0] = 0x00000000ul | DESC_BLOCK | DESC_AF | DESC_ATTR(1);
+    for (uint64_t gib = 1; gib < 4; ++gib)
+        level1_table[gib] = (gib << 30) | DESC_BLOCK | DESC_AF | DESC_SH_INNER | DESC_ATTR(0);
+    for (uint64_t i = 0; i < 512; ++i) {
+        const uint64_t base = (window_gib << 30) | (i << 21);
+        nc_level2_table[i] = base | DESC_BLOCK | DESC_AF | DESC_SH_INNER | DESC_ATTR(base == nc_base ? 2 : 0);
+    }
+    level1_table[window_gib] = (uint64_t)(uintptr_t)nc_level2_table | DESC_TABLE;
+    const uint64_t mair = MAIR_NORMAL_WB | (MAIR_DEVICE_NGNRNE << 8) | (MAIR_NORMAL_NC << 16);
+    const uint64_t tcr = 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23);
+    __asm__ volatile("dsb sy\n"
+                     "msr mair_el1, %0\n"
+                     "msr tcr_el1, %1\n"
+                     "msr ttbr0_el1, %2\n"
+                     "tlbi vmalle1\n"
+                     "dsb sy\n"
+                     "isb\n"
+                     :
+                     : "r"(mair), "r"(tcr), "r"((uint64_t)(uintptr_t)level1_table)
+                     : "memory");
+    uint64_t sctlr;
+    __asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
+    sctlr |= SCTLR_M | SCTLR_C | SCTLR_I;
+    __asm__ volatile("msr sctlr_el1, %0\n isb" : : "r"(sctlr) : "memory");
+    return 0;
+}
+
+/* The yield hypercall issued inline, not through vcm_yield(): a function call inside the set/way loop makes
+ * the compiler spill live registers to the stack, and those stores re-dirty stack lines whose sets were
+ * already cleaned -- dirty data left in the cache when the caller turns caches off (why real set/way loops,
+ * such as U-Boot's __asm_dcache_all, are written in assembly and touch no memory). */
+static inline void setway_yield(void)
+{
+    register uint64_t x0 __asm__("x0");
+    __asm__ volatile("hvc #" VCM_CACHE_STR(VCM_HVC_YIELD) : "=r"(x0) : : "memory");
+    (void)x0;
+}
+
+void vcm_dcache_clean_invalidate_setway_yielding(unsigned yield_every_sets)
+{
+    uint64_t clidr;
+    __asm__ volatile("mrs %0, clidr_el1" : "=r"(clidr));
+    const unsigned loc = (unsigned)((clidr >> 24) & 7);
+    for (unsigned level = 0; level < loc; ++level) {
+        const unsigned ctype = (unsigned)((clidr >> (3 * level)) & 7);
+        if (ctype < 2)
+            continue;
+        if (level != 0)
+            setway_yield(); /* between levels */
+        uint64_t ccsidr;
+        __asm__ volatile("msr csselr_el1, %1\n isb\n mrs %0, ccsidr_el1"
+                         : "=r"(ccsidr)
+                         : "r"((uint64_t)level << 1));
+        const unsigned line_shift = (unsigned)(ccsidr & 7) + 4;
+        const uint32_t max_way = (uint32_t)((ccsidr >> 3) & 0x3ff);
+        const uint32_t max_set = (uint32_t)((ccsidr >> 13) & 0x7fff);
+        const unsigned way_shift = max_way == 0 ? 32 : (unsigned)__builtin_clz(max_way);
+        for (uint32_t set = 0; set <= max_set; ++set) {
+            if (yield_every_sets != 0 && set != 0 && set % yield_every_sets == 0)
+                setway_yield(); /* the vCPU may resume on another physical core */
+            for (uint32_t way = 0; way <= max_way; ++way) {
+                const uint64_t operand = ((uint64_t)way << way_shift) | ((uint64_t)set << line_shift) |
+                                         ((uint64_t)level << 1);
+                __asm__ volatile("dc cisw, %0" : : "r"(operand & 0xffffffffu) : "memory");
+            }
+        }
+    }
+    __asm__ volatile("msr csselr_el1, xzr\n dsb sy\n isb" : : : "memory");
+}

@@ -19,4 +19,15 @@ void vcm_dcache_clean_invalidate_setway(void);
 void vcm_dcache_clean_invalidate_poc(const void *start, size_t length);
 void vcm_dcache_clean_pou(const void *start, size_t length);
 
+/* Like vcm_mmu_caches_on, but the 2 MiB block at nc_base (2 MiB aligned, inside 1..4 GiB) is mapped Normal
+ * non-cacheable (MAIR attribute 0x44) through a level-2 table; the rest of RAM stays write-back. Call it with
+ * the MMU off (the tables are written with plain stores) and, if caches were on before, only after the
+ * table lines have been invalidated: the walker reads descriptors through the cache, so a stale cached copy
+ * of level1_table would hide the new table descriptor. Returns 0, or -1 if nc_base is unusable. */
+int vcm_mmu_caches_on_with_nc_window(uint64_t nc_base);
+/* vcm_dcache_clean_invalidate_setway, but calling vcm_yield() between cache levels and every
+ * yield_every_sets sets inside a level (0: only between levels), so the scheduler can migrate the vCPU
+ * in the middle of the loop. */
+void vcm_dcache_clean_invalidate_setway_yielding(unsigned yield_every_sets);
+
 #endif

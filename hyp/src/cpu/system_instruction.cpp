@@ -49,6 +49,10 @@ const char* toString(SystemRegister reg)
         return "CSSELR_EL1";
     case SystemRegister::CtrEl0:
         return "CTR_EL0";
+    case SystemRegister::CntfrqEl0:
+        return "CNTFRQ_EL0";
+    case SystemRegister::CntvctEl0:
+        return "CNTVCT_EL0";
     }
     return "?";
 }
@@ -85,6 +89,10 @@ std::optional<SystemRegister> decodeRegister(const SystemEncoding& e)
         return SystemRegister::CsselrEl1;
     if (is(e, 3, 3, 0, 0, 1))
         return SystemRegister::CtrEl0;
+    if (is(e, 3, 3, 14, 0, 0))
+        return SystemRegister::CntfrqEl0;
+    if (is(e, 3, 3, 14, 0, 2))
+        return SystemRegister::CntvctEl0;
     return std::nullopt;
 }
 

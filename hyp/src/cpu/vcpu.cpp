@@ -604,7 +604,9 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
     case SystemRegister::ClidrEl1:
     case SystemRegister::CcsidrEl1:
     case SystemRegister::CtrEl0:
-        break; // read-only: a write is ignored here (the architecture makes it UNDEFINED)
+    case SystemRegister::CntfrqEl0:
+    case SystemRegister::CntvctEl0:
+        break; // read-only at EL1: a write is ignored here (the architecture makes it UNDEFINED)
     }
 }
 
@@ -643,6 +645,14 @@ std::uint64_t Vcpu::readRegister(SystemRegister reg) const
         return memory::ccsidrEl1(topology, impl.m_csselr);
     case SystemRegister::CtrEl0:
         return memory::ctrEl0(topology);
+    case SystemRegister::CntfrqEl0:
+        return 62'500'000;
+    case SystemRegister::CntvctEl0:
+        // Modelled time of the core the vCPU runs on (CNTVOFF_EL2 = 0): deterministic, unlike the host clock.
+        // Instructions of the running slice are charged when it ends: count them in here.
+        return (impl.m_memory.coreTime(*impl.m_memory.agent(impl.m_agent).core) +
+                impl.m_sliceInstructions * impl.m_config.cyclesPerInstruction) /
+               impl.m_config.cyclesPerCounterTick;
     }
     return 0;
 }

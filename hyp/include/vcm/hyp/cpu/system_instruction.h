@@ -35,6 +35,9 @@ enum class SystemRegister : std::uint8_t {
     CcsidrEl1,
     CsselrEl1,
     CtrEl0,
+    // Generic timer: the virtual counter counts modelled time, so guests measure what the model charges.
+    CntfrqEl0,
+    CntvctEl0,
 };
 
 bool trappedByTvm(SystemRegister reg);

@@ -74,6 +74,8 @@ struct VcpuConfig {
     std::uint64_t entry = 0;    // initial PC
     Cycles cyclesPerInstruction = 1;
     Cycles trapEntryExit = 1500; // one EL1 -> EL2 -> EL1 round trip
+    // CNTVCT_EL0 advances once per this many core cycles: 62.5 MHz (CNTFRQ_EL0) on a 2 GHz core.
+    Cycles cyclesPerCounterTick = 32;
 };
 
 enum class VcpuStop : std::uint8_t {

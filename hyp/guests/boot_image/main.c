@@ -1,0 +1,66 @@
+/* boot-image: the guest-building hazard of seeds 000 and 001 (libxc "flush data cache after loading images
+ * into guest memory", then "use uncached foreign mappings when building guests"): guests start with MMU and
+ * caches off, so the kernel/initrd/DTB the toolstack wrote through its cacheable mapping must have reached
+ * RAM (cleaned to the PoC, not just the PoU, and not re-fetched speculatively) before the guest reads it.
+ *
+ * Contract (hyp/guests/runtime/vcm_boot_payload.h): at VCM_BOOT_PAYLOAD_IPA a 64-bit magic, a 64-bit data
+ * length, the data, then the FNV-1a 64 hash of the data. The guest never turns its MMU or caches on: every
+ * read below is a Device access that goes to RAM.
+ *
+ * Verdict, computed only from the bytes the guest read: PASS when the magic matches, the length fits the
+ * 64 KiB region and the hash of the data equals the stored hash; FAIL otherwise, with the reason (no
+ * toolstack writes the payload today, so it FAILs with "payload magic missing"). */
+#include "vcm_boot_payload.h"
+#include "vcm_guest.h"
+
+/* Ends the line started by the caller ("boot-image: <reason>") and exits. */
+static __attribute__((noreturn)) void verdict(int pass, uint64_t bytes_checked)
+{
+    vcm_puts(", ");
+    vcm_put_u64(bytes_checked);
+    vcm_puts(pass ? " bytes checked: PASS\n" : " bytes checked: FAIL\n");
+    vcm_exit(pass ? 0 : 1);
+}
+
+int main(void)
+{
+    const volatile uint8_t *payload = (const volatile uint8_t *)VCM_BOOT_PAYLOAD_IPA;
+    const uint64_t magic = *(const volatile uint64_t *)payload;
+    const uint64_t length = *(const volatile uint64_t *)(payload + 8);
+    vcm_marker("payload-header-read");
+    if (magic != VCM_BOOT_PAYLOAD_MAGIC) {
+        vcm_puts("boot-image: payload magic missing at ");
+        vcm_put_hex(VCM_BOOT_PAYLOAD_IPA);
+        vcm_puts(" (read ");
+        vcm_put_hex(magic);
+        vcm_puts(", expected ");
+        vcm_put_hex(VCM_BOOT_PAYLOAD_MAGIC);
+        vcm_puts(")");
+        verdict(0, 0);
+    }
+    if (length > VCM_BOOT_PAYLOAD_MAX_DATA_BYTES) {
+        vcm_puts("boot-image: payload length ");
+        vcm_put_u64(length);
+        vcm_puts(" does not fit the 64 KiB region");
+        verdict(0, 0);
+    }
+
+    const volatile uint8_t *data = payload + VCM_BOOT_PAYLOAD_HEADER_BYTES;
+    uint64_t hash = VCM_FNV1A64_OFFSET_BASIS;
+    for (uint64_t i = 0; i < length; ++i)
+        hash = vcm_fnv1a64_step(hash, data[i]);
+    uint64_t stored = 0; /* byte by byte: it need not be aligned, and Device accesses must be */
+    for (uint64_t i = 0; i < VCM_BOOT_PAYLOAD_HASH_BYTES; ++i)
+        stored |= (uint64_t)data[length + i] << (8 * i);
+    vcm_marker("payload-checked");
+
+    if (hash != stored) {
+        vcm_puts("boot-image: payload hash ");
+        vcm_put_hex(hash);
+        vcm_puts(" differs from the stored ");
+        vcm_put_hex(stored);
+        verdict(0, length);
+    }
+    vcm_puts("boot-image: payload magic, length and FNV-1a hash match");
+    verdict(1, length);
+}

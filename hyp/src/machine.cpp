@@ -19,14 +19,14 @@ public:
     std::optional<cpu::Stage2Translation> translate(std::uint64_t ipa) const override
     {
         const vm::Gfn gfn = ipa >> 12;
-        const auto mfn = m_table.translate(gfn);
-        if (!mfn)
+        const auto entry = m_table.lookup(gfn); // one walk: the leaf gives the mfn, the type and the valid bit
+        if (!entry || !entry->valid)
             return std::nullopt;
-        const auto entry = m_table.lookup(gfn);
-        const auto kind = entry && entry->type == vm::Stage2Type::Mmio ? cpu::Stage2MemoryKind::Mmio
-                                                                       : cpu::Stage2MemoryKind::Ram;
-        return cpu::Stage2Translation{(*mfn << 12) | (ipa & 0xfff), kind};
+        const vm::Mfn mfn = entry->mfn + (gfn - entry->gfn);
+        const auto kind = entry->type == vm::Stage2Type::Mmio ? cpu::Stage2MemoryKind::Mmio : cpu::Stage2MemoryKind::Ram;
+        return cpu::Stage2Translation{(mfn << 12) | (ipa & 0xfff), kind};
     }
+    std::uint64_t generation() const override { return m_table.generation(); }
 
 private:
     const vm::Stage2Table& m_table;

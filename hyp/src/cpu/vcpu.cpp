@@ -73,7 +73,11 @@ public:
 
     void stop(VcpuStop why, std::string description = {});
     std::optional<DataTranslation> translate(std::uint64_t va, bool forEngine);
-    void flushTlb() { m_tlb.clear(); }
+    void flushTlb()
+    {
+        m_tlb.clear();
+        m_fast.fill(FastTranslation{});
+    }
 
     // Hooks.
     void onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
@@ -106,6 +110,16 @@ public:
         std::uint8_t mairAttr = 0;
     };
     std::unordered_map<std::uint64_t, TlbEntry> m_tlb;
+    // Complete VA-page -> machine-page translations with their memory type, direct-mapped: the hot path of
+    // every access. Valid only for the stage-2 generation they were made in; flushed with the TLB and on
+    // any HCR_EL2 change.
+    struct FastTranslation {
+        std::uint64_t vaPage = ~std::uint64_t{0};
+        std::uint64_t paPage = 0;
+        std::uint64_t generation = 0;
+        MemoryType type = MemoryType::Device;
+    };
+    std::array<FastTranslation, 256> m_fast{};
 
     std::uint64_t m_pc = 0;
     std::uint64_t m_budget = 0;
@@ -214,6 +228,10 @@ void Vcpu::Impl::stop(VcpuStop why, std::string description)
 
 std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va, bool forEngine)
 {
+    const std::uint64_t vaPage = va & kPageMask;
+    FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
+    if (fast.vaPage == vaPage && fast.generation == m_space.generation())
+        return DataTranslation{fast.paPage | (va & 0xfff), fast.type};
     std::uint64_t ipa = va;
     std::uint8_t mairAttr = 0;
     if ((m_stage1.sctlr & sctlr::kM) != 0) {
@@ -262,7 +280,11 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va, bool forE
         return std::nullopt;
     }
     const MemoryType s1 = stage1DataType(m_stage1.sctlr, m_hcr.dc, mairAttr);
-    return DataTranslation{s2->address, combineStages(s1, s2->kind, m_hcr.fwb)};
+    const DataTranslation result{s2->address, combineStages(s1, s2->kind, m_hcr.fwb)};
+    // Only translations the engine can use go into the fast cache, so forEngine checks stay exact.
+    if ((ipa & kPageMask) == vaPage || (va >= m_config.ramIpa && va - m_config.ramIpa < m_config.ramBytes))
+        fast = {vaPage, s2->address & kPageMask, m_space.generation(), result.type};
+    return result;
 }
 
 void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)
@@ -543,6 +565,7 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
 
 HcrEl2& Vcpu::hcr()
 {
+    m_impl->flushTlb();
     return m_impl->m_hcr;
 }
 

@@ -95,6 +95,7 @@ Stage2Table& Stage2Table::operator=(Stage2Table&&) noexcept = default;
 void Stage2Table::map(Gfn gfn, Mfn mfn, std::uint64_t pages, Stage2Type type, bool allowBlocks)
 {
     checkGfnRange("map", gfn, pages);
+    ++m_generation;
     if (mfn >= kMfnLimit || pages > kMfnLimit - mfn)
         throw std::out_of_range(fmt::format(
             "stage-2 map: gfn {:#x} to mfn {:#x} + {:#x} pages exceeds the {}-bit PA space (mfn limit {:#x})", gfn, mfn,
@@ -145,6 +146,7 @@ void Stage2Table::mapIn(Table& table, unsigned level, Gfn base, Range range, Mfn
 void Stage2Table::unmap(Gfn gfn, std::uint64_t pages)
 {
     checkGfnRange("unmap", gfn, pages);
+    ++m_generation;
     unmapIn(*m_root, kRootLevel, 0, {gfn, gfn + pages});
 }
 
@@ -172,6 +174,7 @@ void Stage2Table::unmapIn(Table& table, unsigned level, Gfn base, Range range)
 void Stage2Table::setValid(Gfn gfn, std::uint64_t pages, bool valid)
 {
     checkGfnRange("setValid", gfn, pages);
+    ++m_generation;
     setValidIn(*m_root, kRootLevel, 0, {gfn, gfn + pages}, valid);
 }
 

@@ -52,6 +52,8 @@ public:
     virtual ~GuestPhysicalSpace() = default;
     // The machine address and kind of `ipa`, or nothing for a stage-2 fault.
     virtual std::optional<Stage2Translation> translate(std::uint64_t ipa) const = 0;
+    // Changes whenever a translation may have changed, so the vCPU's translation cache can be dropped.
+    virtual std::uint64_t generation() const = 0;
 };
 
 class Vcpu;
@@ -117,6 +119,7 @@ public:
     // Runs up to `instructionBudget` instructions; charges the current core with their cycles.
     VcpuRun run(std::uint64_t instructionBudget);
 
+    // Mutable access drops the vCPU's translation cache: memory types depend on DC and FWB.
     HcrEl2& hcr();
     const Stage1Registers& stage1() const;
     // Applies a VM-control register write (what the guest's MSR does when not trapped, and what a trap

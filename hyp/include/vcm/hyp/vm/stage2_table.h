@@ -115,6 +115,8 @@ public:
     std::uint64_t mappedPages() const { return m_mappedPages; }
     // Table nodes allocated, the root included: 1 for an empty tree.
     std::size_t tableCount() const { return m_tableCount; }
+    // Incremented by every map, unmap and setValid: lets translation caches (the vCPU's) know they are stale.
+    std::uint64_t generation() const { return m_generation; }
 
 private:
     struct Table; // defined in stage2_table.cpp
@@ -139,6 +141,7 @@ private:
     std::unique_ptr<Table> m_root;
     std::uint64_t m_mappedPages = 0;
     std::size_t m_tableCount = 1;
+    std::uint64_t m_generation = 0;
 };
 
 } // namespace vcm::hyp::vm

@@ -96,6 +96,15 @@ TEST(Machine, LinuxLikeGuestNeverReadsStaleData)
     EXPECT_EQ(b.counts.clobbers, 0u);
 }
 
+TEST(Machine, NonIdentityMappingsWorkForDataAndCode)
+{
+    const Booted b = boot({GuestImage::load(guestPath("alias-mapping"))});
+    const VcpuSummary& v = b.run.vcpus[0];
+    ASSERT_TRUE(v.exited) << v.fault;
+    EXPECT_EQ(v.exitCode, 0u) << v.console;
+    EXPECT_THAT(v.console, HasSubstr("0 words wrong through the alias, aliased code returned 42"));
+}
+
 TEST(Machine, SameInputsGiveTheSameExecution)
 {
     const Booted a = boot({GuestImage::load(guestPath("bootloader-setway")), GuestImage::load(guestPath("linux-like"))});

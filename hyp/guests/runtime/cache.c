@@ -183,3 +183,24 @@ void vcm_dcache_clean_invalidate_setway_yielding(unsigned yield_every_sets)
     }
     __asm__ volatile("msr csselr_el1, xzr\n dsb sy\n isb" : : : "memory");
 }
+
+/* Non-identity mappings: one 2 MiB region of 4 KiB alias pages at VCM_ALIAS_REGION_VA, reached through a
+ * level-2 and a level-3 table hung off the level-1 table that vcm_mmu_caches_on() built. */
+static uint64_t alias_level2_table[512] __attribute__((aligned(4096)));
+static uint64_t alias_level3_table[512] __attribute__((aligned(4096)));
+
+int vcm_map_alias(uint64_t va, uint64_t ipa)
+{
+    if (va < VCM_ALIAS_REGION_VA || va >= VCM_ALIAS_REGION_VA + (2ul << 20) || (va & 0xfff) != 0 ||
+        (ipa & 0xfff) != 0)
+        return -1;
+    const uint64_t gib = VCM_ALIAS_REGION_VA >> 30;
+    level1_table[gib] = (uint64_t)(uintptr_t)alias_level2_table | DESC_TABLE;
+    alias_level2_table[0] = (uint64_t)(uintptr_t)alias_level3_table | DESC_TABLE;
+    /* Level 3: a page descriptor has bits [1:0] = 0b11. */
+    alias_level3_table[(va >> 12) & 0x1ff] = ipa | 3ul | DESC_AF | DESC_SH_INNER | DESC_ATTR(0);
+    /* Make the table writes visible to the walker, then drop stale translations (Arm ARM D8.14 break-before-
+     * make is not needed: the entry was invalid before). */
+    __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" : : : "memory");
+    return 0;
+}

@@ -30,4 +30,10 @@ int vcm_mmu_caches_on_with_nc_window(uint64_t nc_base);
  * in the middle of the loop. */
 void vcm_dcache_clean_invalidate_setway_yielding(unsigned yield_every_sets);
 
+/* Maps the 4 KiB page at `va` (inside the 2 MiB alias region at VCM_ALIAS_REGION_VA, beyond the identity
+ * map's 4 GiB) onto `ipa`, Normal write-back. Call after vcm_mmu_caches_on(). Returns -1 for a VA outside
+ * the region or unaligned addresses. */
+#define VCM_ALIAS_REGION_VA 0x1000000000ul /* 64 GiB */
+int vcm_map_alias(uint64_t va, uint64_t ipa);
+
 #endif

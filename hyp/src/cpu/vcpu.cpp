@@ -51,6 +51,7 @@ const char* exceptionName(std::uint32_t intno)
 struct DataTranslation {
     PhysAddr address = 0;
     MemoryType type = MemoryType::Device;
+    std::uint64_t ipa = 0;
 };
 
 } // namespace
@@ -72,11 +73,28 @@ public:
     ~Impl();
 
     void stop(VcpuStop why, std::string description = {});
-    std::optional<DataTranslation> translate(std::uint64_t va, bool forEngine);
+    std::optional<DataTranslation> translate(std::uint64_t va);
+    bool inRamWindow(std::uint64_t address) const
+    {
+        return address >= m_config.ramIpa && address - m_config.ramIpa < m_config.ramBytes;
+    }
+    // Where the engine reads the bytes of `va`: its own page of the mirror inside the RAM window, else the
+    // mirror page of its IPA, which onUnmapped() mapped at the VA as an alias.
+    std::uint8_t* engineBytes(std::uint64_t va, std::uint64_t ipa) const
+    {
+        return m_mirror + ((inRamWindow(va) ? va : ipa) - m_config.ramIpa);
+    }
+    void dropAliases();
     void flushTlb()
     {
         m_tlb.clear();
         m_fast.fill(FastTranslation{});
+        // Alias pages may now map elsewhere. They cannot be unmapped from inside a hook (the engine may be
+        // executing from one), so the slice ends here and run() drops them before the next one.
+        if (!m_aliases.empty() && !m_stopRequested) {
+            m_aliasesStale = true;
+            stop(VcpuStop::BudgetUsed);
+        }
     }
 
     // Hooks.
@@ -86,7 +104,7 @@ public:
     std::uint32_t onSys(const uc_arm64_cp_reg& cp);
     void onInterrupt(std::uint32_t intno);
     void onBlock(std::uint32_t size);
-    void onUnmapped(uc_mem_type type, std::uint64_t address);
+    bool onUnmapped(uc_mem_type type, std::uint64_t address);
 
     void hypercall(std::uint32_t imm);
     std::optional<std::string> readGuestString(std::uint64_t va, std::uint64_t length, bool stopAtNul);
@@ -116,10 +134,13 @@ public:
     struct FastTranslation {
         std::uint64_t vaPage = ~std::uint64_t{0};
         std::uint64_t paPage = 0;
+        std::uint64_t ipaPage = 0;
         std::uint64_t generation = 0;
         MemoryType type = MemoryType::Device;
     };
     std::array<FastTranslation, 256> m_fast{};
+    std::vector<std::uint64_t> m_aliases; // VA pages outside the RAM window mapped onto mirror pages
+    bool m_aliasesStale = false;
 
     std::uint64_t m_pc = 0;
     std::uint64_t m_budget = 0;
@@ -191,8 +212,7 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
     uc_hook_add(m_uc, &hook, UC_HOOK_MEM_UNMAPPED,
                 reinterpret_cast<void*>(+[](uc_engine*, uc_mem_type type, std::uint64_t address, int, std::int64_t,
                                             void* u) {
-                    static_cast<Impl*>(u)->onUnmapped(type, address);
-                    return false;
+                    return static_cast<Impl*>(u)->onUnmapped(type, address);
                 }),
                 user, 1, 0);
     uc_hook_add(m_uc, &hook, UC_HOOK_BLOCK,
@@ -226,12 +246,12 @@ void Vcpu::Impl::stop(VcpuStop why, std::string description)
     uc_emu_stop(m_uc);
 }
 
-std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va, bool forEngine)
+std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
 {
     const std::uint64_t vaPage = va & kPageMask;
     FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
     if (fast.vaPage == vaPage && fast.generation == m_space.generation())
-        return DataTranslation{fast.paPage | (va & 0xfff), fast.type};
+        return DataTranslation{fast.paPage | (va & 0xfff), fast.type, fast.ipaPage | (va & 0xfff)};
     std::uint64_t ipa = va;
     std::uint8_t mairAttr = 0;
     if ((m_stage1.sctlr & sctlr::kM) != 0) {
@@ -266,13 +286,6 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va, bool forE
         ipa = it->second.ipaPage | (va & 0xfff);
         mairAttr = it->second.mairAttr;
     }
-    if (forEngine && (ipa & kPageMask) != (va & kPageMask) &&
-        (va < m_config.ramIpa || va - m_config.ramIpa >= m_config.ramBytes)) {
-        stop(VcpuStop::Fault, fmt::format("VA {:#x} maps IPA {:#x}: the engine can only execute VAs inside the "
-                                          "guest RAM window",
-                                          va, ipa));
-        return std::nullopt;
-    }
     const auto s2 = m_space.translate(ipa);
     if (!s2) {
         stop(VcpuStop::Fault, fmt::format("stage-2 abort: IPA {:#x} (VA {:#x}) is not mapped in VM {}", ipa, va,
@@ -280,10 +293,8 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va, bool forE
         return std::nullopt;
     }
     const MemoryType s1 = stage1DataType(m_stage1.sctlr, m_hcr.dc, mairAttr);
-    const DataTranslation result{s2->address, combineStages(s1, s2->kind, m_hcr.fwb)};
-    // Only translations the engine can use go into the fast cache, so forEngine checks stay exact.
-    if ((ipa & kPageMask) == vaPage || (va >= m_config.ramIpa && va - m_config.ramIpa < m_config.ramBytes))
-        fast = {vaPage, s2->address & kPageMask, m_space.generation(), result.type};
+    const DataTranslation result{s2->address, combineStages(s1, s2->kind, m_hcr.fwb), ipa};
+    fast = {vaPage, s2->address & kPageMask, ipa & kPageMask, m_space.generation(), result.type};
     return result;
 }
 
@@ -300,7 +311,7 @@ void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std
                  static_cast<std::int64_t>(static_cast<std::uint64_t>(value) >> (8 * first)));
         return;
     }
-    const auto where = translate(address, true);
+    const auto where = translate(address);
     if (!where)
         return;
     ++m_memoryAccesses;
@@ -308,7 +319,7 @@ void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std
     if (type == UC_MEM_READ) {
         m_memory.read(m_agent, where->address, std::span(bytes.data(), length), where->type);
         // The engine loads from its mirror right after this hook: put the model's bytes there.
-        std::memcpy(m_mirror + (address - m_config.ramIpa), bytes.data(), length);
+        std::memcpy(engineBytes(address, where->ipa), bytes.data(), length);
     } else {
         const auto raw = static_cast<std::uint64_t>(value);
         std::memcpy(bytes.data(), &raw, std::min<std::uint32_t>(length, 8));
@@ -358,7 +369,7 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
         }
     };
     auto byAddress = [&](ByAddressOp vaOp) {
-        if (const auto where = translate(cp.val, false))
+        if (const auto where = translate(cp.val))
             m_memory.maintainByAddress(m_agent, vaOp, where->address, where->type);
     };
     switch (*op) {
@@ -386,7 +397,7 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
         byAddress(ByAddressOp::CleanToPoU);
         break;
     case SystemOperation::DcZva:
-        if (const auto where = translate(cp.val & ~std::uint64_t{m_memory.topology().lineBytes - 1}, false)) {
+        if (const auto where = translate(cp.val & ~std::uint64_t{m_memory.topology().lineBytes - 1})) {
             if (where->type == MemoryType::Device)
                 stop(VcpuStop::Fault, "DC ZVA to Device memory: alignment fault (not delivered to the guest)");
             else
@@ -409,7 +420,7 @@ void Vcpu::Impl::onInterrupt(std::uint32_t intno)
 {
     const std::uint64_t pc = reg(UC_ARM64_REG_PC);
     std::uint32_t insn = 0;
-    std::memcpy(&insn, m_mirror + (pc - m_config.ramIpa), 4);
+    uc_mem_read(m_uc, pc, &insn, 4); // through the engine's own mapping: pc may be an alias
     if (intno == kExceptionUndefined && (insn & kHvcMask) == kHvcBits) {
         hypercall((insn >> 5) & 0xffffu);
         const std::uint64_t next = pc + 4;
@@ -435,14 +446,37 @@ void Vcpu::Impl::onBlock(std::uint32_t size)
         stop(VcpuStop::BudgetUsed);
 }
 
-void Vcpu::Impl::onUnmapped(uc_mem_type type, std::uint64_t address)
+bool Vcpu::Impl::onUnmapped(uc_mem_type type, std::uint64_t address)
 {
-    // The engine only has the guest RAM window: anything else is either a stage-1 or stage-2 fault, which
-    // translate() reports, or an IPA the model does not emulate (MMIO).
-    if (translate(address, false))
-        stop(VcpuStop::Fault, fmt::format("{} at {:#x}: outside the guest RAM window (MMIO is not modelled)",
+    // The engine maps only the RAM window at its IPAs. A VA elsewhere that the guest's stage 1 maps onto
+    // RAM becomes an alias of that mirror page (and the access is retried); anything else is a stage-1 or
+    // stage-2 fault, which translate() reports, or an IPA the model does not emulate (MMIO).
+    const auto where = translate(address);
+    if (!where)
+        return false;
+    if (!inRamWindow(where->ipa) || inRamWindow(address)) {
+        stop(VcpuStop::Fault, fmt::format("{} at {:#x} (IPA {:#x}): outside the guest RAM window (MMIO is not "
+                                          "modelled)",
                                           type == UC_MEM_FETCH_UNMAPPED ? "instruction fetch" : "data access",
-                                          address));
+                                          address, where->ipa));
+        return false;
+    }
+    const std::uint64_t vaPage = address & kPageMask;
+    if (uc_mem_map_ptr(m_uc, vaPage, 0x1000, UC_PROT_ALL, m_mirror + ((where->ipa & kPageMask) - m_config.ramIpa)) !=
+        UC_ERR_OK) {
+        stop(VcpuStop::Fault, fmt::format("cannot map VA {:#x} as an alias of IPA {:#x}", vaPage, where->ipa));
+        return false;
+    }
+    m_aliases.push_back(vaPage);
+    return true;
+}
+
+void Vcpu::Impl::dropAliases()
+{
+    for (std::uint64_t page : m_aliases)
+        uc_mem_unmap(m_uc, page, 0x1000);
+    m_aliases.clear();
+    m_aliasesStale = false;
 }
 
 std::optional<std::string> Vcpu::Impl::readGuestString(std::uint64_t va, std::uint64_t length, bool stopAtNul)
@@ -453,7 +487,7 @@ std::optional<std::string> Vcpu::Impl::readGuestString(std::uint64_t va, std::ui
     // console is a debug channel and must not perturb what it reports on.
     std::string text;
     for (std::uint64_t i = 0; i < length; ++i) {
-        const auto where = translate(va + i, false);
+        const auto where = translate(va + i);
         if (!where)
             return std::nullopt;
         std::uint8_t byte = 0;
@@ -555,6 +589,8 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
     impl.m_stop = VcpuStop::BudgetUsed;
     const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
     impl.m_pc = impl.reg(UC_ARM64_REG_PC);
+    if (impl.m_aliasesStale)
+        impl.dropAliases();
     if (err != UC_ERR_OK && !impl.m_stopRequested)
         impl.stop(VcpuStop::Fault, fmt::format("guest fault: {}", uc_strerror(err)));
     result.stop = impl.m_stop;

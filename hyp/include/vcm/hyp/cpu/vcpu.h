@@ -10,8 +10,10 @@
 // Unicorn's own MMU stays off: the engine sees guest RAM at its IPAs (a per-vCPU mirror buffer) and the data
 // of every load is supplied by the model in the read hook, so what the guest reads is what the model returns.
 // Instruction fetch reads the mirror, refreshed from RAM (the PoC) by refreshInstructions().
-// Current limitation: stage-1 mappings must be identity (VA == IPA) for RAM; a non-identity VA faults with a
-// clear message.
+// A VA outside the RAM window that the guest's stage 1 maps onto RAM is mapped into the engine on first use
+// as an alias of the mirror page of its IPA (dropped again after the next TLB flush), so non-identity
+// mappings work for data and instructions. A non-identity mapping whose VA lies inside the RAM window is
+// served correctly for data but the engine would fetch instructions from the VA's own page.
 #pragma once
 
 #include "vcm/hyp/cpu/system_instruction.h"

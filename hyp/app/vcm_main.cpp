@@ -7,6 +7,7 @@
 #include "vcm/hyp/hyp_version.h"
 #include "vcm/hyp/machine.h"
 #include "vcm/hyp/memory/coherence_counts.h"
+#include "vcm/hyp/policy/cache_policy.h"
 #include "vcm/tracer/tracer_version.h"
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@ struct BootOptions {
     std::uint64_t speculationRate = 0;
     std::uint32_t migratePercent = 0;
     std::uint64_t slice = vcm::hyp::MachineConfig{}.sliceInstructions;
+    std::string policy = "native";
 };
 
 // Boots each image in its own VM (one vCPU, VMs placed on cores in turn) with nothing trapped, and prints
@@ -40,14 +42,15 @@ int bootGuests(const BootOptions& options)
     vcm::hyp::Machine machine(config);
     vcm::hyp::memory::CoherenceCounts counts;
     machine.memory().setListener(&counts);
-    vcm::hyp::cpu::TrapHandler passThrough;
+    std::vector<std::unique_ptr<vcm::hyp::policy::CachePolicy>> policies;
     for (std::size_t i = 0; i < options.images.size(); ++i) {
+        policies.push_back(vcm::hyp::policy::createPolicy(options.policy, machine));
         const auto image = vcm::hyp::GuestImage::load(options.images[i]);
         vcm::hyp::VmSpec spec;
         spec.name = fmt::format("d{}", i + 1);
         spec.machineBase = 0x8000'0000 + i * spec.ramBytes;
         spec.vcpuCores = {static_cast<vcm::hyp::memory::CoreId>(i % config.topology.cores())};
-        const std::size_t vm = machine.createVm(spec, passThrough);
+        const std::size_t vm = machine.createVm(spec, *policies.back());
         machine.loadImage(vm, VCM_GUEST_RAM_BASE, image.bytes);
     }
     const vcm::hyp::MachineRun run = machine.run(options.budget);
@@ -56,8 +59,9 @@ int bootGuests(const BootOptions& options)
         const auto& v = run.vcpus[i];
         fmt::print("--- {} ({}) ---\n{}", v.name, options.images[i], v.console);
         if (v.exited)
-            fmt::print("{}: exited with code {} after {} instructions, {} migrations, longest wait {} cycles ({})\n",
-                       v.name, v.exitCode, v.instructions, v.migrations, v.maxSchedulingLatency,
+            fmt::print("{}: exited with code {} after {} instructions, {} traps, {} migrations, longest wait {} cycles "
+                       "({})\n",
+                       v.name, v.exitCode, v.instructions, v.traps, v.migrations, v.maxSchedulingLatency,
                        v.exitCode == 0 ? "PASS" : "FAIL");
         else if (!v.fault.empty())
             fmt::print("{}: stopped: {}\n", v.name, v.fault);
@@ -65,6 +69,18 @@ int bootGuests(const BootOptions& options)
             fmt::print("{}: still running when the budget of {} instructions ran out\n", v.name, options.budget);
         allPassed = allPassed && v.exited && v.exitCode == 0;
     }
+    std::uint64_t flushes = 0;
+    std::uint64_t flushPages = 0;
+    vcm::hyp::memory::Cycles longestSegment = 0;
+    vcm::hyp::memory::Cycles longestDelay = 0;
+    for (const auto& p : policies) {
+        flushes += p->flushes().records.size();
+        flushPages += p->flushes().totalPages();
+        longestSegment = std::max(longestSegment, p->flushes().longestSegment());
+        longestDelay = std::max(longestDelay, p->flushes().longestUnpreemptedDelay());
+    }
+    fmt::print("policy {}: {} flushes, {} pages, longest segment {} cycles, longest unpreempted delay {} cycles\n",
+               options.policy, flushes, flushPages, longestSegment, longestDelay);
     fmt::print("oracle: {} stale reads, {} clobbers, {} stale-data windows opened; {} speculative fills\n",
                counts.staleReads, counts.clobbers, counts.windowsOpened, run.speculativeFills);
     return allPassed ? 0 : 1;
@@ -96,6 +112,7 @@ int main(int argc, char** argv)
     bootCommand->add_option("--migrate-percent", boot.migratePercent,
                             "Chance (0-100) that a vCPU moves to another core at the end of each slice")
         ->check(CLI::Range(0, 100));
+    bootCommand->add_option("--policy", boot.policy, "Cache-maintenance policy (native, xen-rfc, xen, kvm, ...)");
     bootCommand->add_option("--slice", boot.slice, "Instructions per scheduling slice")->check(CLI::PositiveNumber);
 
     CLI11_PARSE(app, argc, argv);

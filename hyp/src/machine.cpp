@@ -27,6 +27,18 @@ public:
         return cpu::Stage2Translation{(mfn << 12) | (ipa & 0xfff), kind};
     }
     std::uint64_t generation() const override { return m_table.generation(); }
+    // The hypervisor's and the toolstack's view: a p2m lookup, which does not care about the valid bit the
+    // guest's hardware walk uses for access tracking.
+    std::optional<cpu::Stage2Translation> lookup(std::uint64_t ipa) const override
+    {
+        const vm::Gfn gfn = ipa >> 12;
+        const auto entry = m_table.lookup(gfn);
+        if (!entry)
+            return std::nullopt;
+        return cpu::Stage2Translation{((entry->mfn + (gfn - entry->gfn)) << 12) | (ipa & 0xfff),
+                                      entry->type == vm::Stage2Type::Mmio ? cpu::Stage2MemoryKind::Mmio
+                                                                          : cpu::Stage2MemoryKind::Ram};
+    }
 
 private:
     const vm::Stage2Table& m_table;
@@ -34,6 +46,7 @@ private:
 
 struct VcpuState {
     std::unique_ptr<cpu::Vcpu> vcpu;
+    cpu::TrapHandler* traps = nullptr;
     bool pinned = false;
     std::optional<memory::ObserverId> observer; // registered while the caches are off
     std::optional<memory::CoreId> pendingMigration;
@@ -55,6 +68,29 @@ struct VirtualMachine {
 
 class Machine::Impl {
 public:
+    // The preemption query of one core, answered from the scheduler's state.
+    class CoreQuery final : public cpu::PreemptionQuery {
+    public:
+        CoreQuery(const Impl& impl, memory::CoreId core) : m_impl(impl), m_core(core) {}
+        bool workPending() const override
+        {
+            return m_impl.m_memory.coreTime(m_core) >= m_impl.m_nextTick[m_core] || !m_impl.m_queues[m_core].empty();
+        }
+        memory::Cycles pendingSince() const override
+        {
+            memory::Cycles since = ~memory::Cycles{0};
+            if (m_impl.m_nextTick[m_core] <= m_impl.m_memory.coreTime(m_core))
+                since = m_impl.m_nextTick[m_core];
+            for (const VcpuState* waiting : m_impl.m_queues[m_core])
+                since = std::min(since, waiting->enqueuedAt);
+            return since;
+        }
+
+    private:
+        const Impl& m_impl;
+        memory::CoreId m_core;
+    };
+
     explicit Impl(const MachineConfig& config)
         : m_config(config), m_memory(config.topology, config.costs),
           m_speculation(m_memory, config.seed, config.speculationFillsPerMillionCycles), m_rng(config.seed)
@@ -63,6 +99,18 @@ public:
             m_hypervisorAgents.push_back(
                 m_memory.addAgent({memory::AgentKind::Hypervisor, fmt::format("hyp@core{}", core), core}));
         m_loader = m_memory.addAgent({memory::AgentKind::Hypervisor, "domain-builder", std::nullopt});
+        m_queues.resize(config.topology.cores());
+        m_nextTick.assign(config.topology.cores(), config.tickCycles);
+        for (memory::CoreId core = 0; core < config.topology.cores(); ++core)
+            m_coreQueries.push_back(std::make_unique<CoreQuery>(*this, core));
+    }
+
+    void countTicks(memory::CoreId core, MachineRun& result)
+    {
+        while (m_memory.coreTime(core) >= m_nextTick[core]) {
+            ++result.timerTicks;
+            m_nextTick[core] += m_config.tickCycles;
+        }
     }
 
     void updateObserver(VcpuState& state, const VirtualMachine& owner, bool cachesOn)
@@ -83,6 +131,9 @@ public:
     std::vector<memory::AgentId> m_hypervisorAgents;
     memory::AgentId m_loader = 0;
     std::vector<std::unique_ptr<VirtualMachine>> m_vms;
+    std::vector<std::deque<VcpuState*>> m_queues;
+    std::vector<memory::Cycles> m_nextTick;
+    std::vector<std::unique_ptr<CoreQuery>> m_coreQueries;
 };
 
 Machine::Machine(const MachineConfig& config) : m_impl(std::make_unique<Impl>(config)) {}
@@ -142,19 +193,32 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         state->vcpu = std::make_unique<cpu::Vcpu>(vcpuConfig, impl.m_memory, agent, impl.m_hypervisorAgents,
                                                   *owner.space, traps);
         state->pinned = spec.pinned;
+        state->traps = &traps;
         state->coresVisited.push_back(core);
         VcpuState* raw = state.get();
-        raw->vcpu->onCacheStateChange([&impl, raw, &owner](bool on) { impl.updateObserver(*raw, owner, on); });
+        raw->vcpu->onCacheStateChange(
+            [&impl, raw, &owner](bool) { impl.updateObserver(*raw, owner, !raw->vcpu->bypassesCaches()); });
         raw->vcpu->onMarker([&impl, raw](const cpu::Marker& marker) {
             for (const ScriptedMigration& m : impl.m_config.migrations)
                 if (m.vcpu == raw->vcpu->config().name && m.marker == marker.name && !raw->pinned)
                     raw->pendingMigration = m.toCore;
         });
-        impl.updateObserver(*raw, owner, /*cachesOn*/ false); // vCPUs start with MMU and caches off
         owner.vcpus.push_back(std::move(state));
     }
     impl.m_vms.push_back(std::move(machineVm));
-    return impl.m_vms.size() - 1;
+    const std::size_t vmIndex = impl.m_vms.size() - 1;
+    traps.onVmCreated(vmIndex);
+    for (auto& state : owner.vcpus) {
+        traps.onVcpuReset(*state->vcpu);
+        // vCPUs start with MMU and caches off: an observer unless HCR_EL2.DC or FWB make them cacheable.
+        impl.updateObserver(*state, owner, !state->vcpu->bypassesCaches());
+    }
+    return vmIndex;
+}
+
+const cpu::PreemptionQuery& Machine::preemption(memory::CoreId core) const
+{
+    return *m_impl->m_coreQueries.at(core);
 }
 
 const VmSpec& Machine::vmSpec(std::size_t vmIndex) const
@@ -175,7 +239,7 @@ cpu::Vcpu& Machine::vcpu(std::size_t vmIndex, std::size_t vcpuIndex)
 memory::PhysAddr Machine::machineAddress(std::size_t vmIndex, std::uint64_t ipa) const
 {
     const VirtualMachine& target = *m_impl->m_vms.at(vmIndex);
-    const auto where = target.space->translate(ipa);
+    const auto where = target.space->lookup(ipa);
     if (!where)
         throw std::out_of_range(fmt::format("VM {}: IPA {:#x} is not mapped by its stage 2", target.spec.name, ipa));
     return where->address;
@@ -203,7 +267,7 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
 {
     Impl& impl = *m_impl;
     const std::uint32_t cores = impl.m_config.topology.cores();
-    std::vector<std::deque<VcpuState*>> queues(cores);
+    auto& queues = impl.m_queues;
     std::vector<VcpuState*> all;
     for (auto& machineVm : impl.m_vms)
         for (auto& state : machineVm->vcpus) {
@@ -211,7 +275,6 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
             queues[state->vcpu->core()].push_back(state.get());
             all.push_back(state.get());
         }
-    std::vector<memory::Cycles> nextTick(cores, impl.m_config.tickCycles);
 
     MachineRun result;
     while (result.instructions < instructionBudget) {
@@ -233,14 +296,25 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         v.setCore(core);
 
         const memory::Cycles before = impl.m_memory.coreTime(core);
-        const std::uint64_t slice = std::min(impl.m_config.sliceInstructions, instructionBudget - result.instructions);
-        const cpu::VcpuRun ran = v.run(slice);
+        bool ranGuest = false;
+        cpu::VcpuRun ran;
+        if (state->traps->hasPendingWork(v) && !state->traps->runPendingWork(v, *impl.m_coreQueries[core])) {
+            ran.stop = cpu::VcpuStop::Yielded; // preempted in EL2: softirqs run, then it resumes the work
+        } else {
+            const std::uint64_t slice =
+                std::min(impl.m_config.sliceInstructions, instructionBudget - result.instructions);
+            ran = v.run(slice);
+            ranGuest = true;
+        }
         result.instructions += ran.instructions;
         state->instructions += ran.instructions;
         result.speculativeFills += impl.m_speculation.step(core, impl.m_memory.coreTime(core) - before);
-        while (impl.m_memory.coreTime(core) >= nextTick[core]) {
-            ++result.timerTicks;
-            nextTick[core] += impl.m_config.tickCycles;
+        impl.countTicks(core, result);
+        if (ranGuest && ran.stop == cpu::VcpuStop::Hypervisor) {
+            // EL2 work is owed before the guest continues: it runs next on this core.
+            state->enqueuedAt = impl.m_memory.coreTime(core);
+            queues[core].push_front(state);
+            continue;
         }
         if (ran.stop != cpu::VcpuStop::BudgetUsed && ran.stop != cpu::VcpuStop::Yielded)
             continue;
@@ -260,12 +334,14 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         state->enqueuedAt = impl.m_memory.coreTime(core);
         queues[destination].push_back(state);
     }
+    for (auto& queue : queues)
+        queue.clear();
     result.allExited = std::all_of(all.begin(), all.end(), [](VcpuState* s) { return s->vcpu->exited(); });
     for (VcpuState* s : all) {
         const cpu::Vcpu& v = *s->vcpu;
         result.vcpus.push_back({v.config().name, v.exited(), v.exitCode(), v.faultDescription(), v.console(),
-                                s->instructions, v.trapCount(), v.memoryAccesses(), s->migrations, s->maxLatency,
-                                s->coresVisited});
+                                s->instructions, v.trapCount(), v.traps(), v.memoryAccesses(), s->migrations,
+                                s->maxLatency, s->coresVisited});
     }
     return result;
 }

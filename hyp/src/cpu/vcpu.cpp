@@ -56,6 +56,25 @@ struct DataTranslation {
 
 } // namespace
 
+void TrapHandler::onVmCreated(std::size_t) {}
+
+void TrapHandler::onVcpuReset(Vcpu&) {}
+
+bool TrapHandler::onStage2Fault(Vcpu&, std::uint64_t)
+{
+    return false;
+}
+
+bool TrapHandler::hasPendingWork(const Vcpu&) const
+{
+    return false;
+}
+
+bool TrapHandler::runPendingWork(Vcpu&, const PreemptionQuery&)
+{
+    return true;
+}
+
 void TrapHandler::onSetWay(Vcpu& vcpu, memory::SetWayOp op, std::uint64_t operand)
 {
     vcpu.executeSetWay(op, operand);
@@ -153,6 +172,7 @@ public:
     std::vector<Marker> m_markers;
     std::string m_fault;
     std::uint64_t m_trapsTaken = 0;
+    TrapCounts m_trapCounts;
     std::uint64_t m_memoryAccesses = 0;
     std::function<void(bool)> m_cacheStateChanged;
     std::function<void(const Marker&)> m_markerReached;
@@ -286,7 +306,15 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
         ipa = it->second.ipaPage | (va & 0xfff);
         mairAttr = it->second.mairAttr;
     }
-    const auto s2 = m_space.translate(ipa);
+    auto s2 = m_space.translate(ipa);
+    if (!s2) {
+        // A stage-2 fault: EL2 may fix it up (a lazily mapped page, access tracking) and the access retries.
+        ++m_trapsTaken;
+        ++m_trapCounts.stage2Fault;
+        m_self.chargeHypervisor(m_config.trapEntryExit);
+        if (m_traps.onStage2Fault(m_self, ipa))
+            s2 = m_space.translate(ipa);
+    }
     if (!s2) {
         stop(VcpuStop::Fault, fmt::format("stage-2 abort: IPA {:#x} (VA {:#x}) is not mapped in VM {}", ipa, va,
                                           m_config.vmId));
@@ -344,6 +372,9 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
         return 0;
     if (trappedByTvm(*reg) && m_hcr.tvm) {
         ++m_trapsTaken;
+        ++m_trapCounts.tvm;
+        if (m_self.cachesOn())
+            ++m_trapCounts.tvmAfterCachesOn;
         m_self.chargeHypervisor(m_config.trapEntryExit);
         m_traps.onVmRegisterWrite(m_self, *reg, m_self.readRegister(*reg), cp.val);
     } else {
@@ -362,6 +393,7 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
     auto setWay = [&](SetWayOp swOp) {
         if (m_hcr.tsw) {
             ++m_trapsTaken;
+            ++m_trapCounts.setWay;
             m_self.chargeHypervisor(m_config.trapEntryExit);
             m_traps.onSetWay(m_self, swOp, cp.val);
         } else {
@@ -567,7 +599,7 @@ void Vcpu::refreshInstructions(std::uint64_t ipa, std::uint64_t length)
 {
     Impl& impl = *m_impl;
     for (std::uint64_t page = ipa & kPageMask; page < ipa + length; page += 0x1000) {
-        const auto s2 = impl.m_space.translate(page);
+        const auto s2 = impl.m_space.lookup(page);
         if (!s2 || page < impl.m_config.ramIpa || page - impl.m_config.ramIpa >= impl.m_config.ramBytes)
             continue;
         impl.m_memory.peekRam(s2->address, std::span(impl.m_mirror + (page - impl.m_config.ramIpa), 0x1000));
@@ -759,10 +791,26 @@ std::uint64_t Vcpu::trapCount() const
     return m_impl->m_trapsTaken;
 }
 
+const TrapCounts& Vcpu::traps() const
+{
+    return m_impl->m_trapCounts;
+}
+
+void Vcpu::exitToHypervisor()
+{
+    m_impl->stop(VcpuStop::Hypervisor);
+}
+
 bool Vcpu::cachesOn() const
 {
     const std::uint64_t value = m_impl->m_stage1.sctlr;
     return (value & sctlr::kM) != 0 && (value & sctlr::kC) != 0;
+}
+
+bool Vcpu::bypassesCaches() const
+{
+    const MemoryType s1 = stage1DataType(m_impl->m_stage1.sctlr, m_impl->m_hcr.dc, /*Normal WB*/ 0xff);
+    return !memory::isCacheable(combineStages(s1, Stage2MemoryKind::Ram, m_impl->m_hcr.fwb));
 }
 
 void Vcpu::onCacheStateChange(std::function<void(bool cachesOn)> callback)

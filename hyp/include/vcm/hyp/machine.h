@@ -58,6 +58,7 @@ struct VcpuSummary {
     std::string console;
     std::uint64_t instructions = 0;
     std::uint64_t traps = 0;
+    cpu::TrapCounts trapCounts;
     std::uint64_t memoryAccesses = 0;
     std::uint64_t migrations = 0;
     memory::Cycles maxSchedulingLatency = 0; // longest wait, runnable but not running
@@ -100,7 +101,12 @@ public:
     void loadImage(std::size_t vmIndex, std::uint64_t ipa, std::span<const std::uint8_t> bytes);
 
     // Runs until every vCPU has exited or faulted, or `instructionBudget` instructions have run in total.
+    // Before a vCPU enters its guest, EL2 work its trap handler owes it runs first (a deferred or interrupted
+    // flush), preemptible through preemption(core).
     MachineRun run(std::uint64_t instructionBudget);
+
+    // Softirq work pending on a core: its timer tick is due, or another vCPU waits in its run queue.
+    const cpu::PreemptionQuery& preemption(memory::CoreId core) const;
 
 private:
     class Impl;

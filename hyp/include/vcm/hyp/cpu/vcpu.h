@@ -54,6 +54,9 @@ public:
     virtual ~GuestPhysicalSpace() = default;
     // The machine address and kind of `ipa`, or nothing for a stage-2 fault.
     virtual std::optional<Stage2Translation> translate(std::uint64_t ipa) const = 0;
+    // The hypervisor's view: where `ipa` is mapped, whether or not its valid bit is set (access tracking and
+    // lazily faulted-in pages keep mapped entries invalid).
+    virtual std::optional<Stage2Translation> lookup(std::uint64_t ipa) const = 0;
     // Changes whenever a translation may have changed, so the vCPU's translation cache can be dropped.
     virtual std::uint64_t generation() const = 0;
 };
@@ -62,11 +65,45 @@ class Vcpu;
 
 // EL2's side of a trap. The defaults perform what the guest asked, as if nothing were trapped; the
 // cache-maintenance policies override them.
+// Whether softirq work (a timer tick, another runnable vCPU) is pending on the core EL2 work runs on: what
+// Xen's softirq_pending() and Linux's need_resched() answer in the hypervisors' preemption points.
+class PreemptionQuery {
+public:
+    virtual ~PreemptionQuery() = default;
+    virtual bool workPending() const = 0;
+    // The earliest time at which the work now pending became pending (for the unpreempted-delay measure),
+    // or ~0 when nothing is pending.
+    virtual Cycles pendingSince() const = 0;
+};
+
+// EL2: what the hypervisor does when a vCPU traps, and the work it owes a vCPU before the vCPU may run again.
+// The defaults are a pass-through hypervisor that traps nothing; the cache-maintenance policies override them.
 class TrapHandler {
 public:
     virtual ~TrapHandler() = default;
+    // The VM this handler serves now exists (stage 2 mapped, vCPUs created), as machine VM `vmIndex`.
+    virtual void onVmCreated(std::size_t vmIndex);
+    // vCPU reset: set the initial HCR_EL2 bits.
+    virtual void onVcpuReset(Vcpu& vcpu);
     virtual void onSetWay(Vcpu& vcpu, memory::SetWayOp op, std::uint64_t operand);
     virtual void onVmRegisterWrite(Vcpu& vcpu, SystemRegister reg, std::uint64_t oldValue, std::uint64_t newValue);
+    // A guest access found no valid stage-2 translation for `ipa`. Return true when EL2 fixed it up (the
+    // access is retried), false for a stage-2 abort.
+    virtual bool onStage2Fault(Vcpu& vcpu, std::uint64_t ipa);
+    // EL2 work the vCPU must wait for before it returns to the guest (a deferred or interrupted flush).
+    virtual bool hasPendingWork(const Vcpu& vcpu) const;
+    // Runs that work on the vCPU's current core. Returns true when it is finished, false when it stopped at
+    // a preemption point because `preemption` reported pending work (the scheduler then runs that work).
+    virtual bool runPendingWork(Vcpu& vcpu, const PreemptionQuery& preemption);
+};
+
+// Traps taken by one vCPU, by kind.
+struct TrapCounts {
+    std::uint64_t setWay = 0;
+    std::uint64_t tvm = 0;
+    std::uint64_t tvmAfterCachesOn = 0; // TVM traps taken while the guest's caches were already on
+    std::uint64_t stage2Fault = 0;
+    std::uint64_t total() const { return setWay + tvm + stage2Fault; }
 };
 
 struct VcpuConfig {
@@ -87,6 +124,7 @@ enum class VcpuStop : std::uint8_t {
     Yielded,    // VCM_HVC_YIELD
     Exited,     // VCM_HVC_EXIT
     Fault,      // an exception the model does not deliver, a stage-1 or stage-2 fault, an unknown hypercall
+    Hypervisor, // a trap handler left EL2 work to finish before the guest continues (TrapHandler::hasPendingWork)
 };
 
 struct VcpuRun {
@@ -140,10 +178,17 @@ public:
     const std::vector<Marker>& markers() const;
     const std::string& faultDescription() const;
     std::uint64_t trapCount() const;
+    const TrapCounts& traps() const;
+    // Ends the current slice after the instruction being handled: a trap handler that leaves EL2 work
+    // pending calls this so the scheduler can run that work (and preempt it) before the guest continues.
+    void exitToHypervisor();
     std::uint64_t memoryAccesses() const; // guest loads and stores routed through the model
 
     // SCTLR_EL1.M and C both set: the guest's data accesses to RAM are cacheable.
     bool cachesOn() const;
+    // The guest's data accesses to RAM bypass the caches (its own regime combined with HCR_EL2.DC and FWB):
+    // it is then an observer that sees RAM, not the caches.
+    bool bypassesCaches() const;
     // Called when a write to SCTLR_EL1 turns the guest's caches on or off (the machine registers a
     // cache-bypassing observer while they are off).
     void onCacheStateChange(std::function<void(bool cachesOn)> callback);

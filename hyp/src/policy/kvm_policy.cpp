@@ -1,0 +1,62 @@
+// kvm: KVM/arm64 without FEAT_S2FWB (policies.md section 2).
+//  - HCR_EL2.TSW always, TVM set at vCPU reset "until M+C set in SCTLR_EL1" (HCR_GUEST_FLAGS / vcpu_reset_hcr).
+//  - kvm_set_way_flush: the first set/way trap with TVM clear runs stage2_flush_vm over every mapped page of
+//    the VM (no access tracking) and sets TVM.
+//  - access_vm_reg -> kvm_toggle_cache: flush on a change of (M && C); clear TVM once caches are on.
+//  - stage2_flush_vm runs in the trap handler; stage2_apply_range_resched reschedules between 1 GiB chunks
+//    (cond_resched_rwlock_write). Modelled as EL2 work the vCPU finishes before returning to its guest, with
+//    a preemption point per chunk (knob resched_chunk_mib, default 1024).
+#include "policy_factories.h"
+
+namespace vcm::hyp::policy {
+namespace {
+
+class KvmPolicy final : public CachePolicy {
+public:
+    KvmPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule) : CachePolicy(machine, costs), m_rule(rule) {}
+    const char* name() const override { return "kvm"; }
+
+    void onVcpuReset(cpu::Vcpu& vcpu) override
+    {
+        vcpu.hcr().tsw = true;
+        vcpu.hcr().tvm = true;
+    }
+
+    void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
+    {
+        if (!vcpu.hcr().tvm) {
+            requestFlush(vcpu, FlushReason::SetWay, vm::WalkFilter::AllMapped, m_rule);
+            vcpu.hcr().tvm = true;
+        }
+    }
+
+    void onVmRegisterWrite(cpu::Vcpu& vcpu, cpu::SystemRegister reg, std::uint64_t, std::uint64_t newValue) override
+    {
+        const bool wasEnabled = vcpu.cachesOn();
+        vcpu.writeRegister(reg, newValue);
+        const bool nowEnabled = vcpu.cachesOn();
+        if (wasEnabled != nowEnabled)
+            requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, vm::WalkFilter::AllMapped,
+                         m_rule);
+        if (nowEnabled)
+            vcpu.hcr().tvm = false;
+    }
+
+private:
+    PreemptionRule m_rule;
+};
+
+} // namespace
+
+std::unique_ptr<CachePolicy> createKvmPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
+{
+    PreemptionRule rule;
+    rule.kind = PreemptionRule::Kind::ReschedPerChunk;
+    const std::uint64_t chunkMiB = knobs.unsignedInteger("resched_chunk_mib", 1024);
+    if (chunkMiB == 0)
+        throw PolicyError("policy kvm: resched_chunk_mib must be at least 1");
+    rule.chunkPages = chunkMiB << 8; // 256 pages of 4 KiB per MiB
+    return std::make_unique<KvmPolicy>(machine, costs, rule);
+}
+
+} // namespace vcm::hyp::policy

@@ -1,0 +1,102 @@
+// xen: the merged Set/Way emulation (f253e88bec, 221c2fc433, 2148a125b7; policies.md section 1).
+//  - HCR_EL2.TSW always; TVM clear at vCPU start.
+//  - p2m_set_way_flush: the first trapped set/way operation of a batch (TVM clear) sets need_flush_to_ram
+//    and arms TVM; later ones in the batch do nothing (but still trap). The operation itself is not done.
+//  - TVM-trapped writes: p2m_toggle_cache — need_flush_to_ram on any change of (M && C); clear TVM whenever
+//    the caches are on after the write, transition or not.
+//  - The flush runs on return to the guest (check_for_vcpu_work -> p2m_flush_vm) and is preemptible: work
+//    counter +10 per page, +1 per skipped region, check softirq_pending() when it reaches 512, resume at the
+//    first gfn not yet flushed, with softirqs (ticks, other vCPUs) run in between.
+//  - Access tracking: p2m_invalidate_root() when the domain is created and after every flush clears the
+//    stage-2 valid bits; a guest access faults and p2m_resolve_translation_fault sets the bit again; the
+//    flush skips entries that are not valid. Knob access_tracking=false flushes every mapped page.
+#include "policy_factories.h"
+
+#include "vcm/hyp/machine.h"
+
+namespace vcm::hyp::policy {
+namespace {
+
+class XenPolicy final : public CachePolicy {
+public:
+    XenPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool accessTracking)
+        : CachePolicy(machine, costs), m_rule(rule), m_accessTracking(accessTracking)
+    {
+    }
+    const char* name() const override { return "xen"; }
+
+    void onVmCreated(std::size_t vmIndex) override
+    {
+        CachePolicy::onVmCreated(vmIndex);
+        invalidateRoot(); // p2m_domain_creation_finished()
+    }
+
+    void onVcpuReset(cpu::Vcpu& vcpu) override
+    {
+        vcpu.hcr().tsw = true;
+        vcpu.hcr().tvm = false;
+    }
+
+    void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
+    {
+        if (!vcpu.hcr().tvm) {
+            requestFlush(vcpu, FlushReason::SetWay, filter(), m_rule);
+            vcpu.hcr().tvm = true;
+        }
+    }
+
+    void onVmRegisterWrite(cpu::Vcpu& vcpu, cpu::SystemRegister reg, std::uint64_t, std::uint64_t newValue) override
+    {
+        const bool wasEnabled = vcpu.cachesOn();
+        vcpu.writeRegister(reg, newValue);
+        const bool nowEnabled = vcpu.cachesOn();
+        if (wasEnabled != nowEnabled)
+            requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, filter(), m_rule);
+        if (nowEnabled)
+            vcpu.hcr().tvm = false;
+    }
+
+    bool onStage2Fault(cpu::Vcpu&, std::uint64_t ipa) override
+    {
+        // p2m_resolve_translation_fault: a mapped entry whose valid bit was cleared becomes valid again.
+        vm::Stage2Table& stage2 = m_machine.stage2(m_vm);
+        const auto leaf = stage2.lookup(ipa >> 12);
+        if (!leaf || leaf->valid)
+            return false;
+        stage2.setValid(leaf->gfn, leaf->pages, true);
+        return true;
+    }
+
+protected:
+    void onFlushFinished(cpu::Vcpu&) override { invalidateRoot(); }
+
+private:
+    vm::WalkFilter filter() const { return m_accessTracking ? vm::WalkFilter::ValidOnly : vm::WalkFilter::AllMapped; }
+
+    void invalidateRoot()
+    {
+        if (!m_accessTracking)
+            return;
+        const VmSpec& spec = m_machine.vmSpec(m_vm);
+        m_machine.stage2(m_vm).setValid(spec.ramIpa >> 12, spec.ramBytes >> 12, false);
+    }
+
+    PreemptionRule m_rule;
+    bool m_accessTracking;
+};
+
+} // namespace
+
+std::unique_ptr<CachePolicy> createXenPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
+{
+    PreemptionRule rule;
+    rule.kind = PreemptionRule::Kind::XenWorkCounter;
+    rule.threshold = static_cast<std::uint32_t>(knobs.unsignedInteger("preempt_threshold", 512));
+    rule.pageWeight = static_cast<std::uint32_t>(knobs.unsignedInteger("page_weight", 10));
+    rule.skipWeight = static_cast<std::uint32_t>(knobs.unsignedInteger("skip_weight", 1));
+    if (rule.threshold == 0 || rule.pageWeight == 0)
+        throw PolicyError("policy xen: preempt_threshold and page_weight must be at least 1");
+    return std::make_unique<XenPolicy>(machine, costs, rule, knobs.boolean("access_tracking", true));
+}
+
+} // namespace vcm::hyp::policy

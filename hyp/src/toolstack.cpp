@@ -38,8 +38,9 @@ ToolstackMode parseToolstackMode(std::string_view name)
     throw std::invalid_argument(fmt::format("unknown toolstack mode '{}' (expected one of: {})", name, known));
 }
 
-Toolstack::Toolstack(Machine& machine, memory::CoreId core, memory::Cycles raceWindowCycles)
-    : m_machine(machine), m_core(core), m_raceWindow(raceWindowCycles),
+Toolstack::Toolstack(Machine& machine, memory::CoreId core, std::uint64_t raceFillsPerMillionCycles,
+                     memory::Cycles raceWindowCycles)
+    : m_machine(machine), m_core(core), m_raceRate(raceFillsPerMillionCycles), m_raceWindow(raceWindowCycles),
       m_agent(machine.memory().addAgent({memory::AgentKind::Toolstack, "dom0-builder", core}))
 {
 }
@@ -85,9 +86,11 @@ ToolstackWriteResult Toolstack::writeImage(std::size_t vm, std::uint64_t ipa, st
         cleanRange(m_agent, memory::ByAddressOp::CleanToPoU);
         break;
     case ToolstackMode::CachedCleanToPoCThenUnmap:
-        cleanRange(m_agent, memory::ByAddressOp::CleanToPoC);
+        // libxc's flush after loading images used clean+invalidate to the PoC (DC CIVAC on arm64): nothing
+        // is left in the caches, except what speculation refills while the mapping still exists.
+        cleanRange(m_agent, memory::ByAddressOp::CleanInvalidateToPoC);
         // The race of seed 001: the mapping is still there after the clean.
-        result.speculativeFills = m_machine.speculation().step(m_core, m_raceWindow);
+        result.speculativeFills = m_machine.speculation().stepMapping(*foreignMap, m_core, m_raceWindow, m_raceRate);
         memory.advanceCore(m_core, m_raceWindow);
         break;
     case ToolstackMode::UnmapThenHypervisorFlush:

@@ -71,11 +71,11 @@ struct BootImageOutcome {
 };
 
 // The toolstack on core 2 (the other cluster) writes the payload; the guest boots on core 0, caches off.
-BootImageOutcome bootImageWith(ToolstackMode mode)
+BootImageOutcome bootImageWith(ToolstackMode mode, std::uint64_t raceSpeculation = 0)
 {
     GuestMachine g;
     const std::size_t vm = g.addGuest("boot-image", 0);
-    Toolstack toolstack(g.machine, 2);
+    Toolstack toolstack(g.machine, 2, raceSpeculation);
     const auto payload = makePayload(60'000);
     toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, payload, mode);
     const MachineRun run = g.machine.run(kBudget);
@@ -107,6 +107,16 @@ TEST(BootImage, CleanToPoCUncachedMappingAndHypervisorFlushAllWork)
         EXPECT_THAT(o.console, HasSubstr("PASS")) << toString(mode);
         EXPECT_EQ(o.staleReads, 0u) << toString(mode);
     }
+}
+
+TEST(BootImage, CleanToPoCThenUnmapLosesTheRaceWhenSpeculationRefillsLines)
+{
+    // Seed 001: "there is a race between the cache flush and the point where we tear down the mappings,
+    // where the processor might speculatively pull some data into the cache".
+    const BootImageOutcome o = bootImageWith(ToolstackMode::CachedCleanToPoCThenUnmap, /*fills per Mcycle*/ 20'000);
+    EXPECT_EQ(o.exitCode, 1u) << o.console;
+    EXPECT_THAT(o.console, HasSubstr("after changing it and turning caches on the data read back is stale"));
+    EXPECT_GT(o.staleReads, 0u);
 }
 
 TEST(BootImage, ToolstackModeNamesRoundTrip)

@@ -7,11 +7,19 @@
  * length, the data, then the FNV-1a 64 hash of the data. The guest never turns its MMU or caches on: every
  * read below is a Device access that goes to RAM.
  *
+ * Then, as a kernel does before it turns its MMU on, it changes the data with caches off (each word XORed
+ * with a constant), turns MMU and caches on, and checks the data again through its cacheable mapping: a
+ * line the toolstack's foreign mapping let the processor pull in after the clean (seed 001's race) now
+ * shadows what the guest wrote.
+ *
  * Verdict, computed only from the bytes the guest read: PASS when the magic matches, the length fits the
- * 64 KiB region and the hash of the data equals the stored hash; FAIL otherwise, with the reason (no
- * toolstack writes the payload today, so it FAILs with "payload magic missing"). */
+ * 64 KiB region, the hash of the data equals the stored hash, and after caches on the data un-XORed hashes
+ * to the same value; FAIL otherwise, with the reason. */
 #include "vcm_boot_payload.h"
+#include "vcm_cache.h"
 #include "vcm_guest.h"
+
+#define RELOCATION_KEY 0x5a5a5a5a5a5a5a5aull
 
 /* Ends the line started by the caller ("boot-image: <reason>") and exits. */
 static __attribute__((noreturn)) void verdict(int pass, uint64_t bytes_checked)
@@ -61,6 +69,26 @@ int main(void)
         vcm_put_hex(stored);
         verdict(0, length);
     }
-    vcm_puts("boot-image: payload magic, length and FNV-1a hash match");
+    /* Change the data with caches off (Device writes reach RAM), then look again with caches on. */
+    volatile uint64_t *words = (volatile uint64_t *)(payload + VCM_BOOT_PAYLOAD_HEADER_BYTES);
+    const uint64_t whole_words = length / 8;
+    for (uint64_t i = 0; i < whole_words; ++i)
+        words[i] ^= RELOCATION_KEY;
+    vcm_mmu_caches_on();
+    vcm_marker("caches-on");
+    uint64_t rehash = VCM_FNV1A64_OFFSET_BASIS;
+    for (uint64_t i = 0; i < whole_words; ++i) {
+        const uint64_t word = words[i] ^ RELOCATION_KEY;
+        for (int b = 0; b < 8; ++b)
+            rehash = vcm_fnv1a64_step(rehash, (uint8_t)(word >> (8 * b)));
+    }
+    for (uint64_t i = whole_words * 8; i < length; ++i)
+        rehash = vcm_fnv1a64_step(rehash, data[i]);
+    if (rehash != stored) {
+        vcm_puts("boot-image: payload matched with caches off, but after changing it and turning caches on the "
+                 "data read back is stale");
+        verdict(0, length);
+    }
+    vcm_puts("boot-image: payload magic, length and FNV-1a hash match, before and after caches on");
     verdict(1, length);
 }

@@ -62,4 +62,17 @@ std::uint64_t SpeculationEngine::step(CoreId core, Cycles elapsed)
     return due;
 }
 
+std::uint64_t SpeculationEngine::stepMapping(MappingId id, CoreId core, Cycles elapsed,
+                                             std::uint64_t fillsPerMillionCycles)
+{
+    const Mapping& m = m_mappings.at(id);
+    if (!m.active || (m.core && *m.core != core))
+        return 0;
+    const std::uint64_t due = elapsed * fillsPerMillionCycles / 1'000'000;
+    const std::uint64_t lineBytes = m_memory.topology().lineBytes;
+    for (std::uint64_t i = 0; i < due; ++i)
+        m_memory.speculativeFill(core, (m.base + m_rng() % m.length) & ~(lineBytes - 1));
+    return due;
+}
+
 } // namespace vcm::hyp::memory

@@ -14,7 +14,7 @@ namespace vcm::hyp {
 enum class ToolstackMode : std::uint8_t {
     CachedNoMaintenance,       // libxc before a0035ecc0d: cacheable foreign map, no flush at all
     CachedCleanToPoU,          // the arm32 cacheflush syscall: DCCMVAU, stops at the PoU (seed 000)
-    CachedCleanToPoCThenUnmap, // clean to PoC, then unmap: speculation may refill lines in between (001)
+    CachedCleanToPoCThenUnmap, // clean+invalidate to PoC, then unmap: speculation may refill lines in between (001)
     UncachedMapping,           // the RFC of seed 001: a non-cacheable foreign mapping
     UnmapThenHypervisorFlush,  // cacheable writes, unmap, then XEN_DOMCTL_cacheflush over the range
 };
@@ -30,9 +30,11 @@ struct ToolstackWriteResult {
 
 class Toolstack {
 public:
-    // The dom0 builder runs on `core`; `raceWindowCycles` is how long the foreign mapping outlives the clean
-    // in CachedCleanToPoCThenUnmap (the speculation engine runs for that long on the builder's core).
-    Toolstack(Machine& machine, memory::CoreId core, memory::Cycles raceWindowCycles = 50'000);
+    // The dom0 builder runs on `core`. In CachedCleanToPoCThenUnmap the foreign mapping outlives the clean
+    // by `raceWindowCycles`, during which the builder's core speculatively allocates lines through it at
+    // `raceFillsPerMillionCycles` (0: no speculation).
+    Toolstack(Machine& machine, memory::CoreId core, std::uint64_t raceFillsPerMillionCycles = 0,
+              memory::Cycles raceWindowCycles = 50'000);
 
     memory::AgentId agent() const { return m_agent; }
 
@@ -45,6 +47,7 @@ public:
 private:
     Machine& m_machine;
     memory::CoreId m_core;
+    std::uint64_t m_raceRate;
     memory::Cycles m_raceWindow;
     memory::AgentId m_agent;
 };

@@ -30,6 +30,9 @@ public:
 
     // Performs the fills due on `core` for `elapsed` cycles of its time; returns how many were made.
     std::uint64_t step(CoreId core, Cycles elapsed);
+    // The same through one mapping only, at `fillsPerMillionCycles` (the toolstack's race window: what its
+    // foreign mapping alone lets the core pull in between the clean and the unmap).
+    std::uint64_t stepMapping(MappingId id, CoreId core, Cycles elapsed, std::uint64_t fillsPerMillionCycles);
 
     std::uint64_t rate() const { return m_fillsPerMillionCycles; }
     void setRate(std::uint64_t fillsPerMillionCycles) { m_fillsPerMillionCycles = fillsPerMillionCycles; }

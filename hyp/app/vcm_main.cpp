@@ -8,11 +8,16 @@
 #include "vcm/hyp/machine.h"
 #include "vcm/hyp/memory/coherence_counts.h"
 #include "vcm/hyp/policy/cache_policy.h"
+#include "vcm/hyp/scenario/scenario.h"
+#include "vcm/hyp/scenario/scenario_run.h"
 #include "vcm/tracer/tracer_version.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +91,92 @@ int bootGuests(const BootOptions& options)
     return allPassed ? 0 : 1;
 }
 
+struct RunOptions {
+    std::string scenario;
+    std::string policy;
+    std::vector<std::string> overrides;
+    std::optional<std::uint64_t> seed;
+    bool json = false;
+    std::string guestDirectory;
+};
+
+std::vector<std::string> withPolicyAndSeed(std::vector<std::string> overrides, const std::string& policy,
+                                           std::optional<std::uint64_t> seed)
+{
+    if (!policy.empty())
+        overrides.push_back("policy.name=\"" + policy + "\"");
+    if (seed)
+        overrides.push_back(fmt::format("seed={}", *seed));
+    return overrides;
+}
+
+std::filesystem::path guestDirectory(const std::string& option)
+{
+    return option.empty() ? vcm::hyp::scenario::defaultGuestDirectory() : std::filesystem::path(option);
+}
+
+// Exit status: 0 when every guest finished, whatever it found; 3 when a guest faulted or ran out of budget.
+int runScenarioCommand(const RunOptions& options)
+{
+    namespace sc = vcm::hyp::scenario;
+    const sc::Scenario scenario =
+        sc::loadScenario(options.scenario, withPolicyAndSeed(options.overrides, options.policy, options.seed));
+    const sc::RunReport report = sc::runScenario(scenario, guestDirectory(options.guestDirectory));
+    std::fputs((options.json ? sc::toJson(report) + "\n" : sc::toText(report)).c_str(), stdout);
+    return report.completed ? 0 : 3;
+}
+
+struct MatrixOptions {
+    std::vector<std::string> scenarios;
+    std::string policies;
+    std::string format = "table";
+    std::vector<std::string> overrides;
+    std::string guestDirectory;
+};
+
+std::vector<std::string> splitList(const std::string& text)
+{
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = text.find(',', start);
+        const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!item.empty())
+            items.push_back(item);
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    return items;
+}
+
+int runMatrixCommand(const MatrixOptions& options)
+{
+    namespace sc = vcm::hyp::scenario;
+    std::vector<std::string> scenarios = options.scenarios;
+    if (scenarios.empty()) {
+        for (const auto& entry : std::filesystem::directory_iterator(VCM_SCENARIO_DIR))
+            if (entry.path().extension() == ".toml")
+                scenarios.push_back(entry.path().string());
+        std::sort(scenarios.begin(), scenarios.end());
+    }
+    const std::vector<std::string> policies =
+        options.policies.empty() ? vcm::hyp::policy::policyNames() : splitList(options.policies);
+    sc::MatrixFormat format = sc::MatrixFormat::Table;
+    if (options.format == "csv")
+        format = sc::MatrixFormat::Csv;
+    else if (options.format == "markdown")
+        format = sc::MatrixFormat::Markdown;
+    std::vector<sc::RunReport> reports;
+    for (const std::string& file : scenarios)
+        for (const std::string& policy : policies) {
+            const sc::Scenario scenario = sc::loadScenario(file, withPolicyAndSeed(options.overrides, policy, {}));
+            reports.push_back(sc::runScenario(scenario, guestDirectory(options.guestDirectory)));
+        }
+    std::fputs(sc::renderMatrix(reports, format).c_str(), stdout);
+    return 0;
+}
+
 void printVersions()
 {
     fmt::print("vcm 0.1.0\n  unicorn {}\n  lttng-ust {}\n  babeltrace2 {}\n  sqlite {}\n", vcm::hyp::unicornVersion(),
@@ -115,10 +206,34 @@ int main(int argc, char** argv)
     bootCommand->add_option("--policy", boot.policy, "Cache-maintenance policy (native, xen-rfc, xen, kvm, ...)");
     bootCommand->add_option("--slice", boot.slice, "Instructions per scheduling slice")->check(CLI::PositiveNumber);
 
+    RunOptions run;
+    CLI::App* runCommand = app.add_subcommand("run", "Run a scenario (TOML) and print its summary");
+    runCommand->add_option("scenario", run.scenario, "Scenario file")->required()->check(CLI::ExistingFile);
+    runCommand->add_option("--policy", run.policy, "Override the scenario's policy");
+    runCommand->add_option("--set", run.overrides, "Override a scenario key: dotted.key=value (repeatable)");
+    runCommand->add_option("--seed", run.seed, "Override the scenario's seed");
+    runCommand->add_flag("--json", run.json, "Print one JSON object instead of the readable summary");
+    runCommand->add_option("--guest-dir", run.guestDirectory, "Where guest programs are (default: the build's)");
+
+    MatrixOptions matrix;
+    CLI::App* matrixCommand =
+        app.add_subcommand("matrix", "Run scenarios under several policies and print the comparison");
+    matrixCommand->add_option("scenarios", matrix.scenarios, "Scenario files (default: every shipped scenario)")
+        ->check(CLI::ExistingFile);
+    matrixCommand->add_option("--policies", matrix.policies, "Comma-separated policies (default: all seven)");
+    matrixCommand->add_option("--format", matrix.format, "table, csv or markdown")
+        ->check(CLI::IsMember({"table", "csv", "markdown"}));
+    matrixCommand->add_option("--set", matrix.overrides, "Override a key in every scenario: dotted.key=value");
+    matrixCommand->add_option("--guest-dir", matrix.guestDirectory, "Where guest programs are (default: the build's)");
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (bootCommand->parsed())
             return bootGuests(boot);
+        if (runCommand->parsed())
+            return runScenarioCommand(run);
+        if (matrixCommand->parsed())
+            return runMatrixCommand(matrix);
         if (version->parsed())
             printVersions();
     } catch (const std::exception& e) {

@@ -281,7 +281,15 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
                 (m_stage1.sctlr & sctlr::kC) != 0 ? MemoryType::NormalWriteBack : MemoryType::NormalNonCacheable;
             bool walkFault = false;
             const Stage1Walk walk = walkStage1(m_stage1, va, [&](std::uint64_t tableIpa) -> std::uint64_t {
-                const auto s2 = m_space.translate(tableIpa);
+                auto s2 = m_space.translate(tableIpa);
+                if (!s2) {
+                    // The walk's own access faults at stage 2 too; EL2 may fix it up (access tracking).
+                    ++m_trapsTaken;
+                    ++m_trapCounts.stage2Fault;
+                    m_self.chargeHypervisor(m_config.trapEntryExit);
+                    if (m_traps.onStage2Fault(m_self, tableIpa))
+                        s2 = m_space.translate(tableIpa);
+                }
                 if (!s2) {
                     walkFault = true;
                     return 0;

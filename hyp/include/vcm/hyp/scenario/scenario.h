@@ -1,0 +1,71 @@
+// A scenario: the machine, the VMs and their guest programs, the toolstack's load, the scheduler's plan,
+// the policy with its knobs, the seed and the run limits — everything `vcm run` needs, read from TOML.
+// docs/scenarios.md lists every key.
+#pragma once
+
+#include "vcm/hyp/machine.h"
+#include "vcm/hyp/policy/cache_policy.h"
+#include "vcm/hyp/toolstack.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vcm::hyp::scenario {
+
+// Raised for a scenario that cannot be used: the message names the file, the line and what was expected.
+class ScenarioError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The toolstack writes a boot payload (the boot-image contract) into the VM before it starts.
+struct PayloadLoad {
+    ToolstackMode mode = ToolstackMode::UnmapThenHypervisorFlush;
+    memory::CoreId core = 2;
+    std::uint64_t dataBytes = 60'000;
+    std::uint64_t raceSpeculationRate = 0; // fills per million cycles through the foreign map (seed 001)
+};
+
+// The hypervisor's cacheable map touches a range before the run (an older copy in some core's caches).
+struct Precache {
+    std::uint64_t ipa = 0;
+    std::uint64_t bytes = 0;
+    memory::CoreId core = 0;
+};
+
+// The host reads a range of the VM through a cacheable mapping before and after the run (seed 003).
+struct HostCheck {
+    std::uint64_t ipa = 0;
+    std::uint64_t bytes = 0;
+    memory::CoreId core = 0;
+};
+
+struct VmPlan {
+    VmSpec spec;
+    std::string guest;              // guest program name (hyp/guests) or a path to a raw image
+    std::optional<PayloadLoad> payload;
+    std::optional<Precache> precache;
+    std::optional<HostCheck> hostCheck;
+};
+
+struct Scenario {
+    std::filesystem::path file;
+    std::string name;
+    std::string description;
+    MachineConfig machine;
+    std::vector<VmPlan> vms;
+    std::string policy = "native";
+    policy::PolicyKnobs knobs;
+    std::uint64_t instructionBudget = 500'000'000;
+    std::uint64_t coreMHz = 2000; // converts cycles to nanoseconds in reports
+};
+
+// Reads and validates a scenario. `overrides` are "dotted.key=value" assignments applied on top of the file
+// (values in TOML syntax; a bare word is taken as a string). Unknown keys and wrong types are errors.
+Scenario loadScenario(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+
+} // namespace vcm::hyp::scenario

@@ -1,0 +1,59 @@
+// Running a scenario and reporting it: the summary `vcm run` prints (or emits as JSON) and the rows of
+// `vcm matrix`.
+#pragma once
+
+#include "vcm/hyp/cpu/vcpu.h"
+#include "vcm/hyp/scenario/scenario.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vcm::hyp::scenario {
+
+struct GuestOutcome {
+    std::string name;      // the vCPU, e.g. "d1v0"
+    std::string guest;     // the program
+    std::string verdict;   // PASS, FAIL (the guest's own verdict), FAULT, or TIMEOUT (budget ran out)
+    int exitStatus = -1;   // the guest's exit code, -1 if it did not exit
+    std::string console;
+    std::string fault;
+};
+
+struct RunReport {
+    std::string scenario;
+    std::string policy;
+    std::uint64_t seed = 0;
+    std::vector<GuestOutcome> guests;
+    std::uint64_t staleReads = 0;
+    std::uint64_t clobbers = 0;
+    std::uint64_t staleWindows = 0;
+    std::uint64_t flushes = 0;
+    std::uint64_t flushPages = 0;
+    double maxFlushSegmentNs = 0;
+    double maxUnpreemptedFlushNs = 0;
+    cpu::TrapCounts traps;
+    double maxSchedLatencyNs = 0;
+    double vtimeNs = 0;
+    double hostSeconds = 0;
+    std::uint64_t instructions = 0;
+    bool completed = false; // every guest exited (whatever it found)
+};
+
+// Where guest programs are found: the build's hyp/guests folder, compiled in, or $VCM_GUEST_DIR.
+std::filesystem::path defaultGuestDirectory();
+
+// Runs the scenario to completion or its budget. Throws ScenarioError for a guest image or policy that
+// cannot be used (the message names the scenario file).
+RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory);
+
+std::string toJson(const RunReport& report);
+std::string toText(const RunReport& report);
+
+enum class MatrixFormat { Table, Csv, Markdown };
+// One row per report, in order; slowdown is each run's virtual time over the same scenario's kvm-fwb run
+// when the reports include one.
+std::string renderMatrix(const std::vector<RunReport>& reports, MatrixFormat format);
+
+} // namespace vcm::hyp::scenario

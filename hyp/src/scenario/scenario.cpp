@@ -1,0 +1,360 @@
+// Scenario files: TOML read with toml++, every key checked, every error naming the file and the line.
+#include "vcm/hyp/scenario/scenario.h"
+
+#include <fmt/core.h>
+#include <fmt/std.h>
+#include <toml++/toml.h>
+
+#include <set>
+#include <sstream>
+
+namespace vcm::hyp::scenario {
+namespace {
+
+std::string where(const std::filesystem::path& file, const toml::node& node)
+{
+    const auto& source = node.source();
+    if (source.begin.line == 0)
+        return fmt::format("{}", file.string());
+    return fmt::format("{}:{}", file.string(), source.begin.line);
+}
+
+// A TOML table whose keys are checked: each read names the expected type, and keys nobody read are errors.
+class Table {
+public:
+    Table(const std::filesystem::path& file, const toml::table& table, std::string path)
+        : m_file(file), m_table(table), m_path(std::move(path))
+    {
+    }
+
+    std::string key(const std::string& name) const { return m_path.empty() ? name : m_path + "." + name; }
+
+    const toml::node* node(const std::string& name)
+    {
+        m_used.insert(name);
+        return m_table.get(name);
+    }
+
+    std::uint64_t unsignedInteger(const std::string& name, std::uint64_t fallback)
+    {
+        const toml::node* n = node(name);
+        if (n == nullptr)
+            return fallback;
+        const auto value = n->value<std::int64_t>();
+        if (!n->is_integer() || !value || *value < 0)
+            throw ScenarioError(fmt::format("{}: {} must be a non-negative integer", where(m_file, *n), key(name)));
+        return static_cast<std::uint64_t>(*value);
+    }
+
+    bool boolean(const std::string& name, bool fallback)
+    {
+        const toml::node* n = node(name);
+        if (n == nullptr)
+            return fallback;
+        if (!n->is_boolean())
+            throw ScenarioError(fmt::format("{}: {} must be true or false", where(m_file, *n), key(name)));
+        return *n->value<bool>();
+    }
+
+    std::string string(const std::string& name, const std::string& fallback)
+    {
+        const toml::node* n = node(name);
+        if (n == nullptr)
+            return fallback;
+        if (!n->is_string())
+            throw ScenarioError(fmt::format("{}: {} must be a string", where(m_file, *n), key(name)));
+        return *n->value<std::string>();
+    }
+
+    std::optional<Table> table(const std::string& name)
+    {
+        const toml::node* n = node(name);
+        if (n == nullptr)
+            return std::nullopt;
+        if (!n->is_table())
+            throw ScenarioError(fmt::format("{}: {} must be a table", where(m_file, *n), key(name)));
+        return Table(m_file, *n->as_table(), key(name));
+    }
+
+    const toml::array* array(const std::string& name)
+    {
+        const toml::node* n = node(name);
+        if (n == nullptr)
+            return nullptr;
+        if (!n->is_array())
+            throw ScenarioError(fmt::format("{}: {} must be an array", where(m_file, *n), key(name)));
+        return n->as_array();
+    }
+
+    // Throws for the first key no read asked for.
+    void rejectUnknown() const
+    {
+        for (const auto& [k, v] : m_table)
+            if (!m_used.contains(std::string(k.str())))
+                throw ScenarioError(fmt::format("{}: unknown key {}", where(m_file, v), key(std::string(k.str()))));
+    }
+
+    const toml::table& raw() const { return m_table; }
+    const std::filesystem::path& file() const { return m_file; }
+
+private:
+    const std::filesystem::path& m_file;
+    const toml::table& m_table;
+    std::string m_path;
+    std::set<std::string> m_used;
+};
+
+memory::ReplacementKind replacement(Table& t)
+{
+    const std::string name = t.string("replacement", "lru");
+    if (name == "lru")
+        return memory::ReplacementKind::Lru;
+    if (name == "random")
+        return memory::ReplacementKind::Random;
+    throw ScenarioError(fmt::format("{}: {} must be \"lru\" or \"random\"", where(t.file(), *t.raw().get("replacement")),
+                                    t.key("replacement")));
+}
+
+void readCache(Table& parent, const std::string& name, memory::CacheGeometry& geometry)
+{
+    auto t = parent.table(name);
+    if (!t)
+        return;
+    geometry.sizeBytes = t->unsignedInteger("size_kib", geometry.sizeBytes >> 10) << 10;
+    geometry.ways = static_cast<std::uint32_t>(t->unsignedInteger("ways", geometry.ways));
+    geometry.replacement = replacement(*t);
+    t->rejectUnknown();
+}
+
+void readMachine(Table& root, Scenario& s)
+{
+    auto t = root.table("machine");
+    if (!t)
+        return;
+    auto& topology = s.machine.topology;
+    topology.clusters = static_cast<std::uint32_t>(t->unsignedInteger("clusters", topology.clusters));
+    topology.coresPerCluster = static_cast<std::uint32_t>(t->unsignedInteger("cores_per_cluster", topology.coresPerCluster));
+    topology.lineBytes = static_cast<std::uint32_t>(t->unsignedInteger("line_bytes", topology.lineBytes));
+    readCache(*t, "l1", topology.l1);
+    readCache(*t, "l2", topology.l2);
+    readCache(*t, "system_cache", topology.systemCache);
+    s.machine.speculationFillsPerMillionCycles =
+        t->unsignedInteger("speculation_rate", s.machine.speculationFillsPerMillionCycles);
+    s.machine.tickCycles = t->unsignedInteger("tick_cycles", s.machine.tickCycles);
+    s.coreMHz = t->unsignedInteger("core_mhz", s.coreMHz);
+    if (auto costs = t->table("costs")) {
+        auto& c = s.machine.costs;
+        c.l1Hit = costs->unsignedInteger("l1_hit", c.l1Hit);
+        c.l2Hit = costs->unsignedInteger("l2_hit", c.l2Hit);
+        c.systemCacheHit = costs->unsignedInteger("system_cache_hit", c.systemCacheHit);
+        c.remoteCacheHit = costs->unsignedInteger("remote_cache_hit", c.remoteCacheHit);
+        c.ram = costs->unsignedInteger("ram", c.ram);
+        c.maintenancePerLine = costs->unsignedInteger("maintenance_per_line", c.maintenancePerLine);
+        c.dirtyWriteBack = costs->unsignedInteger("dirty_write_back", c.dirtyWriteBack);
+        costs->rejectUnknown();
+    }
+    t->rejectUnknown();
+    try {
+        topology.validate();
+    } catch (const memory::GeometryError& e) {
+        throw ScenarioError(fmt::format("{}: [machine] {}", where(s.file, *root.raw().get("machine")), e.what()));
+    }
+    if (s.coreMHz == 0)
+        throw ScenarioError(fmt::format("{}: machine.core_mhz must be at least 1", s.file.string()));
+}
+
+void readScheduler(Table& root, Scenario& s)
+{
+    auto t = root.table("scheduler");
+    if (!t)
+        return;
+    s.machine.sliceInstructions = t->unsignedInteger("slice_instructions", s.machine.sliceInstructions);
+    s.machine.forcedMigrationPercent =
+        static_cast<std::uint32_t>(t->unsignedInteger("forced_migration_percent", s.machine.forcedMigrationPercent));
+    if (s.machine.forcedMigrationPercent > 100)
+        throw ScenarioError(fmt::format("{}: scheduler.forced_migration_percent must be 0..100", s.file.string()));
+    if (s.machine.sliceInstructions == 0)
+        throw ScenarioError(fmt::format("{}: scheduler.slice_instructions must be at least 1", s.file.string()));
+    if (const toml::array* migrations = t->array("migrations")) {
+        for (const toml::node& item : *migrations) {
+            if (!item.is_table())
+                throw ScenarioError(fmt::format("{}: scheduler.migrations entries must be tables "
+                                                "{{ vcpu = \"d1v0\", marker = \"...\", to_core = N }}",
+                                                where(s.file, item)));
+            Table m(s.file, *item.as_table(), "scheduler.migrations[]");
+            ScriptedMigration migration;
+            migration.vcpu = m.string("vcpu", "");
+            migration.marker = m.string("marker", "");
+            migration.toCore = static_cast<memory::CoreId>(m.unsignedInteger("to_core", 0));
+            m.rejectUnknown();
+            if (migration.vcpu.empty() || migration.marker.empty())
+                throw ScenarioError(fmt::format("{}: a scripted migration needs vcpu and marker", where(s.file, item)));
+            s.machine.migrations.push_back(migration);
+        }
+    }
+    t->rejectUnknown();
+}
+
+void readPolicy(Table& root, Scenario& s)
+{
+    auto t = root.table("policy");
+    if (!t)
+        return;
+    s.policy = t->string("name", s.policy);
+    if (auto knobs = t->table("knobs")) {
+        for (const auto& [k, v] : knobs->raw()) {
+            knobs->node(std::string(k.str()));
+            std::string text;
+            if (v.is_string())
+                text = *v.value<std::string>();
+            else if (v.is_integer())
+                text = std::to_string(*v.value<std::int64_t>());
+            else if (v.is_boolean())
+                text = *v.value<bool>() ? "true" : "false";
+            else
+                throw ScenarioError(fmt::format("{}: policy.knobs.{} must be a string, an integer or a boolean",
+                                                where(s.file, v), k.str()));
+            s.knobs[std::string(k.str())] = text;
+        }
+    }
+    t->rejectUnknown();
+}
+
+void readVms(Table& root, Scenario& s)
+{
+    const toml::array* vms = root.array("vm");
+    if (vms == nullptr || vms->empty())
+        throw ScenarioError(fmt::format("{}: at least one [[vm]] is required", s.file.string()));
+    memory::PhysAddr nextBase = 0x8000'0000;
+    for (const toml::node& item : *vms) {
+        if (!item.is_table())
+            throw ScenarioError(fmt::format("{}: vm entries must be tables ([[vm]])", where(s.file, item)));
+        Table t(s.file, *item.as_table(), "vm");
+        VmPlan plan;
+        plan.spec.name = t.string("name", fmt::format("d{}", s.vms.size() + 1));
+        plan.guest = t.string("guest", "");
+        if (plan.guest.empty())
+            throw ScenarioError(fmt::format("{}: vm {} needs guest = \"<program>\"", where(s.file, item), plan.spec.name));
+        plan.spec.ramBytes = t.unsignedInteger("ram_mib", plan.spec.ramBytes >> 20) << 20;
+        if (plan.spec.ramBytes < (16u << 20))
+            throw ScenarioError(fmt::format("{}: vm {}: ram_mib must be at least 16 (the guest image and its "
+                                            "payload live in the first 16 MiB)",
+                                            where(s.file, item), plan.spec.name));
+        plan.spec.pinned = t.boolean("pinned", false);
+        plan.spec.vcpuCores.clear();
+        if (const toml::array* cores = t.array("vcpus")) {
+            for (const toml::node& c : *cores) {
+                const auto core = c.value<std::int64_t>();
+                if (!c.is_integer() || !core || *core < 0 || *core >= static_cast<std::int64_t>(s.machine.topology.cores()))
+                    throw ScenarioError(fmt::format("{}: vm {}: vcpus lists physical cores 0..{}", where(s.file, c),
+                                                    plan.spec.name, s.machine.topology.cores() - 1));
+                plan.spec.vcpuCores.push_back(static_cast<memory::CoreId>(*core));
+            }
+        } else {
+            plan.spec.vcpuCores = {static_cast<memory::CoreId>(s.vms.size() % s.machine.topology.cores())};
+        }
+        // VMs are laid out one after the other in machine RAM, each 1 GiB aligned.
+        plan.spec.machineBase = nextBase;
+        nextBase += (plan.spec.ramBytes + (1ull << 30) - 1) & ~((1ull << 30) - 1);
+        if (auto payload = t.table("payload")) {
+            PayloadLoad load;
+            const std::string mode = payload->string("mode", toString(load.mode));
+            try {
+                load.mode = parseToolstackMode(mode);
+            } catch (const std::invalid_argument& e) {
+                throw ScenarioError(fmt::format("{}: vm.payload.mode: {}", where(s.file, *payload->raw().get("mode")),
+                                                e.what()));
+            }
+            load.core = static_cast<memory::CoreId>(payload->unsignedInteger("core", load.core));
+            load.dataBytes = payload->unsignedInteger("data_bytes", load.dataBytes);
+            load.raceSpeculationRate = payload->unsignedInteger("race_speculation_rate", load.raceSpeculationRate);
+            payload->rejectUnknown();
+            plan.payload = load;
+        }
+        if (auto pre = t.table("precache")) {
+            plan.precache = Precache{pre->unsignedInteger("ipa", 0), pre->unsignedInteger("bytes", 0),
+                                     static_cast<memory::CoreId>(pre->unsignedInteger("core", 0))};
+            pre->rejectUnknown();
+        }
+        if (auto check = t.table("host_check")) {
+            plan.hostCheck = HostCheck{check->unsignedInteger("ipa", 0), check->unsignedInteger("bytes", 0),
+                                       static_cast<memory::CoreId>(check->unsignedInteger("core", 0))};
+            check->rejectUnknown();
+        }
+        t.rejectUnknown();
+        s.vms.push_back(plan);
+    }
+}
+
+// Applies "a.b.c=value" on top of the parsed document.
+void applyOverride(toml::table& document, const std::string& assignment)
+{
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw ScenarioError(fmt::format("--set {}: expected key=value", assignment));
+    const std::string key = assignment.substr(0, eq);
+    const std::string value = assignment.substr(eq + 1);
+    toml::table parsed;
+    try {
+        parsed = toml::parse(key + " = " + value);
+    } catch (const toml::parse_error&) {
+        try {
+            parsed = toml::parse(key + " = \"" + value + "\"");
+        } catch (const toml::parse_error& e) {
+            throw ScenarioError(fmt::format("--set {}: {}", assignment, e.description()));
+        }
+    }
+    // Merge the single path of `parsed` into `document`.
+    toml::table* target = &document;
+    const toml::table* source = &parsed;
+    for (;;) {
+        const auto first = source->begin();
+        const std::string k(first->first.str());
+        const toml::node& v = first->second;
+        toml::node* existing = target->get(k);
+        if (v.is_table() && existing != nullptr && existing->is_table()) {
+            target = existing->as_table();
+            source = v.as_table();
+            continue;
+        }
+        target->insert_or_assign(k, v);
+        return;
+    }
+}
+
+} // namespace
+
+Scenario loadScenario(const std::filesystem::path& file, const std::vector<std::string>& overrides)
+{
+    toml::table document;
+    try {
+        document = toml::parse_file(file.string());
+    } catch (const toml::parse_error& e) {
+        throw ScenarioError(fmt::format("{}:{}: {}", file.string(), e.source().begin.line, e.description()));
+    }
+    for (const std::string& assignment : overrides)
+        applyOverride(document, assignment);
+
+    Scenario s;
+    s.file = file;
+    Table root(file, document, "");
+    s.name = root.string("name", file.stem().string());
+    s.description = root.string("description", "");
+    s.machine.seed = root.unsignedInteger("seed", s.machine.seed);
+    readMachine(root, s);
+    readScheduler(root, s);
+    readPolicy(root, s);
+    if (auto run = root.table("run")) {
+        s.instructionBudget = run->unsignedInteger("instruction_budget", s.instructionBudget);
+        run->rejectUnknown();
+    }
+    readVms(root, s);
+    root.rejectUnknown();
+    for (const ScriptedMigration& m : s.machine.migrations)
+        if (m.toCore >= s.machine.topology.cores())
+            throw ScenarioError(fmt::format("{}: scripted migration of {} to core {}: the machine has {} cores",
+                                            file.string(), m.vcpu, m.toCore, s.machine.topology.cores()));
+    return s;
+}
+
+} // namespace vcm::hyp::scenario

@@ -1,0 +1,257 @@
+// Scenario execution: build the machine, the VMs with their policy, load guests and payloads, run, report.
+#include "vcm/hyp/scenario/scenario_run.h"
+
+#include "vcm/hyp/guest_abi.h"
+#include "vcm/hyp/guest_image.h"
+#include "vcm/hyp/memory/coherence_counts.h"
+#include "vcm_boot_payload.h"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+namespace vcm::hyp::scenario {
+namespace {
+
+std::vector<std::uint8_t> bootPayload(std::uint64_t dataBytes)
+{
+    std::vector<std::uint8_t> payload(VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes + VCM_BOOT_PAYLOAD_HASH_BYTES);
+    const std::uint64_t magic = VCM_BOOT_PAYLOAD_MAGIC;
+    std::memcpy(payload.data(), &magic, 8);
+    std::memcpy(payload.data() + 8, &dataBytes, 8);
+    for (std::uint64_t i = 0; i < dataBytes; ++i)
+        payload[VCM_BOOT_PAYLOAD_HEADER_BYTES + i] = static_cast<std::uint8_t>((i * 131) ^ (i >> 8));
+    const std::uint64_t hash = vcm_fnv1a64(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES, dataBytes);
+    std::memcpy(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes, &hash, 8);
+    return payload;
+}
+
+std::filesystem::path guestImagePath(const std::string& guest, const std::filesystem::path& directory)
+{
+    if (guest.find('/') != std::string::npos || guest.ends_with(".bin"))
+        return guest;
+    return directory / (guest + ".bin");
+}
+
+} // namespace
+
+std::filesystem::path defaultGuestDirectory()
+{
+    if (const char* fromEnvironment = std::getenv("VCM_GUEST_DIR"))
+        return fromEnvironment;
+    return VCM_BUILD_GUEST_DIR;
+}
+
+RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory)
+{
+    const auto started = std::chrono::steady_clock::now();
+    Machine machine(scenario.machine);
+    memory::CoherenceCounts counts;
+    machine.memory().setListener(&counts);
+
+    std::vector<std::unique_ptr<policy::CachePolicy>> policies;
+    std::vector<std::size_t> vmIndices;
+    for (const VmPlan& plan : scenario.vms) {
+        try {
+            policies.push_back(policy::createPolicy(scenario.policy, machine, scenario.knobs));
+        } catch (const policy::PolicyError& e) {
+            throw ScenarioError(fmt::format("{}: {}", scenario.file.string(), e.what()));
+        }
+        GuestImage image;
+        try {
+            image = GuestImage::load(guestImagePath(plan.guest, guestDirectory));
+        } catch (const GuestImageError& e) {
+            throw ScenarioError(fmt::format("{}: vm {}: {}", scenario.file.string(), plan.spec.name, e.what()));
+        }
+        const std::size_t vm = machine.createVm(plan.spec, *policies.back());
+        machine.loadImage(vm, VCM_GUEST_RAM_BASE, image.bytes);
+        vmIndices.push_back(vm);
+        if (plan.payload) {
+            Toolstack toolstack(machine, plan.payload->core, plan.payload->raceSpeculationRate);
+            toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, bootPayload(plan.payload->dataBytes), plan.payload->mode);
+        }
+        if (plan.precache) {
+            std::vector<std::uint8_t> scratch(plan.precache->bytes);
+            Toolstack host(machine, plan.precache->core);
+            host.read(vm, plan.precache->ipa, scratch, memory::MemoryType::NormalWriteBack);
+        }
+        if (plan.hostCheck) {
+            std::vector<std::uint8_t> scratch(plan.hostCheck->bytes);
+            Toolstack host(machine, plan.hostCheck->core);
+            host.read(vm, plan.hostCheck->ipa, scratch, memory::MemoryType::NormalWriteBack);
+        }
+    }
+
+    const MachineRun run = machine.run(scenario.instructionBudget);
+    // The host reads the guest's buffers again after the run (seed 003): stale reads are counted.
+    for (std::size_t i = 0; i < scenario.vms.size(); ++i)
+        if (const auto& check = scenario.vms[i].hostCheck) {
+            std::vector<std::uint8_t> scratch(check->bytes);
+            Toolstack host(machine, check->core);
+            host.read(vmIndices[i], check->ipa, scratch, memory::MemoryType::NormalWriteBack);
+        }
+
+    const double nsPerCycle = 1000.0 / static_cast<double>(scenario.coreMHz);
+    RunReport report;
+    report.scenario = scenario.name;
+    report.policy = scenario.policy;
+    report.seed = scenario.machine.seed;
+    report.instructions = run.instructions;
+    report.completed = run.allExited;
+    std::size_t vcpuIndex = 0;
+    memory::Cycles worstLatency = 0;
+    for (const VmPlan& plan : scenario.vms)
+        for (std::size_t c = 0; c < plan.spec.vcpuCores.size(); ++c, ++vcpuIndex) {
+            const VcpuSummary& v = run.vcpus.at(vcpuIndex);
+            GuestOutcome outcome;
+            outcome.name = v.name;
+            outcome.guest = plan.guest;
+            outcome.console = v.console;
+            outcome.fault = v.fault;
+            if (v.exited) {
+                outcome.exitStatus = static_cast<int>(v.exitCode);
+                outcome.verdict = v.exitCode == 0 ? "PASS" : "FAIL";
+            } else {
+                outcome.verdict = v.fault.empty() ? "TIMEOUT" : "FAULT";
+            }
+            report.guests.push_back(outcome);
+            report.traps.setWay += v.trapCounts.setWay;
+            report.traps.tvm += v.trapCounts.tvm;
+            report.traps.tvmAfterCachesOn += v.trapCounts.tvmAfterCachesOn;
+            report.traps.stage2Fault += v.trapCounts.stage2Fault;
+            worstLatency = std::max(worstLatency, v.maxSchedulingLatency);
+        }
+    memory::Cycles longestSegment = 0;
+    memory::Cycles longestDelay = 0;
+    for (const auto& p : policies) {
+        report.flushes += p->flushes().records.size();
+        report.flushPages += p->flushes().totalPages();
+        longestSegment = std::max(longestSegment, p->flushes().longestSegment());
+        longestDelay = std::max(longestDelay, p->flushes().longestUnpreemptedDelay());
+    }
+    memory::Cycles vtime = 0;
+    for (memory::CoreId core = 0; core < scenario.machine.topology.cores(); ++core)
+        vtime = std::max(vtime, machine.memory().coreTime(core));
+    report.staleReads = counts.staleReads;
+    report.clobbers = counts.clobbers;
+    report.staleWindows = counts.windowsOpened;
+    report.maxFlushSegmentNs = static_cast<double>(longestSegment) * nsPerCycle;
+    report.maxUnpreemptedFlushNs = static_cast<double>(longestDelay) * nsPerCycle;
+    report.maxSchedLatencyNs = static_cast<double>(worstLatency) * nsPerCycle;
+    report.vtimeNs = static_cast<double>(vtime) * nsPerCycle;
+    report.hostSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return report;
+}
+
+std::string toJson(const RunReport& r)
+{
+    nlohmann::json guests = nlohmann::json::array();
+    for (const GuestOutcome& g : r.guests)
+        guests.push_back({{"name", g.name}, {"guest", g.guest}, {"verdict", g.verdict}, {"exit_status", g.exitStatus},
+                          {"fault", g.fault}});
+    const nlohmann::json j = {
+        {"scenario", r.scenario},
+        {"policy", r.policy},
+        {"seed", r.seed},
+        {"guests", guests},
+        {"stale_reads", r.staleReads},
+        {"clobbers", r.clobbers},
+        {"stale_windows", r.staleWindows},
+        {"flushes", r.flushes},
+        {"flush_pages", r.flushPages},
+        {"max_flush_segment_ns", r.maxFlushSegmentNs},
+        {"max_unpreempted_flush_ns", r.maxUnpreemptedFlushNs},
+        {"traps", {{"setway", r.traps.setWay}, {"tvm", r.traps.tvm}, {"stage2_fault", r.traps.stage2Fault}}},
+        {"tvm_traps_after_caches_on", r.traps.tvmAfterCachesOn},
+        {"max_sched_latency_ns", r.maxSchedLatencyNs},
+        {"vtime_ns", r.vtimeNs},
+        {"host_seconds", r.hostSeconds},
+        {"instructions", r.instructions},
+        {"completed", r.completed},
+    };
+    return j.dump(2);
+}
+
+std::string toText(const RunReport& r)
+{
+    std::string text = fmt::format("scenario {} under {} (seed {})\n", r.scenario, r.policy, r.seed);
+    for (const GuestOutcome& g : r.guests) {
+        text += fmt::format("--- {} ({}) ---\n{}", g.name, g.guest, g.console);
+        if (!g.console.empty() && g.console.back() != '\n')
+            text += '\n';
+        text += fmt::format("{}: {}{}\n", g.name, g.verdict, g.fault.empty() ? "" : " — " + g.fault);
+    }
+    text += fmt::format("oracle: {} stale reads, {} clobbers, {} stale-data windows\n", r.staleReads, r.clobbers,
+                        r.staleWindows);
+    text += fmt::format("flushes: {} ({} pages), longest segment {:.1f} us, longest unpreempted delay {:.1f} us\n",
+                        r.flushes, r.flushPages, r.maxFlushSegmentNs / 1000, r.maxUnpreemptedFlushNs / 1000);
+    text += fmt::format("traps: {} set/way, {} TVM ({} after caches on), {} stage-2 faults\n", r.traps.setWay,
+                        r.traps.tvm, r.traps.tvmAfterCachesOn, r.traps.stage2Fault);
+    text += fmt::format("worst scheduling latency {:.1f} us; virtual time {:.3f} ms; host {:.2f} s\n",
+                        r.maxSchedLatencyNs / 1000, r.vtimeNs / 1e6, r.hostSeconds);
+    return text;
+}
+
+std::string renderMatrix(const std::vector<RunReport>& reports, MatrixFormat format)
+{
+    std::map<std::string, double> fwbTime;
+    for (const RunReport& r : reports)
+        if (r.policy == "kvm-fwb")
+            fwbTime[r.scenario] = r.vtimeNs;
+    const std::vector<std::string> header = {"scenario", "policy", "guests", "stale reads", "clobbers",
+                                             "max unpreempted flush (us)", "flushes", "traps",
+                                             "worst sched latency (us)", "slowdown vs kvm-fwb"};
+    std::vector<std::vector<std::string>> rows;
+    for (const RunReport& r : reports) {
+        std::string verdicts;
+        for (const GuestOutcome& g : r.guests)
+            verdicts += (verdicts.empty() ? "" : " ") + g.verdict;
+        auto fwb = fwbTime.find(r.scenario);
+        const std::string slowdown =
+            fwb != fwbTime.end() && fwb->second > 0 ? fmt::format("{:.2f}x", r.vtimeNs / fwb->second) : "-";
+        rows.push_back({r.scenario, r.policy, verdicts, std::to_string(r.staleReads), std::to_string(r.clobbers),
+                        fmt::format("{:.1f}", r.maxUnpreemptedFlushNs / 1000), std::to_string(r.flushes),
+                        std::to_string(r.traps.total()), fmt::format("{:.1f}", r.maxSchedLatencyNs / 1000), slowdown});
+    }
+    std::string out;
+    if (format == MatrixFormat::Csv) {
+        auto line = [](const std::vector<std::string>& cells) {
+            std::string l;
+            for (const std::string& c : cells)
+                l += (l.empty() ? "" : ",") + (c.find(',') != std::string::npos ? "\"" + c + "\"" : c);
+            return l + "\n";
+        };
+        out += line(header);
+        for (const auto& row : rows)
+            out += line(row);
+        return out;
+    }
+    std::vector<std::size_t> width(header.size());
+    for (std::size_t i = 0; i < header.size(); ++i) {
+        width[i] = header[i].size();
+        for (const auto& row : rows)
+            width[i] = std::max(width[i], row[i].size());
+    }
+    const bool markdown = format == MatrixFormat::Markdown;
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string l = markdown ? "| " : "";
+        for (std::size_t i = 0; i < cells.size(); ++i)
+            l += fmt::format("{:<{}}", cells[i], width[i]) + (i + 1 < cells.size() ? (markdown ? " | " : "  ") : "");
+        return l + (markdown ? " |\n" : "\n");
+    };
+    out += line(header);
+    std::vector<std::string> rule;
+    for (std::size_t w : width)
+        rule.push_back(std::string(w, '-'));
+    out += line(rule);
+    for (const auto& row : rows)
+        out += line(row);
+    return out;
+}
+
+} // namespace vcm::hyp::scenario

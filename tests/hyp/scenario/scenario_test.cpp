@@ -1,0 +1,177 @@
+// Scenario files: every shipped scenario loads; bad files are rejected with file, line and expectation;
+// overrides apply; runs report what the model computed and repeat exactly.
+#include "vcm/hyp/scenario/scenario.h"
+#include "vcm/hyp/scenario/scenario_run.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace vcm::hyp::scenario {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+const std::filesystem::path kScenarios = VCM_SCENARIO_DIR;
+
+class ScenarioFiles : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        m_dir = std::filesystem::temp_directory_path() /
+                ("vcm_scenario_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        std::filesystem::create_directories(m_dir);
+    }
+    void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+    std::filesystem::path write(const std::string& text)
+    {
+        const auto path = m_dir / "scenario.toml";
+        std::ofstream(path) << text;
+        return path;
+    }
+    std::string errorOf(const std::filesystem::path& path, const std::vector<std::string>& overrides = {})
+    {
+        try {
+            loadScenario(path, overrides);
+        } catch (const ScenarioError& e) {
+            return e.what();
+        }
+        return "no error";
+    }
+
+    std::filesystem::path m_dir;
+};
+
+constexpr const char* kMinimal = "[[vm]]\nguest = \"hello\"\n";
+
+TEST_F(ScenarioFiles, EveryShippedScenarioLoads)
+{
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(kScenarios)) {
+        if (entry.path().extension() != ".toml")
+            continue;
+        const Scenario s = loadScenario(entry.path());
+        EXPECT_FALSE(s.vms.empty()) << entry.path();
+        EXPECT_FALSE(s.description.empty()) << entry.path() << ": every shipped scenario says what it reproduces";
+        ++count;
+    }
+    EXPECT_GE(count, 8);
+}
+
+TEST_F(ScenarioFiles, DefaultsAndLayout)
+{
+    const Scenario s = loadScenario(write(std::string(kMinimal) + "[[vm]]\nguest = \"linux-like\"\nram_mib = 2048\n"));
+    EXPECT_EQ(s.policy, "native");
+    ASSERT_EQ(s.vms.size(), 2u);
+    EXPECT_EQ(s.vms[0].spec.name, "d1");
+    EXPECT_EQ(s.vms[1].spec.name, "d2");
+    EXPECT_EQ(s.vms[1].spec.vcpuCores, std::vector<memory::CoreId>{1}) << "VMs are spread over the cores";
+    EXPECT_GE(s.vms[1].spec.machineBase, s.vms[0].spec.machineBase + s.vms[0].spec.ramBytes);
+}
+
+TEST_F(ScenarioFiles, UnknownKeyIsNamedWithItsLine)
+{
+    const auto path = write("seed = 1\n\n[machine]\nclusters = 2\nclustres = 3\n[[vm]]\nguest = \"hello\"\n");
+    EXPECT_THAT(errorOf(path), AllOf(HasSubstr(path.string() + ":5"), HasSubstr("unknown key machine.clustres")));
+}
+
+TEST_F(ScenarioFiles, WrongTypeSaysWhatWasExpected)
+{
+    const auto path = write("[machine.l1]\nsize_kib = \"big\"\n[[vm]]\nguest = \"hello\"\n");
+    EXPECT_THAT(errorOf(path), AllOf(HasSubstr(path.string() + ":2"), HasSubstr("machine.l1.size_kib"),
+                                     HasSubstr("non-negative integer")));
+}
+
+TEST_F(ScenarioFiles, SyntaxErrorsAndMissingPiecesAreReported)
+{
+    EXPECT_THAT(errorOf(write("[machine\n")), HasSubstr("scenario.toml:1"));
+    EXPECT_THAT(errorOf(write("seed = 1\n")), HasSubstr("at least one [[vm]]"));
+    EXPECT_THAT(errorOf(write("[[vm]]\nname = \"x\"\n")), HasSubstr("needs guest"));
+    EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nvcpus = [9]\n")), HasSubstr("physical cores 0..3"));
+    EXPECT_THAT(errorOf(write("[machine.l2]\nways = 0\n[[vm]]\nguest = \"hello\"\n")), HasSubstr("l2: ways"));
+    EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"boot-image\"\n[vm.payload]\nmode = \"flush-harder\"\n")),
+                AllOf(HasSubstr("scenario.toml:4"), HasSubstr("unknown toolstack mode")));
+}
+
+TEST_F(ScenarioFiles, OverridesApplyOnTopOfTheFile)
+{
+    const auto path = write(std::string("[machine.system_cache]\nsize_kib = 4096\n") + kMinimal);
+    const Scenario s = loadScenario(path, {"machine.system_cache.size_kib=0", "policy.name=xen", "seed=7",
+                                           "policy.knobs.access_tracking=false"});
+    EXPECT_EQ(s.machine.topology.systemCache.sizeBytes, 0u);
+    EXPECT_EQ(s.policy, "xen") << "a bare word is a string";
+    EXPECT_EQ(s.machine.seed, 7u);
+    EXPECT_EQ(s.knobs.at("access_tracking"), "false");
+    EXPECT_THAT(errorOf(path, {"machine.nonsense=1"}), HasSubstr("unknown key machine.nonsense"));
+    EXPECT_THAT(errorOf(path, {"novalue"}), HasSubstr("expected key=value"));
+}
+
+TEST_F(ScenarioFiles, UnknownPolicyOrKnobFailsTheRunWithTheFileName)
+{
+    const auto path = write(std::string("[policy]\nname = \"xen\"\nknobs = { turbo = true }\n") + kMinimal);
+    try {
+        runScenario(loadScenario(path), defaultGuestDirectory());
+        FAIL() << "expected ScenarioError";
+    } catch (const ScenarioError& e) {
+        EXPECT_THAT(std::string(e.what()), AllOf(HasSubstr(path.string()), HasSubstr("unknown knob 'turbo'")));
+    }
+}
+
+// Integration: the shipped seed 004 scenario under native and xen, reported from the model.
+TEST(ScenarioRun, BootloaderSetWayLosesDataUnderNativeNotUnderXen)
+{
+    const auto file = kScenarios / "seed004-bootloader-setway.toml";
+    const RunReport native = runScenario(loadScenario(file), defaultGuestDirectory());
+    ASSERT_EQ(native.guests.size(), 1u);
+    EXPECT_EQ(native.guests[0].verdict, "FAIL");
+    EXPECT_GT(native.staleReads, 0u);
+    EXPECT_EQ(native.traps.total(), 0u);
+    EXPECT_TRUE(native.completed);
+
+    const RunReport xen = runScenario(loadScenario(file, {"policy.name=xen"}), defaultGuestDirectory());
+    EXPECT_EQ(xen.guests[0].verdict, "PASS");
+    EXPECT_EQ(xen.staleReads, 0u);
+    EXPECT_GT(xen.flushes, 0u);
+    EXPECT_GT(xen.traps.setWay, 0u);
+    EXPECT_GT(xen.vtimeNs, native.vtimeNs) << "trapping every set/way operation costs time";
+}
+
+TEST(ScenarioRun, JsonCarriesEveryFieldAndRunsRepeatExactly)
+{
+    const Scenario s = loadScenario(kScenarios / "seed004-setway-migrate.toml", {"policy.name=kvm"});
+    const RunReport a = runScenario(s, defaultGuestDirectory());
+    const RunReport b = runScenario(s, defaultGuestDirectory());
+    auto ja = nlohmann::json::parse(toJson(a));
+    auto jb = nlohmann::json::parse(toJson(b));
+    for (const char* key : {"scenario", "policy", "seed", "guests", "stale_reads", "clobbers", "stale_windows",
+                            "flushes", "flush_pages", "max_flush_segment_ns", "max_unpreempted_flush_ns", "traps",
+                            "tvm_traps_after_caches_on", "max_sched_latency_ns", "vtime_ns", "host_seconds"})
+        EXPECT_TRUE(ja.contains(key)) << key;
+    EXPECT_EQ(ja["guests"][0]["verdict"], "PASS");
+    EXPECT_TRUE(ja["traps"].contains("setway"));
+    ja.erase("host_seconds");
+    jb.erase("host_seconds");
+    EXPECT_EQ(ja, jb) << "same scenario and seed, same report";
+}
+
+TEST(ScenarioRun, MatrixRowsAreTheIndividualRuns)
+{
+    std::vector<RunReport> reports;
+    for (const char* policy : {"native", "kvm-fwb"})
+        reports.push_back(runScenario(loadScenario(kScenarios / "seed002-caches-on-shadow.toml",
+                                                   {std::string("policy.name=") + policy}),
+                                      defaultGuestDirectory()));
+    const std::string csv = renderMatrix(reports, MatrixFormat::Csv);
+    EXPECT_THAT(csv, HasSubstr("scenario,policy,guests,stale reads"));
+    EXPECT_THAT(csv, HasSubstr("seed002-caches-on-shadow,native,FAIL," + std::to_string(reports[0].staleReads)));
+    EXPECT_THAT(csv, HasSubstr("seed002-caches-on-shadow,kvm-fwb,PASS,0,0,0.0,0,0"));
+    EXPECT_THAT(csv, HasSubstr(",1.00x"));
+}
+
+} // namespace
+} // namespace vcm::hyp::scenario

@@ -240,8 +240,12 @@ std::string renderMatrix(const std::vector<RunReport>& reports, MatrixFormat for
     const bool markdown = format == MatrixFormat::Markdown;
     auto line = [&](const std::vector<std::string>& cells) {
         std::string l = markdown ? "| " : "";
-        for (std::size_t i = 0; i < cells.size(); ++i)
-            l += fmt::format("{:<{}}", cells[i], width[i]) + (i + 1 < cells.size() ? (markdown ? " | " : "  ") : "");
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            const bool last = i + 1 == cells.size();
+            l += markdown || !last ? fmt::format("{:<{}}", cells[i], width[i]) : cells[i];
+            if (!last)
+                l += markdown ? " | " : "  ";
+        }
         return l + (markdown ? " |\n" : "\n");
     };
     out += line(header);

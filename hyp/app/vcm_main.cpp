@@ -193,7 +193,7 @@ int main(int argc, char** argv)
 
     BootOptions boot;
     CLI::App* bootCommand = app.add_subcommand(
-        "boot", "Boot guest images, one VM each, with nothing trapped; print consoles, verdicts, oracle counts");
+        "boot", "Boot raw guest images, one VM each, under a policy; print consoles, verdicts, oracle counts");
     bootCommand->add_option("images", boot.images, "Raw AArch64 guest images (.bin)")->required();
     bootCommand->add_option("--budget", boot.budget, "Stop after this many guest instructions in total");
     bootCommand->add_option("--system-cache-kib", boot.systemCacheKiB, "System cache size (0: none)");
@@ -210,7 +210,9 @@ int main(int argc, char** argv)
     CLI::App* runCommand = app.add_subcommand("run", "Run a scenario (TOML) and print its summary");
     runCommand->add_option("scenario", run.scenario, "Scenario file")->required()->check(CLI::ExistingFile);
     runCommand->add_option("--policy", run.policy, "Override the scenario's policy");
-    runCommand->add_option("--set", run.overrides, "Override a scenario key: dotted.key=value (repeatable)");
+    runCommand->add_option("--set", run.overrides, "Override a scenario key: dotted.key=value (repeatable)")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     runCommand->add_option("--seed", run.seed, "Override the scenario's seed");
     runCommand->add_flag("--json", run.json, "Print one JSON object instead of the readable summary");
     runCommand->add_option("--guest-dir", run.guestDirectory, "Where guest programs are (default: the build's)");
@@ -223,7 +225,9 @@ int main(int argc, char** argv)
     matrixCommand->add_option("--policies", matrix.policies, "Comma-separated policies (default: all seven)");
     matrixCommand->add_option("--format", matrix.format, "table, csv or markdown")
         ->check(CLI::IsMember({"table", "csv", "markdown"}));
-    matrixCommand->add_option("--set", matrix.overrides, "Override a key in every scenario: dotted.key=value");
+    matrixCommand->add_option("--set", matrix.overrides, "Override a key in every scenario: dotted.key=value")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     matrixCommand->add_option("--guest-dir", matrix.guestDirectory, "Where guest programs are (default: the build's)");
 
     CLI11_PARSE(app, argc, argv);

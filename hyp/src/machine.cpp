@@ -47,12 +47,14 @@ private:
 struct VcpuState {
     std::unique_ptr<cpu::Vcpu> vcpu;
     cpu::TrapHandler* traps = nullptr;
+    const struct VirtualMachine* owner = nullptr;
     bool pinned = false;
     std::optional<memory::ObserverId> observer; // registered while the caches are off
     std::optional<memory::CoreId> pendingMigration;
     memory::Cycles enqueuedAt = 0;
     std::uint64_t instructions = 0;
     std::uint64_t migrations = 0;
+    std::uint64_t slices = 0;
     memory::Cycles maxLatency = 0;
     std::vector<memory::CoreId> coresVisited;
 };
@@ -62,6 +64,55 @@ struct VirtualMachine {
     vm::Stage2Table stage2;
     std::unique_ptr<VmSpace> space;
     std::vector<std::unique_ptr<VcpuState>> vcpus;
+};
+
+tracer::ValueSourceKind sourceKind(const memory::ValueSource& source)
+{
+    if (source.fromRam)
+        return tracer::ValueSourceKind::Ram;
+    switch (source.cache.level) {
+    case memory::CacheLevel::L1:
+        return tracer::ValueSourceKind::L1;
+    case memory::CacheLevel::L2:
+        return tracer::ValueSourceKind::L2;
+    case memory::CacheLevel::SystemCache:
+        return tracer::ValueSourceKind::SystemCache;
+    }
+    return tracer::ValueSourceKind::Nowhere;
+}
+
+// Forwards the coherence oracle's records to the event sink, in nanoseconds.
+class CoherenceTracer final : public memory::CoherenceListener {
+public:
+    CoherenceTracer(tracer::EventSink& sink, std::uint64_t coreMHz) : m_sink(sink), m_coreMHz(coreMHz) {}
+    void onStaleRead(const memory::StaleRead& r) override
+    {
+        const auto held = r.latestHeldIn ? sourceKind(*r.latestHeldIn) : tracer::ValueSourceKind::Nowhere;
+        m_sink.staleRead(ns(r.time), r.agent, r.core ? static_cast<std::int32_t>(*r.core) : -1, r.address,
+                         r.staleWords, r.versionReturned, r.latestVersion, r.latestWriter, sourceKind(r.source),
+                         r.source.cache.instance, held, r.latestHeldIn ? r.latestHeldIn->cache.instance : 0);
+    }
+    void onClobber(const memory::Clobber& c) override
+    {
+        m_sink.clobber(ns(c.time), c.address, c.clobberedWords, sourceKind({false, c.origin}), c.origin.instance,
+                       c.lineVersion, c.overwrittenVersion, c.cause);
+    }
+    void onStaleWindowOpened(const memory::StaleWindowOpened& o) override
+    {
+        std::string observers;
+        for (const std::string& name : o.observers)
+            observers += (observers.empty() ? "" : ", ") + name;
+        m_sink.staleWindowOpen(ns(o.time), o.page, observers, o.cause);
+    }
+    void onStaleWindowClosed(const memory::StaleWindowClosed& c) override
+    {
+        m_sink.staleWindowClose(ns(c.time), c.page, c.resolvedBy);
+    }
+
+private:
+    std::uint64_t ns(memory::Cycles cycles) const { return cycles * 1000 / m_coreMHz; }
+    tracer::EventSink& m_sink;
+    std::uint64_t m_coreMHz;
 };
 
 } // namespace
@@ -109,6 +160,8 @@ public:
     {
         while (m_memory.coreTime(core) >= m_nextTick[core]) {
             ++result.timerTicks;
+            if (m_events != nullptr)
+                m_events->timerTick(m_nextTick[core] * 1000 / m_config.coreMHz, core);
             m_nextTick[core] += m_config.tickCycles;
         }
     }
@@ -134,6 +187,10 @@ public:
     std::vector<std::deque<VcpuState*>> m_queues;
     std::vector<memory::Cycles> m_nextTick;
     std::vector<std::unique_ptr<CoreQuery>> m_coreQueries;
+    tracer::EventSink* m_events = nullptr;
+    std::unique_ptr<CoherenceTracer> m_coherenceTracer;
+
+    std::uint64_t ns(memory::Cycles cycles) const { return cycles * 1000 / m_config.coreMHz; }
 };
 
 Machine::Machine(const MachineConfig& config) : m_impl(std::make_unique<Impl>(config)) {}
@@ -188,12 +245,15 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         vcpuConfig.ramIpa = spec.ramIpa;
         vcpuConfig.ramBytes = spec.ramBytes;
         vcpuConfig.entry = spec.ramIpa;
+        vcpuConfig.coreMHz = impl.m_config.coreMHz;
+        vcpuConfig.events = impl.m_events;
         const memory::AgentId agent = impl.m_memory.addAgent({memory::AgentKind::Vcpu, vcpuConfig.name, core});
         auto state = std::make_unique<VcpuState>();
         state->vcpu = std::make_unique<cpu::Vcpu>(vcpuConfig, impl.m_memory, agent, impl.m_hypervisorAgents,
                                                   *owner.space, traps);
         state->pinned = spec.pinned;
         state->traps = &traps;
+        state->owner = &owner;
         state->coresVisited.push_back(core);
         VcpuState* raw = state.get();
         raw->vcpu->onCacheStateChange(
@@ -210,10 +270,34 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
     traps.onVmCreated(vmIndex);
     for (auto& state : owner.vcpus) {
         traps.onVcpuReset(*state->vcpu);
+        if (impl.m_events != nullptr && state->vcpu->hcr().tvm)
+            impl.m_events->tvmChange(state->vcpu->nowNs(), vmId, state->vcpu->config().index, true);
         // vCPUs start with MMU and caches off: an observer unless HCR_EL2.DC or FWB make them cacheable.
         impl.updateObserver(*state, owner, !state->vcpu->bypassesCaches());
     }
     return vmIndex;
+}
+
+void Machine::setEventSink(tracer::EventSink* sink)
+{
+    m_impl->m_events = sink;
+    m_impl->m_coherenceTracer =
+        sink != nullptr ? std::make_unique<CoherenceTracer>(*sink, m_impl->m_config.coreMHz) : nullptr;
+}
+
+tracer::EventSink* Machine::eventSink() const
+{
+    return m_impl->m_events;
+}
+
+memory::CoherenceListener* Machine::coherenceTracer()
+{
+    return m_impl->m_coherenceTracer.get();
+}
+
+std::uint64_t Machine::nanoseconds(memory::Cycles cycles) const
+{
+    return m_impl->ns(cycles);
 }
 
 const cpu::PreemptionQuery& Machine::preemption(memory::CoreId core) const
@@ -296,6 +380,11 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         v.setCore(core);
 
         const memory::Cycles before = impl.m_memory.coreTime(core);
+        const auto vmId = v.config().vmId;
+        const auto vcpuIndex = v.config().index;
+        if (impl.m_events != nullptr)
+            impl.m_events->vcpuRun(impl.ns(before), vmId, vcpuIndex, core);
+        ++state->slices;
         bool ranGuest = false;
         cpu::VcpuRun ran;
         if (state->traps->hasPendingWork(v) && !state->traps->runPendingWork(v, *impl.m_coreQueries[core])) {
@@ -308,7 +397,24 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         }
         result.instructions += ran.instructions;
         state->instructions += ran.instructions;
+        if (impl.m_events != nullptr) {
+            tracer::VcpuStopReason reason = tracer::VcpuStopReason::SliceEnd;
+            if (!ranGuest)
+                reason = tracer::VcpuStopReason::Preempted;
+            else if (ran.stop == cpu::VcpuStop::Yielded)
+                reason = tracer::VcpuStopReason::Yield;
+            else if (ran.stop == cpu::VcpuStop::Exited)
+                reason = tracer::VcpuStopReason::Exit;
+            else if (ran.stop == cpu::VcpuStop::Fault)
+                reason = tracer::VcpuStopReason::Fault;
+            else if (ran.stop == cpu::VcpuStop::Hypervisor)
+                reason = tracer::VcpuStopReason::Hypervisor;
+            impl.m_events->vcpuStop(impl.ns(impl.m_memory.coreTime(core)), vmId, vcpuIndex, core, reason,
+                                    ran.instructions);
+        }
         result.speculativeFills += impl.m_speculation.step(core, impl.m_memory.coreTime(core) - before);
+        // HCR_EL2.DC and FWB changes by EL2 also decide whether the vCPU bypasses the caches.
+        impl.updateObserver(*state, *state->owner, !v.bypassesCaches());
         impl.countTicks(core, result);
         if (ranGuest && ran.stop == cpu::VcpuStop::Hypervisor) {
             // EL2 work is owed before the guest continues: it runs next on this core.
@@ -330,18 +436,26 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         if (destination != core) {
             ++state->migrations;
             state->coresVisited.push_back(destination);
+            if (impl.m_events != nullptr)
+                impl.m_events->vcpuMigrate(impl.ns(impl.m_memory.coreTime(core)), vmId, vcpuIndex, core, destination);
         }
         state->enqueuedAt = impl.m_memory.coreTime(core);
         queues[destination].push_back(state);
     }
     for (auto& queue : queues)
         queue.clear();
+    if (impl.m_events != nullptr) {
+        memory::Cycles end = 0;
+        for (memory::CoreId core = 0; core < cores; ++core)
+            end = std::max(end, impl.m_memory.coreTime(core));
+        impl.m_events->runEnd(impl.ns(end), result.instructions);
+    }
     result.allExited = std::all_of(all.begin(), all.end(), [](VcpuState* s) { return s->vcpu->exited(); });
     for (VcpuState* s : all) {
         const cpu::Vcpu& v = *s->vcpu;
         result.vcpus.push_back({v.config().name, v.exited(), v.exitCode(), v.faultDescription(), v.console(),
                                 s->instructions, v.trapCount(), v.traps(), v.memoryAccesses(), s->migrations,
-                                s->maxLatency, s->coresVisited});
+                                s->slices, s->maxLatency, s->coresVisited});
     }
     return result;
 }

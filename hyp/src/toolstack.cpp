@@ -53,6 +53,9 @@ ToolstackWriteResult Toolstack::writeImage(std::size_t vm, std::uint64_t ipa, st
     ToolstackWriteResult result;
     const bool cacheable = mode != ToolstackMode::UncachedMapping;
     const memory::PhysAddr base = m_machine.machineAddress(vm, ipa);
+    if (tracer::EventSink* events = m_machine.eventSink())
+        events->toolstackWrite(m_machine.nanoseconds(memory.coreTime(m_core)), static_cast<std::uint32_t>(vm), m_core,
+                               static_cast<std::uint32_t>(mode), ipa, bytes.size());
     // The foreign mapping: while it exists, the builder's core may allocate its lines speculatively.
     std::optional<memory::MappingId> foreignMap;
     if (cacheable)

@@ -104,6 +104,22 @@ public:
         return m_mirror + ((inRamWindow(va) ? va : ipa) - m_config.ramIpa);
     }
     void dropAliases();
+    void emitTvmChange(bool before);
+    void emitTrap(tracer::TrapKind kind, std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue,
+                  std::uint64_t newValue)
+    {
+        if (m_config.events != nullptr)
+            m_config.events->trap(m_self.nowNs(), m_config.vmId, m_config.index, m_self.core(), kind, detail, operand,
+                                  oldValue, newValue);
+    }
+    // Runs a trap handler, reporting any change it makes to HCR_EL2.TVM.
+    template <typename Handler>
+    void handleTrap(Handler&& handler)
+    {
+        const bool tvmBefore = m_hcr.tvm;
+        handler();
+        emitTvmChange(tvmBefore);
+    }
     void flushTlb()
     {
         m_tlb.clear();
@@ -266,6 +282,12 @@ void Vcpu::Impl::stop(VcpuStop why, std::string description)
     uc_emu_stop(m_uc);
 }
 
+void Vcpu::Impl::emitTvmChange(bool before)
+{
+    if (m_config.events != nullptr && m_hcr.tvm != before)
+        m_config.events->tvmChange(m_self.nowNs(), m_config.vmId, m_config.index, m_hcr.tvm);
+}
+
 std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
 {
     const std::uint64_t vaPage = va & kPageMask;
@@ -286,8 +308,11 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
                     // The walk's own access faults at stage 2 too; EL2 may fix it up (access tracking).
                     ++m_trapsTaken;
                     ++m_trapCounts.stage2Fault;
+                    emitTrap(tracer::TrapKind::Stage2Fault, 0, tableIpa, 0, 0);
                     m_self.chargeHypervisor(m_config.trapEntryExit);
-                    if (m_traps.onStage2Fault(m_self, tableIpa))
+                    bool fixed = false;
+                    handleTrap([&] { fixed = m_traps.onStage2Fault(m_self, tableIpa); });
+                    if (fixed)
                         s2 = m_space.translate(tableIpa);
                 }
                 if (!s2) {
@@ -319,8 +344,11 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
         // A stage-2 fault: EL2 may fix it up (a lazily mapped page, access tracking) and the access retries.
         ++m_trapsTaken;
         ++m_trapCounts.stage2Fault;
+        emitTrap(tracer::TrapKind::Stage2Fault, 0, ipa, 0, 0);
         m_self.chargeHypervisor(m_config.trapEntryExit);
-        if (m_traps.onStage2Fault(m_self, ipa))
+        bool fixed = false;
+        handleTrap([&] { fixed = m_traps.onStage2Fault(m_self, ipa); });
+        if (fixed)
             s2 = m_space.translate(ipa);
     }
     if (!s2) {
@@ -383,8 +411,9 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
         ++m_trapCounts.tvm;
         if (m_self.cachesOn())
             ++m_trapCounts.tvmAfterCachesOn;
+        emitTrap(tracer::TrapKind::VmRegister, static_cast<std::uint32_t>(*reg), 0, m_self.readRegister(*reg), cp.val);
         m_self.chargeHypervisor(m_config.trapEntryExit);
-        m_traps.onVmRegisterWrite(m_self, *reg, m_self.readRegister(*reg), cp.val);
+        handleTrap([&] { m_traps.onVmRegisterWrite(m_self, *reg, m_self.readRegister(*reg), cp.val); });
     } else {
         m_self.writeRegister(*reg, cp.val);
     }
@@ -402,8 +431,9 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
         if (m_hcr.tsw) {
             ++m_trapsTaken;
             ++m_trapCounts.setWay;
+            emitTrap(tracer::TrapKind::SetWay, static_cast<std::uint32_t>(swOp), cp.val, 0, 0);
             m_self.chargeHypervisor(m_config.trapEntryExit);
-            m_traps.onSetWay(m_self, swOp, cp.val);
+            handleTrap([&] { m_traps.onSetWay(m_self, swOp, cp.val); });
         } else {
             m_self.executeSetWay(swOp, cp.val);
         }
@@ -553,14 +583,19 @@ void Vcpu::Impl::hypercall(std::uint32_t imm)
             stop(VcpuStop::Fault, fmt::format("console write of {} bytes exceeds {}", length, kMaxConsoleWrite));
             return;
         }
-        if (auto text = readGuestString(reg(UC_ARM64_REG_X0), length, false))
+        if (auto text = readGuestString(reg(UC_ARM64_REG_X0), length, false)) {
             m_console += *text;
+            if (m_config.events != nullptr)
+                m_config.events->console(m_self.nowNs(), m_config.vmId, m_config.index, *text);
+        }
         return;
     }
     case VCM_HVC_MARKER:
         if (auto name = readGuestString(reg(UC_ARM64_REG_X0), kMaxMarker, true))
         {
             m_markers.push_back({m_memory.coreTime(m_self.core()), *name});
+            if (m_config.events != nullptr)
+                m_config.events->marker(m_self.nowNs(), m_config.vmId, m_config.index, *name);
             if (m_markerReached)
                 m_markerReached(m_markers.back());
         }
@@ -657,6 +692,9 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
     case SystemRegister::SctlrEl1: {
         const auto cachesOn = [](std::uint64_t v) { return (v & sctlr::kM) != 0 && (v & sctlr::kC) != 0; };
         const bool wasOn = cachesOn(impl.m_stage1.sctlr);
+        if (impl.m_config.events != nullptr && value != impl.m_stage1.sctlr)
+            impl.m_config.events->sctlrChange(nowNs(), impl.m_config.vmId, impl.m_config.index, impl.m_stage1.sctlr,
+                                              value);
         impl.m_stage1.sctlr = value;
         impl.flushTlb();
         if (wasOn != cachesOn(value) && impl.m_cacheStateChanged)
@@ -802,6 +840,13 @@ std::uint64_t Vcpu::trapCount() const
 const TrapCounts& Vcpu::traps() const
 {
     return m_impl->m_trapCounts;
+}
+
+std::uint64_t Vcpu::nowNs() const
+{
+    const Cycles cycles =
+        m_impl->m_memory.coreTime(core()) + m_impl->m_sliceInstructions * m_impl->m_config.cyclesPerInstruction;
+    return cycles * 1000 / m_impl->m_config.coreMHz;
 }
 
 void Vcpu::exitToHypervisor()

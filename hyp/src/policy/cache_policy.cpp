@@ -48,7 +48,12 @@ std::size_t CachePolicy::beginRecord(cpu::Vcpu& vcpu, FlushReason reason)
     record.reason = reason;
     record.requestedAt = m_machine.memory().coreTime(vcpu.core());
     m_flushes.records.push_back(record);
-    return m_flushes.records.size() - 1;
+    const std::size_t index = m_flushes.records.size() - 1;
+    if (tracer::EventSink* events = m_machine.eventSink())
+        events->flushRequest(m_machine.nanoseconds(record.requestedAt), static_cast<std::uint32_t>(m_vm),
+                             vcpu.config().index, static_cast<std::uint32_t>(index),
+                             static_cast<tracer::FlushReason>(reason));
+    return index;
 }
 
 void CachePolicy::requestFlush(cpu::Vcpu& vcpu, FlushReason reason, vm::WalkFilter filter, PreemptionRule rule)

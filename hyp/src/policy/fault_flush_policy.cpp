@@ -54,7 +54,8 @@ public:
         const bool wasEnabled = vcpu.cachesOn();
         vcpu.writeRegister(reg, newValue);
         if (!wasEnabled && vcpu.cachesOn()) {
-            requestFlush(vcpu, FlushReason::CachesOn, vm::WalkFilter::AllMapped, m_rule);
+            // stage2_flush_vm walks the pages present in stage 2: those faulted in so far.
+            requestFlush(vcpu, FlushReason::CachesOn, vm::WalkFilter::ValidOnly, m_rule);
             vcpu.hcr().tvm = false;
         }
     }

@@ -79,8 +79,15 @@ bool FlushContinuation::run(memory::CoreId core, const cpu::PreemptionQuery& pre
             } else if (m_rule.kind == PreemptionRule::Kind::ReschedPerChunk) {
                 batch = std::min(batch, m_rule.chunkPages - gfn % m_rule.chunkPages);
             }
-            if (leaf.type == vm::Stage2Type::Ram)
-                memory.maintainRange(hypervisor, memory::ByAddressOp::CleanInvalidateToPoC, mfn << 12, batch << 12);
+            if (leaf.type != vm::Stage2Type::Ram) {
+                // p2m_is_any_ram() fails: the region is skipped, not flushed (Xen counts it as one skip).
+                ++segment.regionsSkipped;
+                gfn += remaining;
+                mfn += remaining;
+                remaining = 0;
+                break;
+            }
+            memory.maintainRange(hypervisor, memory::ByAddressOp::CleanInvalidateToPoC, mfn << 12, batch << 12);
             memory.advanceCore(core, batch * m_costs.p2mPerPage);
             segment.pages += batch;
             gfn += batch;
@@ -89,7 +96,7 @@ bool FlushContinuation::run(memory::CoreId core, const cpu::PreemptionQuery& pre
             if (m_rule.kind == PreemptionRule::Kind::XenWorkCounter) {
                 m_counter += static_cast<std::uint32_t>(batch * m_rule.pageWeight);
                 if (m_counter >= m_rule.threshold) {
-                    if (preemption.workPending()) {
+                    if (gfn < m_end && preemption.workPending()) {
                         stopped = true;
                         m_next = gfn;
                         m_counter = 0;
@@ -106,10 +113,13 @@ bool FlushContinuation::run(memory::CoreId core, const cpu::PreemptionQuery& pre
         }
         return vm::WalkAction::Continue;
     });
-    segment.regionsSkipped = walk.unmappedSkipped + (m_filter == vm::WalkFilter::ValidOnly ? walk.invalidSkipped : 0);
+    const std::uint64_t walkSkips =
+        walk.unmappedSkipped + (m_filter == vm::WalkFilter::ValidOnly ? walk.invalidSkipped : 0);
+    segment.regionsSkipped += walkSkips;
     memory.advanceCore(core, segment.regionsSkipped * m_costs.p2mPerRegion);
-    if (m_rule.kind == PreemptionRule::Kind::XenWorkCounter)
-        m_counter += static_cast<std::uint32_t>(segment.regionsSkipped * m_rule.skipWeight);
+    // After a preemption the counter starts again at 0 on the next call, as p2m_cache_flush_range's local does.
+    if (m_rule.kind == PreemptionRule::Kind::XenWorkCounter && !stopped)
+        m_counter += static_cast<std::uint32_t>(walkSkips * m_rule.skipWeight);
     if (!stopped)
         m_next = m_end;
 
@@ -118,6 +128,11 @@ bool FlushContinuation::run(memory::CoreId core, const cpu::PreemptionQuery& pre
     segment.resumeGfn = m_next;
     if (const memory::Cycles since = preemption.pendingSince(); since <= segment.end)
         segment.unpreemptedDelay = segment.end - std::max(since, segment.start);
+    if (tracer::EventSink* events = m_machine.eventSink())
+        events->flushSegment(m_machine.nanoseconds(segment.start), m_machine.nanoseconds(segment.end),
+                             static_cast<std::uint32_t>(m_vm), core, static_cast<std::uint32_t>(m_record), segment.pages,
+                             segment.regionsSkipped, segment.finished, segment.resumeGfn,
+                             m_machine.nanoseconds(segment.unpreemptedDelay));
     FlushRecord& record = m_log.records.at(m_record);
     record.pages += segment.pages;
     record.finished = segment.finished;

@@ -5,6 +5,7 @@
 #include <fmt/std.h>
 #include <toml++/toml.h>
 
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -141,7 +142,7 @@ void readMachine(Table& root, Scenario& s)
     s.machine.speculationFillsPerMillionCycles =
         t->unsignedInteger("speculation_rate", s.machine.speculationFillsPerMillionCycles);
     s.machine.tickCycles = t->unsignedInteger("tick_cycles", s.machine.tickCycles);
-    s.coreMHz = t->unsignedInteger("core_mhz", s.coreMHz);
+    s.machine.coreMHz = t->unsignedInteger("core_mhz", s.machine.coreMHz);
     if (auto costs = t->table("costs")) {
         auto& c = s.machine.costs;
         c.l1Hit = costs->unsignedInteger("l1_hit", c.l1Hit);
@@ -159,7 +160,9 @@ void readMachine(Table& root, Scenario& s)
     } catch (const memory::GeometryError& e) {
         throw ScenarioError(fmt::format("{}: [machine] {}", where(s.file, *root.raw().get("machine")), e.what()));
     }
-    if (s.coreMHz == 0)
+    if (s.machine.tickCycles == 0)
+        throw ScenarioError(fmt::format("{}: machine.tick_cycles must be at least 1", s.file.string()));
+    if (s.machine.coreMHz == 0)
         throw ScenarioError(fmt::format("{}: machine.core_mhz must be at least 1", s.file.string()));
 }
 
@@ -337,6 +340,13 @@ Scenario loadScenario(const std::filesystem::path& file, const std::vector<std::
 
     Scenario s;
     s.file = file;
+    s.overrides = overrides;
+    {
+        std::ifstream in(file);
+        std::stringstream text;
+        text << in.rdbuf();
+        s.text = text.str();
+    }
     Table root(file, document, "");
     s.name = root.string("name", file.stem().string());
     s.description = root.string("description", "");
@@ -350,6 +360,7 @@ Scenario loadScenario(const std::filesystem::path& file, const std::vector<std::
     }
     readVms(root, s);
     root.rejectUnknown();
+    s.machine.topology.seed = s.machine.seed; // one seed: speculation, migrations and random replacement
     for (const ScriptedMigration& m : s.machine.migrations)
         if (m.toCore >= s.machine.topology.cores())
             throw ScenarioError(fmt::format("{}: scripted migration of {} to core {}: the machine has {} cores",

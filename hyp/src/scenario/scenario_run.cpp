@@ -38,6 +38,30 @@ std::filesystem::path guestImagePath(const std::string& guest, const std::filesy
     return directory / (guest + ".bin");
 }
 
+// What the toolstack and the host do to a VM before it runs: the boot payload, an older cached copy, the
+// host's first cacheable read of a buffer it checks after the run.
+void setUpVm(Machine& machine, const VmPlan& plan, std::size_t vm)
+{
+    if (plan.payload) {
+        if (plan.payload->dataBytes > VCM_BOOT_PAYLOAD_MAX_DATA_BYTES)
+            throw ScenarioError(fmt::format("payload.data_bytes {} exceeds the boot payload's {} bytes",
+                                            plan.payload->dataBytes, VCM_BOOT_PAYLOAD_MAX_DATA_BYTES));
+        Toolstack toolstack(machine, plan.payload->core, plan.payload->raceSpeculationRate);
+        toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, bootPayload(plan.payload->dataBytes), plan.payload->mode);
+    }
+    if (plan.precache) {
+        // An older copy in a core's caches, as the hypervisor's (or dom0's) cacheable map leaves one.
+        std::vector<std::uint8_t> scratch(plan.precache->bytes);
+        Toolstack host(machine, plan.precache->core);
+        host.read(vm, plan.precache->ipa, scratch, memory::MemoryType::NormalWriteBack);
+    }
+    if (plan.hostCheck) {
+        std::vector<std::uint8_t> scratch(plan.hostCheck->bytes);
+        Toolstack host(machine, plan.hostCheck->core);
+        host.read(vm, plan.hostCheck->ipa, scratch, memory::MemoryType::NormalWriteBack);
+    }
+}
+
 } // namespace
 
 std::filesystem::path defaultGuestDirectory()
@@ -47,11 +71,45 @@ std::filesystem::path defaultGuestDirectory()
     return VCM_BUILD_GUEST_DIR;
 }
 
-RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory)
+namespace {
+
+tracer::RunConfiguration runConfiguration(const Scenario& s)
+{
+    tracer::RunConfiguration c;
+    c.scenario = s.name;
+    c.scenarioText = s.text;
+    c.policy = s.policy;
+    for (const auto& [k, v] : s.knobs)
+        c.knobs += (c.knobs.empty() ? "" : ",") + k + "=" + v;
+    for (const std::string& o : s.overrides)
+        c.overrides += (c.overrides.empty() ? "" : ";") + o;
+    c.vcmVersion = VCM_VERSION;
+    c.seed = s.machine.seed;
+    const auto& t = s.machine.topology;
+    c.clusters = t.clusters;
+    c.coresPerCluster = t.coresPerCluster;
+    c.lineBytes = t.lineBytes;
+    c.l1Bytes = t.l1.sizeBytes;
+    c.l1Ways = t.l1.ways;
+    c.l2Bytes = t.l2.sizeBytes;
+    c.l2Ways = t.l2.ways;
+    c.systemCacheBytes = t.systemCache.sizeBytes;
+    c.systemCacheWays = t.systemCache.ways;
+    c.coreMHz = s.machine.coreMHz;
+    return c;
+}
+
+} // namespace
+
+RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory, tracer::EventSink* events)
 {
     const auto started = std::chrono::steady_clock::now();
     Machine machine(scenario.machine);
+    machine.setEventSink(events);
+    if (events != nullptr)
+        events->runConfiguration(runConfiguration(scenario));
     memory::CoherenceCounts counts;
+    counts.next = machine.coherenceTracer();
     machine.memory().setListener(&counts);
 
     std::vector<std::unique_ptr<policy::CachePolicy>> policies;
@@ -71,22 +129,12 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
         const std::size_t vm = machine.createVm(plan.spec, *policies.back());
         machine.loadImage(vm, VCM_GUEST_RAM_BASE, image.bytes);
         vmIndices.push_back(vm);
-        if (plan.payload) {
-            Toolstack toolstack(machine, plan.payload->core, plan.payload->raceSpeculationRate);
-            toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, bootPayload(plan.payload->dataBytes), plan.payload->mode);
-        }
-        if (plan.precache) {
-            std::vector<std::uint8_t> scratch(plan.precache->bytes);
-            Toolstack host(machine, plan.precache->core);
-            host.read(vm, plan.precache->ipa, scratch, memory::MemoryType::NormalWriteBack);
-        }
-        if (plan.hostCheck) {
-            std::vector<std::uint8_t> scratch(plan.hostCheck->bytes);
-            Toolstack host(machine, plan.hostCheck->core);
-            host.read(vm, plan.hostCheck->ipa, scratch, memory::MemoryType::NormalWriteBack);
+        try {
+            setUpVm(machine, plan, vm);
+        } catch (const std::exception& e) {
+            throw ScenarioError(fmt::format("{}: vm {}: {}", scenario.file.string(), plan.spec.name, e.what()));
         }
     }
-
     const MachineRun run = machine.run(scenario.instructionBudget);
     // The host reads the guest's buffers again after the run (seed 003): stale reads are counted.
     for (std::size_t i = 0; i < scenario.vms.size(); ++i)
@@ -96,7 +144,7 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
             host.read(vmIndices[i], check->ipa, scratch, memory::MemoryType::NormalWriteBack);
         }
 
-    const double nsPerCycle = 1000.0 / static_cast<double>(scenario.coreMHz);
+    const double nsPerCycle = 1000.0 / static_cast<double>(scenario.machine.coreMHz);
     RunReport report;
     report.scenario = scenario.name;
     report.policy = scenario.policy;
@@ -125,12 +173,15 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
             report.traps.tvmAfterCachesOn += v.trapCounts.tvmAfterCachesOn;
             report.traps.stage2Fault += v.trapCounts.stage2Fault;
             worstLatency = std::max(worstLatency, v.maxSchedulingLatency);
+            report.migrations += v.migrations;
         }
     memory::Cycles longestSegment = 0;
     memory::Cycles longestDelay = 0;
     for (const auto& p : policies) {
         report.flushes += p->flushes().records.size();
         report.flushPages += p->flushes().totalPages();
+        for (const policy::FlushRecord& record : p->flushes().records)
+            report.flushSegments += record.segments.size();
         longestSegment = std::max(longestSegment, p->flushes().longestSegment());
         longestDelay = std::max(longestDelay, p->flushes().longestUnpreemptedDelay());
     }
@@ -163,7 +214,9 @@ std::string toJson(const RunReport& r)
         {"clobbers", r.clobbers},
         {"stale_windows", r.staleWindows},
         {"flushes", r.flushes},
+        {"flush_segments", r.flushSegments},
         {"flush_pages", r.flushPages},
+        {"migrations", r.migrations},
         {"max_flush_segment_ns", r.maxFlushSegmentNs},
         {"max_unpreempted_flush_ns", r.maxUnpreemptedFlushNs},
         {"traps", {{"setway", r.traps.setWay}, {"tvm", r.traps.tvm}, {"stage2_fault", r.traps.stage2Fault}}},
@@ -188,12 +241,12 @@ std::string toText(const RunReport& r)
     }
     text += fmt::format("oracle: {} stale reads, {} clobbers, {} stale-data windows\n", r.staleReads, r.clobbers,
                         r.staleWindows);
-    text += fmt::format("flushes: {} ({} pages), longest segment {:.1f} us, longest unpreempted delay {:.1f} us\n",
-                        r.flushes, r.flushPages, r.maxFlushSegmentNs / 1000, r.maxUnpreemptedFlushNs / 1000);
+    text += fmt::format("flushes: {} in {} segments ({} pages), longest segment {:.1f} us, longest unpreempted delay {:.1f} us\n",
+                        r.flushes, r.flushSegments, r.flushPages, r.maxFlushSegmentNs / 1000, r.maxUnpreemptedFlushNs / 1000);
     text += fmt::format("traps: {} set/way, {} TVM ({} after caches on), {} stage-2 faults\n", r.traps.setWay,
                         r.traps.tvm, r.traps.tvmAfterCachesOn, r.traps.stage2Fault);
-    text += fmt::format("worst scheduling latency {:.1f} us; virtual time {:.3f} ms; host {:.2f} s\n",
-                        r.maxSchedLatencyNs / 1000, r.vtimeNs / 1e6, r.hostSeconds);
+    text += fmt::format("{} migrations; worst scheduling latency {:.1f} us; virtual time {:.3f} ms; host {:.2f} s\n",
+                        r.migrations, r.maxSchedLatencyNs / 1000, r.vtimeNs / 1e6, r.hostSeconds);
     return text;
 }
 

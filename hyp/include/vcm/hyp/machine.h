@@ -15,6 +15,7 @@
 #include "vcm/hyp/memory/memory_system.h"
 #include "vcm/hyp/memory/speculation_engine.h"
 #include "vcm/hyp/vm/stage2_table.h"
+#include "vcm/tracer/event_sink.h"
 
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,7 @@ struct MachineConfig {
     memory::MachineTopology topology;
     memory::CostModel costs;
     std::uint64_t seed = 1;
+    std::uint64_t coreMHz = 2000;                      // converts cycles to the nanoseconds traces carry
     std::uint64_t sliceInstructions = 20'000;
     memory::Cycles tickCycles = 2'000'000;             // 1 ms at 2 GHz
     std::uint64_t speculationFillsPerMillionCycles = 0; // through the hypervisor's map of all RAM
@@ -61,6 +63,7 @@ struct VcpuSummary {
     cpu::TrapCounts trapCounts;
     std::uint64_t memoryAccesses = 0;
     std::uint64_t migrations = 0;
+    std::uint64_t slices = 0;
     memory::Cycles maxSchedulingLatency = 0; // longest wait, runnable but not running
     std::vector<memory::CoreId> coresVisited; // in order, each change of core once
 };
@@ -107,6 +110,14 @@ public:
 
     // Softirq work pending on a core: its timer tick is due, or another vCPU waits in its run queue.
     const cpu::PreemptionQuery& preemption(memory::CoreId core) const;
+
+    // Tracing: every scheduling, trap, flush, toolstack and coherence event goes to `sink` (null: none).
+    // Set it before creating VMs. The coherence events reach it through coherenceTracer(), which the caller
+    // chains behind its own CoherenceListener (or installs as the memory system's listener).
+    void setEventSink(tracer::EventSink* sink);
+    tracer::EventSink* eventSink() const;
+    memory::CoherenceListener* coherenceTracer();
+    std::uint64_t nanoseconds(memory::Cycles cycles) const;
 
 private:
     class Impl;

@@ -20,6 +20,7 @@
 #include "vcm/hyp/cpu/translation.h"
 #include "vcm/hyp/memory/maintenance.h"
 #include "vcm/hyp/memory/memory_system.h"
+#include "vcm/tracer/event_sink.h"
 
 #include <cstdint>
 #include <functional>
@@ -117,6 +118,8 @@ struct VcpuConfig {
     Cycles trapEntryExit = 1500; // one EL1 -> EL2 -> EL1 round trip
     // CNTVCT_EL0 advances once per this many core cycles: 62.5 MHz (CNTFRQ_EL0) on a 2 GHz core.
     Cycles cyclesPerCounterTick = 32;
+    std::uint64_t coreMHz = 2000; // for the nanosecond timestamps of trace events
+    tracer::EventSink* events = nullptr;
 };
 
 enum class VcpuStop : std::uint8_t {
@@ -182,6 +185,8 @@ public:
     // Ends the current slice after the instruction being handled: a trap handler that leaves EL2 work
     // pending calls this so the scheduler can run that work (and preempt it) before the guest continues.
     void exitToHypervisor();
+    // The virtual time of the core the vCPU is on, in nanoseconds, including the running slice.
+    std::uint64_t nowNs() const;
     std::uint64_t memoryAccesses() const; // guest loads and stores routed through the model
 
     // SCTLR_EL1.M and C both set: the guest's data accesses to RAM are cacheable.

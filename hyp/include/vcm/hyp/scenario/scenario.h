@@ -30,7 +30,8 @@ struct PayloadLoad {
     std::uint64_t raceSpeculationRate = 0; // fills per million cycles through the foreign map (seed 001)
 };
 
-// The hypervisor's cacheable map touches a range before the run (an older copy in some core's caches).
+// A host agent's cacheable mapping touches a range before the run, leaving an older copy in that core's caches
+// (as the hypervisor's or dom0's map may at any time).
 struct Precache {
     std::uint64_t ipa = 0;
     std::uint64_t bytes = 0;
@@ -61,7 +62,8 @@ struct Scenario {
     std::string policy = "native";
     policy::PolicyKnobs knobs;
     std::uint64_t instructionBudget = 500'000'000;
-    std::uint64_t coreMHz = 2000; // converts cycles to nanoseconds in reports
+    std::string text;                   // the file as read, for the trace's run configuration
+    std::vector<std::string> overrides; // the --set assignments applied on top of it
 };
 
 // Reads and validates a scenario. `overrides` are "dotted.key=value" assignments applied on top of the file

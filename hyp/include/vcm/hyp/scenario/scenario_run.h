@@ -4,6 +4,7 @@
 
 #include "vcm/hyp/cpu/vcpu.h"
 #include "vcm/hyp/scenario/scenario.h"
+#include "vcm/tracer/event_sink.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -30,7 +31,9 @@ struct RunReport {
     std::uint64_t clobbers = 0;
     std::uint64_t staleWindows = 0;
     std::uint64_t flushes = 0;
+    std::uint64_t flushSegments = 0;
     std::uint64_t flushPages = 0;
+    std::uint64_t migrations = 0;
     double maxFlushSegmentNs = 0;
     double maxUnpreemptedFlushNs = 0;
     cpu::TrapCounts traps;
@@ -44,9 +47,10 @@ struct RunReport {
 // Where guest programs are found: the build's hyp/guests folder, compiled in, or $VCM_GUEST_DIR.
 std::filesystem::path defaultGuestDirectory();
 
-// Runs the scenario to completion or its budget. Throws ScenarioError for a guest image or policy that
-// cannot be used (the message names the scenario file).
-RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory);
+// Runs the scenario to completion or its budget, emitting every event to `events` when given. Throws
+// ScenarioError for a guest image or policy that cannot be used (the message names the scenario file).
+RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory,
+                      tracer::EventSink* events = nullptr);
 
 std::string toJson(const RunReport& report);
 std::string toText(const RunReport& report);

@@ -1,0 +1,105 @@
+// The tracing interface the hypervisor model emits through. It knows nothing of LTTng: the LTTng-UST
+// implementation is LttngEventSink (lttng_event_sink.h); a null sink pointer at an emission site costs one
+// predictable branch. Every event carries the virtual time in nanoseconds and the ids it concerns; docs/events.md
+// describes each event and field as it appears in the trace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace vcm::tracer {
+
+// Enumerations shared by the sink and the trace's enum fields; values are stable (they are in traces).
+enum class TrapKind : std::uint8_t { SetWay = 0, VmRegister = 1, Stage2Fault = 2 };
+enum class FlushReason : std::uint8_t { SetWay = 0, CachesOn = 1, CachesOff = 2, Fault = 3 };
+enum class VcpuStopReason : std::uint8_t { SliceEnd = 0, Yield = 1, Exit = 2, Fault = 3, Hypervisor = 4, Preempted = 5 };
+enum class ValueSourceKind : std::uint8_t { Ram = 0, L1 = 1, L2 = 2, SystemCache = 3, Nowhere = 4 };
+
+struct RunConfiguration {
+    std::string scenario;       // scenario name
+    std::string scenarioText;   // the scenario file's text, so the run can be replayed from the trace
+    std::string policy;
+    std::string knobs;          // "k=v,k=v"
+    std::string overrides;      // --set assignments, "k=v;k=v"
+    std::string vcmVersion;
+    std::uint64_t seed = 0;
+    std::uint32_t clusters = 0;
+    std::uint32_t coresPerCluster = 0;
+    std::uint32_t lineBytes = 0;
+    std::uint64_t l1Bytes = 0;
+    std::uint32_t l1Ways = 0;
+    std::uint64_t l2Bytes = 0;
+    std::uint32_t l2Ways = 0;
+    std::uint64_t systemCacheBytes = 0;
+    std::uint32_t systemCacheWays = 0;
+    std::uint64_t coreMHz = 0;
+};
+
+class EventSink {
+public:
+    virtual ~EventSink() = default;
+
+    virtual void runConfiguration(const RunConfiguration&) {}
+    virtual void runEnd(std::uint64_t /*vtimeNs*/, std::uint64_t /*instructions*/) {}
+
+    // Scheduling.
+    virtual void vcpuRun(std::uint64_t, std::uint32_t /*vm*/, std::uint32_t /*vcpu*/, std::uint32_t /*core*/) {}
+    virtual void vcpuStop(std::uint64_t, std::uint32_t, std::uint32_t, std::uint32_t, VcpuStopReason,
+                          std::uint64_t /*instructions*/)
+    {
+    }
+    virtual void vcpuMigrate(std::uint64_t, std::uint32_t, std::uint32_t, std::uint32_t /*from*/, std::uint32_t /*to*/)
+    {
+    }
+    virtual void timerTick(std::uint64_t, std::uint32_t /*core*/) {}
+
+    // Traps and guest state.
+    virtual void trap(std::uint64_t, std::uint32_t /*vm*/, std::uint32_t /*vcpu*/, std::uint32_t /*core*/, TrapKind,
+                      std::uint32_t /*detail: set/way op or register id*/, std::uint64_t /*operand or IPA*/,
+                      std::uint64_t /*old value*/, std::uint64_t /*new value*/)
+    {
+    }
+    virtual void sctlrChange(std::uint64_t, std::uint32_t, std::uint32_t, std::uint64_t /*old*/, std::uint64_t /*new*/) {}
+    virtual void tvmChange(std::uint64_t, std::uint32_t, std::uint32_t, bool /*armed*/) {}
+    virtual void console(std::uint64_t, std::uint32_t, std::uint32_t, const std::string&) {}
+    virtual void marker(std::uint64_t, std::uint32_t, std::uint32_t, const std::string&) {}
+
+    // Flushes.
+    virtual void flushRequest(std::uint64_t, std::uint32_t /*vm*/, std::uint32_t /*vcpu*/, std::uint32_t /*flush id*/,
+                              FlushReason)
+    {
+    }
+    virtual void flushSegment(std::uint64_t /*start ns*/, std::uint64_t /*end ns*/, std::uint32_t /*vm*/,
+                              std::uint32_t /*core*/, std::uint32_t /*flush id*/, std::uint64_t /*pages*/,
+                              std::uint64_t /*regions skipped*/, bool /*finished*/, std::uint64_t /*resume gfn*/,
+                              std::uint64_t /*unpreempted delay ns*/)
+    {
+    }
+
+    // Coherence oracle.
+    virtual void staleRead(std::uint64_t, std::uint32_t /*agent*/, std::int32_t /*core or -1*/, std::uint64_t /*address*/,
+                           std::uint32_t /*stale words*/, std::uint64_t /*version returned*/,
+                           std::uint64_t /*latest version*/, std::uint32_t /*latest writer*/, ValueSourceKind /*source*/,
+                           std::uint32_t /*source instance*/, ValueSourceKind /*latest held in*/,
+                           std::uint32_t /*held instance*/)
+    {
+    }
+    virtual void clobber(std::uint64_t, std::uint64_t /*address*/, std::uint32_t /*words*/, ValueSourceKind /*origin*/,
+                         std::uint32_t /*instance*/, std::uint64_t /*line version*/, std::uint64_t /*overwritten*/,
+                         const std::string& /*cause*/)
+    {
+    }
+    virtual void staleWindowOpen(std::uint64_t, std::uint64_t /*page*/, const std::string& /*observers*/,
+                                 const std::string& /*cause*/)
+    {
+    }
+    virtual void staleWindowClose(std::uint64_t, std::uint64_t /*page*/, const std::string& /*resolved by*/) {}
+
+    // Toolstack.
+    virtual void toolstackWrite(std::uint64_t, std::uint32_t /*vm*/, std::uint32_t /*core*/, std::uint32_t /*mode*/,
+                                std::uint64_t /*ipa*/, std::uint64_t /*bytes*/)
+    {
+    }
+};
+
+} // namespace vcm::tracer

@@ -1,0 +1,48 @@
+// The EventSink that writes LTTng-UST tracepoints of the "vcm" provider (docs/events.md). Events are recorded
+// only while an LTTng session has them enabled; otherwise each call costs the tracepoint's enabled check.
+#pragma once
+
+#include "vcm/tracer/event_sink.h"
+
+namespace vcm::tracer {
+
+class LttngEventSink final : public EventSink {
+public:
+    void runConfiguration(const RunConfiguration& c) override;
+    void runEnd(std::uint64_t vtimeNs, std::uint64_t instructions) override;
+    void vcpuRun(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core) override;
+    void vcpuStop(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, VcpuStopReason reason,
+                  std::uint64_t instructions) override;
+    void vcpuMigrate(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t from, std::uint32_t to) override;
+    void timerTick(std::uint64_t t, std::uint32_t core) override;
+    void trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, TrapKind kind,
+              std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue) override;
+    void sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint64_t oldValue,
+                     std::uint64_t newValue) override;
+    void tvmChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, bool armed) override;
+    void console(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, const std::string& text) override;
+    void marker(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, const std::string& name) override;
+    void flushRequest(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t flushId,
+                      FlushReason reason) override;
+    void flushSegment(std::uint64_t start, std::uint64_t end, std::uint32_t vm, std::uint32_t core, std::uint32_t flushId,
+                      std::uint64_t pages, std::uint64_t regionsSkipped, bool finished, std::uint64_t resumeGfn,
+                      std::uint64_t unpreemptedDelayNs) override;
+    void staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
+                   std::uint32_t staleWords, std::uint64_t versionReturned, std::uint64_t latestVersion,
+                   std::uint32_t latestWriter, ValueSourceKind source, std::uint32_t sourceInstance,
+                   ValueSourceKind heldIn, std::uint32_t heldInstance) override;
+    void clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, ValueSourceKind origin,
+                 std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
+                 const std::string& cause) override;
+    void staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,
+                         const std::string& cause) override;
+    void staleWindowClose(std::uint64_t t, std::uint64_t page, const std::string& resolvedBy) override;
+    void toolstackWrite(std::uint64_t t, std::uint32_t vm, std::uint32_t core, std::uint32_t mode, std::uint64_t ipa,
+                        std::uint64_t bytes) override;
+
+    // Whether the run_configuration tracepoint is enabled in this process right now (a session has reached
+    // it): used to wait for LTTng to be ready before the run starts.
+    static bool enabled();
+};
+
+} // namespace vcm::tracer

@@ -1,0 +1,54 @@
+// An LTTng session for one vcm run, controlled through liblttng-ctl: a uniquely named user-space session with
+// one channel in discard mode and the vcm:* events enabled. When no session daemon is reachable, the project
+// starts lttng-sessiond itself and stops it again at the end (never a daemon it did not start).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace vcm::tracer {
+
+class TraceSessionError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct TraceSessionOptions {
+    std::filesystem::path output;         // the CTF trace is written below this directory
+    std::uint64_t subbufferBytes = 1u << 20;
+    std::uint64_t subbufferCount = 16;
+    // Snapshot mode (flight recorder): events stay in memory buffers (overwrite mode) and reach `output` only
+    // when snapshot() is called.
+    bool flightRecorder = false;
+};
+
+struct TraceLoss {
+    std::uint64_t discardedEvents = 0;
+    std::uint64_t lostPackets = 0;
+};
+
+class TraceSession {
+public:
+    // Creates, configures and starts the session, then waits until this process's vcm tracepoints are enabled,
+    // so the first event of the run is recorded. Throws TraceSessionError with the liblttng-ctl reason.
+    explicit TraceSession(const TraceSessionOptions& options);
+    ~TraceSession(); // stops and destroys the session if stop() was not called; stops a daemon it started
+    TraceSession(const TraceSession&) = delete;
+    TraceSession& operator=(const TraceSession&) = delete;
+
+    const std::string& name() const;
+    // Flight recorder: records a snapshot of the buffers into the output directory now.
+    void snapshot();
+    // Stops tracing (waiting for the data to be written), reads the channel's loss counters and destroys the
+    // session. Safe to call once.
+    TraceLoss stop();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace vcm::tracer

@@ -1,0 +1,134 @@
+// LttngEventSink: one lttng_ust_tracepoint() per event.
+#include "vcm/tracer/lttng_event_sink.h"
+
+#include "vcm_tracepoints.h"
+
+namespace vcm::tracer {
+namespace {
+
+std::uint8_t u8(auto value)
+{
+    return static_cast<std::uint8_t>(value);
+}
+
+} // namespace
+
+bool LttngEventSink::enabled()
+{
+    return lttng_ust_tracepoint_enabled(vcm, run_configuration);
+}
+
+void LttngEventSink::runConfiguration(const RunConfiguration& c)
+{
+    const vcm_tp_run_configuration record{c.scenario.c_str(), c.scenarioText.c_str(), c.policy.c_str(),
+                                          c.knobs.c_str(), c.overrides.c_str(), c.vcmVersion.c_str(), c.seed,
+                                          c.clusters, c.coresPerCluster, c.lineBytes, c.l1Bytes, c.l1Ways,
+                                          c.l2Bytes, c.l2Ways, c.systemCacheBytes, c.systemCacheWays, c.coreMHz};
+    lttng_ust_tracepoint(vcm, run_configuration, &record);
+}
+
+void LttngEventSink::runEnd(std::uint64_t vtimeNs, std::uint64_t instructions)
+{
+    lttng_ust_tracepoint(vcm, run_end, vtimeNs, instructions);
+}
+
+void LttngEventSink::vcpuRun(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core)
+{
+    lttng_ust_tracepoint(vcm, vcpu_run, t, vm, vcpu, core);
+}
+
+void LttngEventSink::vcpuStop(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core,
+                              VcpuStopReason reason, std::uint64_t instructions)
+{
+    lttng_ust_tracepoint(vcm, vcpu_stop, t, vm, vcpu, core, u8(reason), instructions);
+}
+
+void LttngEventSink::vcpuMigrate(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t from,
+                                 std::uint32_t to)
+{
+    lttng_ust_tracepoint(vcm, vcpu_migrate, t, vm, vcpu, from, to);
+}
+
+void LttngEventSink::timerTick(std::uint64_t t, std::uint32_t core)
+{
+    lttng_ust_tracepoint(vcm, timer_tick, t, core);
+}
+
+void LttngEventSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, TrapKind kind,
+                          std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue)
+{
+    lttng_ust_tracepoint(vcm, trap, t, vm, vcpu, core, u8(kind), detail, operand, oldValue, newValue);
+}
+
+void LttngEventSink::sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint64_t oldValue,
+                                 std::uint64_t newValue)
+{
+    lttng_ust_tracepoint(vcm, sctlr_change, t, vm, vcpu, oldValue, newValue);
+}
+
+void LttngEventSink::tvmChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, bool armed)
+{
+    lttng_ust_tracepoint(vcm, tvm_change, t, vm, vcpu, u8(armed));
+}
+
+void LttngEventSink::console(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, const std::string& text)
+{
+    lttng_ust_tracepoint(vcm, console, t, vm, vcpu, text.c_str());
+}
+
+void LttngEventSink::marker(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, const std::string& name)
+{
+    lttng_ust_tracepoint(vcm, marker, t, vm, vcpu, name.c_str());
+}
+
+void LttngEventSink::flushRequest(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t flushId,
+                                  FlushReason reason)
+{
+    lttng_ust_tracepoint(vcm, flush_request, t, vm, vcpu, flushId, u8(reason));
+}
+
+void LttngEventSink::flushSegment(std::uint64_t start, std::uint64_t end, std::uint32_t vm, std::uint32_t core,
+                                  std::uint32_t flushId, std::uint64_t pages, std::uint64_t regionsSkipped,
+                                  bool finished, std::uint64_t resumeGfn, std::uint64_t unpreemptedDelayNs)
+{
+    lttng_ust_tracepoint(vcm, flush_segment_begin, start, vm, core, flushId);
+    lttng_ust_tracepoint(vcm, flush_segment_end, end, vm, core, flushId, pages, regionsSkipped, u8(finished),
+                         resumeGfn, unpreemptedDelayNs);
+}
+
+void LttngEventSink::staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
+                               std::uint32_t staleWords, std::uint64_t versionReturned, std::uint64_t latestVersion,
+                               std::uint32_t latestWriter, ValueSourceKind source, std::uint32_t sourceInstance,
+                               ValueSourceKind heldIn, std::uint32_t heldInstance)
+{
+    const vcm_tp_stale_read record{t, agent, core, address, staleWords, versionReturned, latestVersion, latestWriter,
+                                   u8(source), sourceInstance, u8(heldIn), heldInstance};
+    lttng_ust_tracepoint(vcm, stale_read, &record);
+}
+
+void LttngEventSink::clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, ValueSourceKind origin,
+                             std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
+                             const std::string& cause)
+{
+    lttng_ust_tracepoint(vcm, clobber, t, address, words, u8(origin), instance, lineVersion, overwritten,
+                         cause.c_str());
+}
+
+void LttngEventSink::staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,
+                                     const std::string& cause)
+{
+    lttng_ust_tracepoint(vcm, stale_window_open, t, page, observers.c_str(), cause.c_str());
+}
+
+void LttngEventSink::staleWindowClose(std::uint64_t t, std::uint64_t page, const std::string& resolvedBy)
+{
+    lttng_ust_tracepoint(vcm, stale_window_close, t, page, resolvedBy.c_str());
+}
+
+void LttngEventSink::toolstackWrite(std::uint64_t t, std::uint32_t vm, std::uint32_t core, std::uint32_t mode,
+                                    std::uint64_t ipa, std::uint64_t bytes)
+{
+    lttng_ust_tracepoint(vcm, toolstack_write, t, vm, core, u8(mode), ipa, bytes);
+}
+
+} // namespace vcm::tracer

@@ -1,0 +1,188 @@
+// TraceSession: liblttng-ctl calls, and starting lttng-sessiond when none runs.
+#include "vcm/tracer/trace_session.h"
+
+#include "vcm/tracer/lttng_event_sink.h"
+
+#include <fmt/core.h>
+#include <lttng/lttng.h>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <cstring>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace vcm::tracer {
+namespace {
+
+constexpr const char* kChannel = "vcm";
+
+void check(int status, const char* what)
+{
+    if (status < 0)
+        throw TraceSessionError(fmt::format("LTTng: {} failed: {}", what, lttng_strerror(status)));
+}
+
+template <typename Predicate>
+bool waitFor(Predicate predicate, std::chrono::milliseconds limit)
+{
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (predicate())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return predicate();
+}
+
+std::string uniqueSessionName()
+{
+    static int counter = 0;
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return fmt::format("vcm-{}-{}-{}", getpid(), ++counter,
+                       std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+}
+
+} // namespace
+
+class TraceSession::Impl {
+public:
+    std::string name;
+    TraceSessionOptions options;
+    pid_t daemon = -1; // the lttng-sessiond this session started, if any
+    bool active = false;
+
+    void startDaemonIfNeeded()
+    {
+        if (lttng_session_daemon_alive() == 1)
+            return;
+        // Foreground child (not --daemonize) so its pid is known and only this daemon is stopped later.
+        const char* argv[] = {"lttng-sessiond", "--no-kernel", "--quiet", nullptr};
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+        const int rc = posix_spawnp(&daemon, "lttng-sessiond", &actions, nullptr, const_cast<char**>(argv), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0)
+            throw TraceSessionError(fmt::format("cannot start lttng-sessiond: {} (install the Debian package "
+                                                "lttng-tools: bash scripts/install-deps.sh)",
+                                                std::strerror(rc)));
+        if (!waitFor([] { return lttng_session_daemon_alive() == 1; }, std::chrono::seconds(10)))
+            throw TraceSessionError("lttng-sessiond started but did not become reachable within 10 s");
+    }
+
+    void stopDaemon()
+    {
+        if (daemon <= 0)
+            return;
+        kill(daemon, SIGTERM);
+        int status = 0;
+        waitpid(daemon, &status, 0);
+        daemon = -1;
+    }
+};
+
+TraceSession::TraceSession(const TraceSessionOptions& options) : m_impl(std::make_unique<Impl>())
+{
+    Impl& impl = *m_impl;
+    impl.options = options;
+    impl.name = uniqueSessionName();
+    impl.startDaemonIfNeeded();
+    std::filesystem::create_directories(options.output);
+    const std::string url = std::filesystem::absolute(options.output).string();
+    if (options.flightRecorder)
+        check(lttng_create_session_snapshot(impl.name.c_str(), url.c_str()), "creating the snapshot session");
+    else
+        check(lttng_create_session(impl.name.c_str(), url.c_str()), "creating the session");
+    impl.active = true;
+
+    lttng_domain domain{};
+    domain.type = LTTNG_DOMAIN_UST;
+    domain.buf_type = LTTNG_BUFFER_PER_UID;
+    lttng_handle* handle = lttng_create_handle(impl.name.c_str(), &domain);
+    if (handle == nullptr)
+        throw TraceSessionError("LTTng: cannot create a handle for the session");
+    lttng_channel* channel = lttng_channel_create(&domain);
+    std::strncpy(channel->name, kChannel, sizeof channel->name - 1);
+    // Discard mode for recording (never overwrite what a run wrote); overwrite for the flight recorder.
+    channel->attr.overwrite = options.flightRecorder ? 1 : 0;
+    channel->attr.subbuf_size = options.subbufferBytes;
+    channel->attr.num_subbuf = options.subbufferCount;
+    channel->attr.output = LTTNG_EVENT_MMAP;
+    int rc = lttng_enable_channel(handle, channel);
+    lttng_channel_destroy(channel);
+    if (rc >= 0) {
+        lttng_event* event = lttng_event_create();
+        std::strncpy(event->name, "vcm:*", sizeof event->name - 1);
+        event->type = LTTNG_EVENT_TRACEPOINT;
+        event->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
+        rc = lttng_enable_event_with_exclusions(handle, event, kChannel, nullptr, 0, nullptr);
+        lttng_event_destroy(event);
+    }
+    lttng_destroy_handle(handle);
+    check(rc, "enabling the vcm channel and events");
+    check(lttng_start_tracing(impl.name.c_str()), "starting the session");
+    // The session daemon enables the tracepoints in this process asynchronously (liblttng-ust's listener
+    // thread registers with the daemon): wait for it, or the first events of the run would be lost.
+    if (!waitFor([] { return LttngEventSink::enabled(); }, std::chrono::seconds(10)))
+        throw TraceSessionError("LTTng: the vcm tracepoints were not enabled in this process within 10 s "
+                                "(is liblttng-ust able to reach the session daemon?)");
+}
+
+TraceSession::~TraceSession()
+{
+    try {
+        if (m_impl->active)
+            stop();
+    } catch (const TraceSessionError&) {
+        // A destructor cannot report; stop() already reported when called explicitly.
+    }
+    m_impl->stopDaemon();
+}
+
+const std::string& TraceSession::name() const
+{
+    return m_impl->name;
+}
+
+void TraceSession::snapshot()
+{
+    check(lttng_snapshot_record(m_impl->name.c_str(), nullptr, 1), "recording a snapshot");
+}
+
+TraceLoss TraceSession::stop()
+{
+    Impl& impl = *m_impl;
+    TraceLoss loss;
+    if (!impl.active)
+        return loss;
+    check(lttng_stop_tracing(impl.name.c_str()), "stopping the session"); // waits for pending data
+    lttng_domain domain{};
+    domain.type = LTTNG_DOMAIN_UST;
+    domain.buf_type = LTTNG_BUFFER_PER_UID;
+    if (lttng_handle* handle = lttng_create_handle(impl.name.c_str(), &domain)) {
+        lttng_channel* channels = nullptr;
+        const int count = lttng_list_channels(handle, &channels);
+        for (int i = 0; i < count; ++i) {
+            std::uint64_t discarded = 0;
+            std::uint64_t lost = 0;
+            if (lttng_channel_get_discarded_event_count(&channels[i], &discarded) == 0)
+                loss.discardedEvents += discarded;
+            if (lttng_channel_get_lost_packet_count(&channels[i], &lost) == 0)
+                loss.lostPackets += lost;
+        }
+        free(channels);
+        lttng_destroy_handle(handle);
+    }
+    impl.active = false;
+    check(lttng_destroy_session(impl.name.c_str()), "destroying the session");
+    return loss;
+}
+
+} // namespace vcm::tracer

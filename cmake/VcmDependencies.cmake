@@ -32,6 +32,14 @@ vcm_find_config(CLI11 libcli11-dev)
 vcm_find_config(nlohmann_json nlohmann-json3-dev)
 vcm_find_config(tomlplusplus libtomlplusplus-dev)
 vcm_find_pkgconfig(UNICORN unicorn libunicorn-dev)
+# Debian's libunicorn exports its own copy of GLib's hash-table functions (QEMU's glib_compat). In a process
+# that also uses real GLib (Babeltrace2 does), whichever library comes first in the global symbol scope wins
+# for both, and mixing the two layouts crashes. Every target that links Unicorn links the real GLib first,
+# so all callers, Unicorn included (it calls them through its PLT), use one implementation.
+find_library(VCM_GLIB NAMES glib-2.0 libglib-2.0.so.0)
+if(NOT VCM_GLIB)
+  vcm_missing("libglib-2.0" "libglib2.0-0")
+endif()
 vcm_find_pkgconfig(LTTNG_UST lttng-ust liblttng-ust-dev)
 vcm_find_pkgconfig(LTTNG_CTL lttng-ctl liblttng-ctl-dev)
 vcm_find_pkgconfig(BABELTRACE2 babeltrace2 libbabeltrace2-dev)

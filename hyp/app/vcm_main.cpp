@@ -10,6 +10,9 @@
 #include "vcm/hyp/policy/cache_policy.h"
 #include "vcm/hyp/scenario/scenario.h"
 #include "vcm/hyp/scenario/scenario_run.h"
+#include "vcm/tracer/flight_recorder_sink.h"
+#include "vcm/tracer/lttng_event_sink.h"
+#include "vcm/tracer/trace_session.h"
 #include "vcm/tracer/tracer_version.h"
 
 #include <CLI/CLI.hpp>
@@ -98,6 +101,13 @@ struct RunOptions {
     std::optional<std::uint64_t> seed;
     bool json = false;
     std::string guestDirectory;
+    std::string trace;          // --trace DIR
+    std::string flightRecorder; // --flight-recorder DIR
+    bool snapshotAtExit = false;
+    std::uint64_t snapshotFlushNs = 1'000'000;
+    bool failOnLoss = false;
+    std::uint64_t subbufferBytes = 1u << 20;
+    std::uint64_t subbufferCount = 16;
 };
 
 std::vector<std::string> withPolicyAndSeed(std::vector<std::string> overrides, const std::string& policy,
@@ -121,8 +131,40 @@ int runScenarioCommand(const RunOptions& options)
     namespace sc = vcm::hyp::scenario;
     const sc::Scenario scenario =
         sc::loadScenario(options.scenario, withPolicyAndSeed(options.overrides, options.policy, options.seed));
-    const sc::RunReport report = sc::runScenario(scenario, guestDirectory(options.guestDirectory));
+    sc::RunReport report;
+    const std::string traceDirectory = !options.trace.empty() ? options.trace : options.flightRecorder;
+    if (traceDirectory.empty()) {
+        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory));
+    } else {
+        vcm::tracer::TraceSessionOptions sessionOptions;
+        sessionOptions.output = traceDirectory;
+        sessionOptions.flightRecorder = !options.flightRecorder.empty();
+        sessionOptions.subbufferBytes = options.subbufferBytes;
+        sessionOptions.subbufferCount = options.subbufferCount;
+        vcm::tracer::TraceSession session(sessionOptions);
+        vcm::tracer::LttngEventSink lttng;
+        std::string snapshotReason;
+        vcm::tracer::FlightRecorderSink recorder(lttng, options.snapshotFlushNs, [&](const std::string& reason) {
+            snapshotReason = reason;
+            session.snapshot();
+        });
+        vcm::tracer::EventSink* sink = sessionOptions.flightRecorder ? static_cast<vcm::tracer::EventSink*>(&recorder)
+                                                                     : &lttng;
+        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory), sink);
+        if (sessionOptions.flightRecorder && options.snapshotAtExit) {
+            session.snapshot();
+            if (snapshotReason.empty())
+                snapshotReason = "at exit";
+        }
+        const vcm::tracer::TraceLoss loss = session.stop();
+        report.trace = traceDirectory;
+        report.discardedEvents = loss.discardedEvents;
+        report.lostPackets = loss.lostPackets;
+        report.snapshotReason = snapshotReason;
+    }
     std::fputs((options.json ? sc::toJson(report) + "\n" : sc::toText(report)).c_str(), stdout);
+    if (options.failOnLoss && (report.discardedEvents != 0 || report.lostPackets != 0))
+        return 4;
     return report.completed ? 0 : 3;
 }
 
@@ -216,6 +258,17 @@ int main(int argc, char** argv)
     runCommand->add_option("--seed", run.seed, "Override the scenario's seed");
     runCommand->add_flag("--json", run.json, "Print one JSON object instead of the readable summary");
     runCommand->add_option("--guest-dir", run.guestDirectory, "Where guest programs are (default: the build's)");
+    auto* traceOption = runCommand->add_option("--trace", run.trace, "Record an LTTng (CTF) trace into this directory");
+    runCommand->add_option("--flight-recorder", run.flightRecorder,
+                           "Keep the trace in memory; write a snapshot here at the first stale read, clobber or "
+                           "long flush segment")
+        ->excludes(traceOption);
+    runCommand->add_flag("--snapshot-at-exit", run.snapshotAtExit, "Flight recorder: also snapshot at the end");
+    runCommand->add_option("--snapshot-flush-ns", run.snapshotFlushNs,
+                           "Flight recorder: flush segments longer than this trigger a snapshot (default 1 ms)");
+    runCommand->add_flag("--fail-on-loss", run.failOnLoss, "Exit with status 4 when the trace lost events");
+    runCommand->add_option("--subbuffer-bytes", run.subbufferBytes, "Trace channel sub-buffer size");
+    runCommand->add_option("--subbuffers", run.subbufferCount, "Trace channel sub-buffer count");
 
     MatrixOptions matrix;
     CLI::App* matrixCommand =

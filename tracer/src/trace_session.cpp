@@ -50,24 +50,41 @@ std::string uniqueSessionName()
 
 } // namespace
 
-class TraceSession::Impl {
+// The lttng-sessiond this process started, if it had to: one per process, started at the first session and
+// stopped when the process exits. (A daemon per session would make liblttng-ust re-register with each new
+// daemon, which it does only after a back-off of seconds.)
+class SessionDaemon {
 public:
-    std::string name;
-    TraceSessionOptions options;
-    pid_t daemon = -1; // the lttng-sessiond this session started, if any
-    bool active = false;
+    static void ensureRunning()
+    {
+        static SessionDaemon instance;
+        instance.start();
+    }
+    ~SessionDaemon()
+    {
+        if (m_pid <= 0)
+            return;
+        kill(m_pid, SIGTERM);
+        int status = 0;
+        waitpid(m_pid, &status, 0);
+    }
 
-    void startDaemonIfNeeded()
+private:
+    void start()
     {
         if (lttng_session_daemon_alive() == 1)
             return;
+        if (m_pid > 0) { // ours died: reap it before starting another
+            int status = 0;
+            waitpid(m_pid, &status, WNOHANG);
+        }
         // Foreground child (not --daemonize) so its pid is known and only this daemon is stopped later.
         const char* argv[] = {"lttng-sessiond", "--no-kernel", "--quiet", nullptr};
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-        const int rc = posix_spawnp(&daemon, "lttng-sessiond", &actions, nullptr, const_cast<char**>(argv), environ);
+        const int rc = posix_spawnp(&m_pid, "lttng-sessiond", &actions, nullptr, const_cast<char**>(argv), environ);
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0)
             throw TraceSessionError(fmt::format("cannot start lttng-sessiond: {} (install the Debian package "
@@ -77,15 +94,14 @@ public:
             throw TraceSessionError("lttng-sessiond started but did not become reachable within 10 s");
     }
 
-    void stopDaemon()
-    {
-        if (daemon <= 0)
-            return;
-        kill(daemon, SIGTERM);
-        int status = 0;
-        waitpid(daemon, &status, 0);
-        daemon = -1;
-    }
+    pid_t m_pid = -1;
+};
+
+class TraceSession::Impl {
+public:
+    std::string name;
+    TraceSessionOptions options;
+    bool active = false;
 };
 
 TraceSession::TraceSession(const TraceSessionOptions& options) : m_impl(std::make_unique<Impl>())
@@ -93,7 +109,7 @@ TraceSession::TraceSession(const TraceSessionOptions& options) : m_impl(std::mak
     Impl& impl = *m_impl;
     impl.options = options;
     impl.name = uniqueSessionName();
-    impl.startDaemonIfNeeded();
+    SessionDaemon::ensureRunning();
     std::filesystem::create_directories(options.output);
     const std::string url = std::filesystem::absolute(options.output).string();
     if (options.flightRecorder)
@@ -130,8 +146,8 @@ TraceSession::TraceSession(const TraceSessionOptions& options) : m_impl(std::mak
     check(lttng_start_tracing(impl.name.c_str()), "starting the session");
     // The session daemon enables the tracepoints in this process asynchronously (liblttng-ust's listener
     // thread registers with the daemon): wait for it, or the first events of the run would be lost.
-    if (!waitFor([] { return LttngEventSink::enabled(); }, std::chrono::seconds(10)))
-        throw TraceSessionError("LTTng: the vcm tracepoints were not enabled in this process within 10 s "
+    if (!waitFor([] { return LttngEventSink::enabled(); }, std::chrono::seconds(30)))
+        throw TraceSessionError("LTTng: the vcm tracepoints were not enabled in this process within 30 s "
                                 "(is liblttng-ust able to reach the session daemon?)");
 }
 
@@ -143,7 +159,6 @@ TraceSession::~TraceSession()
     } catch (const TraceSessionError&) {
         // A destructor cannot report; stop() already reported when called explicitly.
     }
-    m_impl->stopDaemon();
 }
 
 const std::string& TraceSession::name() const

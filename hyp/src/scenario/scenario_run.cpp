@@ -227,7 +227,13 @@ std::string toJson(const RunReport& r)
         {"instructions", r.instructions},
         {"completed", r.completed},
     };
-    return j.dump(2);
+    nlohmann::json out = j;
+    if (!r.trace.empty()) {
+        out["trace"] = {{"directory", r.trace}, {"discarded_events", r.discardedEvents}, {"lost_packets", r.lostPackets}};
+        if (!r.snapshotReason.empty())
+            out["trace"]["snapshot"] = r.snapshotReason;
+    }
+    return out.dump(2);
 }
 
 std::string toText(const RunReport& r)
@@ -247,6 +253,12 @@ std::string toText(const RunReport& r)
                         r.traps.tvm, r.traps.tvmAfterCachesOn, r.traps.stage2Fault);
     text += fmt::format("{} migrations; worst scheduling latency {:.1f} us; virtual time {:.3f} ms; host {:.2f} s\n",
                         r.migrations, r.maxSchedLatencyNs / 1000, r.vtimeNs / 1e6, r.hostSeconds);
+    if (!r.trace.empty()) {
+        text += fmt::format("trace: {} ({} events discarded, {} packets lost)\n", r.trace, r.discardedEvents,
+                            r.lostPackets);
+        if (!r.snapshotReason.empty())
+            text += fmt::format("flight recorder snapshot taken: {}\n", r.snapshotReason);
+    }
     return text;
 }
 

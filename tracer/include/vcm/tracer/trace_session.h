@@ -1,6 +1,7 @@
 // An LTTng session for one vcm run, controlled through liblttng-ctl: a uniquely named user-space session with
 // one channel in discard mode and the vcm:* events enabled. When no session daemon is reachable, the project
-// starts lttng-sessiond itself and stops it again at the end (never a daemon it did not start).
+// starts lttng-sessiond itself (once per process) and stops it when the process exits; a daemon it did not
+// start is never stopped.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +36,7 @@ public:
     // Creates, configures and starts the session, then waits until this process's vcm tracepoints are enabled,
     // so the first event of the run is recorded. Throws TraceSessionError with the liblttng-ctl reason.
     explicit TraceSession(const TraceSessionOptions& options);
-    ~TraceSession(); // stops and destroys the session if stop() was not called; stops a daemon it started
+    ~TraceSession(); // stops and destroys the session if stop() was not called
     TraceSession(const TraceSession&) = delete;
     TraceSession& operator=(const TraceSession&) = delete;
 

@@ -42,6 +42,11 @@ struct RunReport {
     double hostSeconds = 0;
     std::uint64_t instructions = 0;
     bool completed = false; // every guest exited (whatever it found)
+    // Filled in by the caller when the run was traced.
+    std::string trace;             // the trace directory
+    std::uint64_t discardedEvents = 0;
+    std::uint64_t lostPackets = 0;
+    std::string snapshotReason;    // flight recorder: why a snapshot was taken (empty: none)
 };
 
 // Where guest programs are found: the build's hyp/guests folder, compiled in, or $VCM_GUEST_DIR.

@@ -1,0 +1,47 @@
+// Reads a CTF trace (a vcm run recorded by LTTng) through the Babeltrace2 C API: src.ctf.fs for every trace
+// below a directory, flt.utils.muxer for one time-ordered stream, and an in-process sink that hands each event
+// to a visitor. No text output is parsed. Babeltrace2 types stay inside the analyzer.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+
+namespace vcm::analyzer {
+
+class CtfReadError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// One event while it is being visited (valid only during the callback).
+class CtfEventView {
+public:
+    explicit CtfEventView(const void* event) : m_event(event) {}
+    std::string_view name() const;
+    // Payload fields by name; nothing if absent or of another kind. Enumerations read as integers.
+    std::optional<std::uint64_t> unsignedField(std::string_view field) const;
+    std::optional<std::int64_t> signedField(std::string_view field) const;
+    std::optional<std::string_view> stringField(std::string_view field) const;
+
+private:
+    const void* m_event;
+};
+
+class CtfVisitor {
+public:
+    virtual ~CtfVisitor() = default;
+    virtual void onEvent(const CtfEventView& event) = 0;
+    // The tracer discarded events (ring buffer full) or whole packets were lost: conclusions drawn from the
+    // trace are uncertain over that stretch.
+    virtual void onDiscardedEvents(std::uint64_t /*count*/) {}
+    virtual void onDiscardedPackets(std::uint64_t /*count*/) {}
+};
+
+// Visits every event of every CTF trace found below `directory` in time order. Throws CtfReadError naming
+// the directory when there is no trace or Babeltrace2 reports an error.
+void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor);
+
+} // namespace vcm::analyzer

@@ -1,0 +1,175 @@
+// The Babeltrace2 graph behind readCtfTrace: src.ctf.fs (one per trace) -> flt.utils.muxer -> simple sink.
+#include "vcm/analyzer/ctf_reader.h"
+
+#include <babeltrace2/babeltrace.h>
+#include <fmt/core.h>
+
+#include <string>
+#include <vector>
+
+namespace vcm::analyzer {
+namespace {
+
+const bt_field* payloadMember(const void* event, std::string_view name)
+{
+    const bt_field* payload = bt_event_borrow_payload_field_const(static_cast<const bt_event*>(event));
+    if (payload == nullptr)
+        return nullptr;
+    return bt_field_structure_borrow_member_field_by_name_const(payload, std::string(name).c_str());
+}
+
+struct SinkState {
+    CtfVisitor* visitor = nullptr;
+    std::string error;
+};
+
+bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator* iterator, void* data)
+{
+    auto& state = *static_cast<SinkState*>(data);
+    bt_message_array_const messages = nullptr;
+    std::uint64_t count = 0;
+    switch (bt_message_iterator_next(iterator, &messages, &count)) {
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+        return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+        return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+    case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+        break;
+    default:
+        state.error = "the message iterator failed";
+        return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+    }
+    for (std::uint64_t i = 0; i < count; ++i) {
+        const bt_message* message = messages[i];
+        switch (bt_message_get_type(message)) {
+        case BT_MESSAGE_TYPE_EVENT:
+            state.visitor->onEvent(CtfEventView(bt_message_event_borrow_event_const(message)));
+            break;
+        case BT_MESSAGE_TYPE_DISCARDED_EVENTS: {
+            std::uint64_t discarded = 1; // "if this property is missing, the number is at least one"
+            bt_message_discarded_events_get_count(message, &discarded);
+            state.visitor->onDiscardedEvents(discarded);
+            break;
+        }
+        case BT_MESSAGE_TYPE_DISCARDED_PACKETS: {
+            std::uint64_t lost = 1;
+            bt_message_discarded_packets_get_count(message, &lost);
+            state.visitor->onDiscardedPackets(lost);
+            break;
+        }
+        default:
+            break;
+        }
+        bt_message_put_ref(message);
+    }
+    return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+std::vector<std::filesystem::path> traceDirectories(const std::filesystem::path& root)
+{
+    std::vector<std::filesystem::path> found;
+    std::error_code ec;
+    if (std::filesystem::exists(root / "metadata", ec))
+        found.push_back(root);
+    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file() && it->path().filename() == "metadata" && it->path().parent_path() != root)
+            found.push_back(it->path().parent_path());
+    return found;
+}
+
+} // namespace
+
+std::string_view CtfEventView::name() const
+{
+    const bt_event_class* cls = bt_event_borrow_class_const(static_cast<const bt_event*>(m_event));
+    const char* name = bt_event_class_get_name(cls);
+    return name != nullptr ? name : "";
+}
+
+std::optional<std::uint64_t> CtfEventView::unsignedField(std::string_view field) const
+{
+    const bt_field* f = payloadMember(m_event, field);
+    if (f == nullptr || !bt_field_class_type_is(bt_field_get_class_type(f), BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER))
+        return std::nullopt;
+    return bt_field_integer_unsigned_get_value(f);
+}
+
+std::optional<std::int64_t> CtfEventView::signedField(std::string_view field) const
+{
+    const bt_field* f = payloadMember(m_event, field);
+    if (f == nullptr || !bt_field_class_type_is(bt_field_get_class_type(f), BT_FIELD_CLASS_TYPE_SIGNED_INTEGER))
+        return std::nullopt;
+    return bt_field_integer_signed_get_value(f);
+}
+
+std::optional<std::string_view> CtfEventView::stringField(std::string_view field) const
+{
+    const bt_field* f = payloadMember(m_event, field);
+    if (f == nullptr || bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRING)
+        return std::nullopt;
+    return std::string_view(bt_field_string_get_value(f), bt_field_string_get_length(f));
+}
+
+void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
+{
+    const std::vector<std::filesystem::path> traces = traceDirectories(directory);
+    if (traces.empty())
+        throw CtfReadError(fmt::format("{}: no CTF trace (no metadata file) below this directory", directory.string()));
+
+    const bt_plugin* ctf = nullptr;
+    const bt_plugin* utils = nullptr;
+    if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) != BT_PLUGIN_FIND_STATUS_OK ||
+        bt_plugin_find("utils", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &utils) != BT_PLUGIN_FIND_STATUS_OK)
+        throw CtfReadError("Babeltrace2: the ctf and utils plugins are not installed (Debian package babeltrace2)");
+
+    bt_graph* graph = bt_graph_create(0);
+    SinkState state;
+    state.visitor = &visitor;
+    std::string failure;
+    const bt_component_filter* muxer = nullptr;
+    const bt_component_sink* sink = nullptr;
+    bt_value* noParams = bt_value_map_create(); // the muxer iterates its parameters: an empty map, not null
+    bt_graph_add_filter_component(graph, bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer"),
+                                  "muxer", noParams, BT_LOGGING_LEVEL_WARNING, &muxer);
+    bt_value_put_ref(noParams);
+    for (std::size_t i = 0; i < traces.size() && failure.empty(); ++i) {
+        bt_value* params = bt_value_map_create();
+        bt_value* inputs = nullptr;
+        bt_value_map_insert_empty_array_entry(params, "inputs", &inputs);
+        bt_value_array_append_string_element(inputs, traces[i].c_str());
+        const bt_component_source* source = nullptr;
+        if (bt_graph_add_source_component(graph,
+                                          bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs"),
+                                          fmt::format("source{}", i).c_str(), params, BT_LOGGING_LEVEL_WARNING,
+                                          &source) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+            failure = fmt::format("{}: Babeltrace2 cannot open this CTF trace", traces[i].string());
+        } else {
+            for (std::uint64_t port = 0; port < bt_component_source_get_output_port_count(source); ++port)
+                bt_graph_connect_ports(
+                    graph, bt_component_source_borrow_output_port_by_index_const(source, port),
+                    bt_component_filter_borrow_input_port_by_index_const(
+                        muxer, bt_component_filter_get_input_port_count(muxer) - 1),
+                    nullptr);
+        }
+        bt_value_put_ref(params);
+    }
+    if (failure.empty()) {
+        bt_graph_add_simple_sink_component(graph, "vcm", nullptr, consume, nullptr, &state, &sink);
+        bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(muxer, 0),
+                               bt_component_sink_borrow_input_port_by_index_const(sink, 0), nullptr);
+        bt_graph_run_status status = BT_GRAPH_RUN_STATUS_AGAIN;
+        while (status == BT_GRAPH_RUN_STATUS_AGAIN)
+            status = bt_graph_run(graph);
+        if (status != BT_GRAPH_RUN_STATUS_OK)
+            failure = fmt::format("{}: Babeltrace2 failed while reading the trace{}", directory.string(),
+                                  state.error.empty() ? "" : ": " + state.error);
+    }
+    bt_graph_put_ref(graph);
+    bt_plugin_put_ref(ctf);
+    bt_plugin_put_ref(utils);
+    if (!failure.empty())
+        throw CtfReadError(failure);
+}
+
+} // namespace vcm::analyzer

@@ -1,0 +1,151 @@
+// Scenario runs recorded with LTTng and read back through Babeltrace2: the trace holds what the run summary
+// reports, repeats exactly, reports its own losses, and the flight recorder keeps the first stale read.
+#include "vcm/analyzer/ctf_reader.h"
+#include "vcm/hyp/scenario/scenario.h"
+#include "vcm/hyp/scenario/scenario_run.h"
+#include "vcm/tracer/flight_recorder_sink.h"
+#include "vcm/tracer/lttng_event_sink.h"
+#include "vcm/tracer/trace_session.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <tuple>
+#include <vector>
+
+namespace vcm {
+namespace {
+
+const std::filesystem::path kScenarios = VCM_SCENARIO_DIR;
+
+struct RecordedRun {
+    hyp::scenario::RunReport report;
+    tracer::TraceLoss loss;
+    std::filesystem::path directory;
+};
+
+std::filesystem::path freshDirectory(const std::string& name)
+{
+    const auto dir = std::filesystem::temp_directory_path() / ("vcm_trace_test_" + name);
+    std::filesystem::remove_all(dir);
+    return dir;
+}
+
+RecordedRun record(const std::string& scenario, const std::vector<std::string>& overrides, const std::string& name,
+                   std::uint64_t subbufferBytes = 1u << 20, std::uint64_t subbuffers = 16)
+{
+    RecordedRun run;
+    run.directory = freshDirectory(name);
+    tracer::TraceSessionOptions options;
+    options.output = run.directory;
+    options.subbufferBytes = subbufferBytes;
+    options.subbufferCount = subbuffers;
+    tracer::TraceSession session(options);
+    tracer::LttngEventSink sink;
+    run.report = hyp::scenario::runScenario(hyp::scenario::loadScenario(kScenarios / scenario, overrides),
+                                            hyp::scenario::defaultGuestDirectory(), &sink);
+    run.loss = session.stop();
+    return run;
+}
+
+// Counts events by name (and traps by kind), remembers the order and discarded counts.
+struct Counter : analyzer::CtfVisitor {
+    std::map<std::string, std::uint64_t> byName;
+    std::map<std::uint64_t, std::uint64_t> trapsByKind;
+    std::vector<std::tuple<std::string, std::uint64_t, std::uint64_t>> sequence; // name, vtime_ns, address/operand
+    std::uint64_t discarded = 0;
+
+    void onEvent(const analyzer::CtfEventView& e) override
+    {
+        const std::string name(e.name());
+        ++byName[name];
+        if (name == "vcm:trap")
+            ++trapsByKind[e.unsignedField("kind").value_or(99)];
+        sequence.emplace_back(name, e.unsignedField("vtime_ns").value_or(0),
+                              e.unsignedField("address").value_or(e.unsignedField("operand").value_or(0)));
+    }
+    void onDiscardedEvents(std::uint64_t count) override { discarded += count; }
+};
+
+Counter readBack(const std::filesystem::path& directory)
+{
+    Counter counter;
+    analyzer::readCtfTrace(directory, counter);
+    return counter;
+}
+
+TEST(TraceRun, EventCountsEqualTheRunSummary)
+{
+    const RecordedRun run = record("seed004-setway-migrate.toml", {"policy.name=xen"}, "counts");
+    EXPECT_EQ(run.loss.discardedEvents, 0u);
+    EXPECT_EQ(run.loss.lostPackets, 0u);
+    const Counter c = readBack(run.directory);
+    EXPECT_EQ(c.discarded, 0u);
+    EXPECT_EQ(c.byName.at("vcm:run_configuration"), 1u);
+    EXPECT_EQ(c.byName.at("vcm:run_end"), 1u);
+    EXPECT_EQ(c.trapsByKind.at(0), run.report.traps.setWay);
+    EXPECT_EQ(c.trapsByKind.count(1) ? c.trapsByKind.at(1) : 0, run.report.traps.tvm);
+    EXPECT_EQ(c.trapsByKind.count(2) ? c.trapsByKind.at(2) : 0, run.report.traps.stage2Fault);
+    EXPECT_EQ(c.byName.at("vcm:flush_segment_end"), run.report.flushSegments);
+    EXPECT_EQ(c.byName.at("vcm:flush_request"), run.report.flushes);
+    EXPECT_EQ(c.byName.at("vcm:vcpu_migrate"), run.report.migrations);
+    EXPECT_GT(run.report.migrations, 0u);
+    EXPECT_EQ(c.byName.count("vcm:stale_read"), 0u);
+}
+
+TEST(TraceRun, StaleReadsAndWindowsAreTraced)
+{
+    const RecordedRun run = record("seed004-bootloader-setway.toml", {}, "stale");
+    const Counter c = readBack(run.directory);
+    EXPECT_GT(run.report.staleReads, 0u);
+    EXPECT_EQ(c.byName.at("vcm:stale_read"), run.report.staleReads);
+    EXPECT_EQ(c.byName.at("vcm:stale_window_open"), run.report.staleWindows);
+}
+
+TEST(TraceRun, SameScenarioAndSeedGiveTheSameEvents)
+{
+    const Counter a = readBack(record("seed004-bootloader-setway.toml", {"policy.name=kvm"}, "repeat_a").directory);
+    const Counter b = readBack(record("seed004-bootloader-setway.toml", {"policy.name=kvm"}, "repeat_b").directory);
+    ASSERT_GT(a.sequence.size(), 1000u);
+    EXPECT_EQ(a.sequence, b.sequence);
+}
+
+TEST(TraceRun, TinyBuffersReportDiscardedEvents)
+{
+    const RecordedRun run = record("storm-16g.toml", {"policy.name=xen"}, "tiny", 4096, 2);
+    EXPECT_GT(run.loss.discardedEvents, 0u) << "174,000 trap events cannot fit in two 4 KiB sub-buffers";
+    const Counter c = readBack(run.directory);
+    EXPECT_GT(c.discarded, 0u) << "the reader sees the loss too";
+    EXPECT_LT(c.byName.at("vcm:trap"), run.report.traps.total());
+}
+
+TEST(TraceRun, FlightRecorderKeepsTheFirstStaleReadAndWhatLedToIt)
+{
+    const auto directory = freshDirectory("flight");
+    tracer::TraceSessionOptions options;
+    options.output = directory;
+    options.flightRecorder = true;
+    std::string reason;
+    {
+        tracer::TraceSession session(options);
+        tracer::LttngEventSink lttng;
+        tracer::FlightRecorderSink recorder(lttng, 1'000'000, [&](const std::string& why) {
+            reason = why;
+            session.snapshot();
+        });
+        hyp::scenario::runScenario(hyp::scenario::loadScenario(kScenarios / "seed004-bootloader-setway.toml"),
+                                   hyp::scenario::defaultGuestDirectory(), &recorder);
+        EXPECT_TRUE(recorder.triggered());
+        session.stop();
+    }
+    EXPECT_NE(reason.find("stale read"), std::string::npos) << reason;
+    const Counter c = readBack(directory);
+    EXPECT_EQ(c.byName.at("vcm:stale_read"), 1u) << "the snapshot ends at the first stale read";
+    EXPECT_EQ(c.byName.at("vcm:run_configuration"), 1u);
+    EXPECT_GE(c.byName.at("vcm:marker"), 2u) << "caches-on and setway-clean came before it";
+    EXPECT_EQ(std::get<0>(c.sequence.back()), "vcm:stale_read");
+}
+
+} // namespace
+} // namespace vcm

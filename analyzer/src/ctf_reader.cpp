@@ -4,7 +4,9 @@
 #include <babeltrace2/babeltrace.h>
 #include <fmt/core.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace vcm::analyzer {
@@ -168,6 +170,48 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
     bt_graph_put_ref(graph);
     bt_plugin_put_ref(ctf);
     bt_plugin_put_ref(utils);
+    if (!failure.empty())
+        throw CtfReadError(failure);
+}
+
+void readLiveTrace(const std::string& url, CtfVisitor& visitor)
+{
+    const bt_plugin* ctf = nullptr;
+    if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) != BT_PLUGIN_FIND_STATUS_OK)
+        throw CtfReadError("Babeltrace2: the ctf plugin is not installed (Debian package babeltrace2)");
+    bt_graph* graph = bt_graph_create(0);
+    SinkState state;
+    state.visitor = &visitor;
+    bt_value* params = bt_value_map_create();
+    bt_value* inputs = nullptr;
+    bt_value_map_insert_empty_array_entry(params, "inputs", &inputs);
+    bt_value_array_append_string_element(inputs, url.c_str());
+    bt_value_map_insert_string_entry(params, "session-not-found-action", "end");
+    const bt_component_source* source = nullptr;
+    const bt_component_sink* sink = nullptr;
+    std::string failure;
+    if (bt_graph_add_source_component(graph, bt_plugin_borrow_source_component_class_by_name_const(ctf, "lttng-live"),
+                                      "live", params, BT_LOGGING_LEVEL_WARNING,
+                                      &source) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+        failure = fmt::format("{}: Babeltrace2 cannot create a live source for this URL", url);
+    } else {
+        // The live source has one output port, already muxed.
+        bt_graph_add_simple_sink_component(graph, "vcm", nullptr, consume, nullptr, &state, &sink);
+        bt_graph_connect_ports(graph, bt_component_source_borrow_output_port_by_index_const(source, 0),
+                               bt_component_sink_borrow_input_port_by_index_const(sink, 0), nullptr);
+        bt_graph_run_status status = BT_GRAPH_RUN_STATUS_AGAIN;
+        while (status == BT_GRAPH_RUN_STATUS_AGAIN) {
+            status = bt_graph_run(graph);
+            if (status == BT_GRAPH_RUN_STATUS_AGAIN)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10)); // no data yet: the relay is polled
+        }
+        if (status != BT_GRAPH_RUN_STATUS_OK)
+            failure = fmt::format("{}: Babeltrace2 failed while reading the live session{}", url,
+                                  state.error.empty() ? "" : ": " + state.error);
+    }
+    bt_value_put_ref(params);
+    bt_graph_put_ref(graph);
+    bt_plugin_put_ref(ctf);
     if (!failure.empty())
         throw CtfReadError(failure);
 }

@@ -19,6 +19,8 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -103,6 +105,8 @@ struct RunOptions {
     std::string guestDirectory;
     std::string trace;          // --trace DIR
     std::string flightRecorder; // --flight-recorder DIR
+    bool live = false;
+    std::uint64_t liveWaitMs = 0;
     bool snapshotAtExit = false;
     std::uint64_t snapshotFlushNs = 1'000'000;
     bool failOnLoss = false;
@@ -133,7 +137,23 @@ int runScenarioCommand(const RunOptions& options)
         sc::loadScenario(options.scenario, withPolicyAndSeed(options.overrides, options.policy, options.seed));
     sc::RunReport report;
     const std::string traceDirectory = !options.trace.empty() ? options.trace : options.flightRecorder;
-    if (traceDirectory.empty()) {
+    if (options.live) {
+        vcm::tracer::TraceSessionOptions sessionOptions;
+        sessionOptions.live = true;
+        sessionOptions.subbufferBytes = options.subbufferBytes;
+        sessionOptions.subbufferCount = options.subbufferCount;
+        vcm::tracer::TraceSession session(sessionOptions);
+        // The URL goes to stderr at once, so a viewer can attach while the run goes (stdout is the report).
+        fmt::print(stderr, "vcm: live trace at {}\n", session.liveUrl());
+        std::fflush(stderr);
+        std::this_thread::sleep_for(std::chrono::milliseconds(options.liveWaitMs));
+        vcm::tracer::LttngEventSink lttng;
+        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory), &lttng);
+        const vcm::tracer::TraceLoss loss = session.stop();
+        report.trace = session.liveUrl();
+        report.discardedEvents = loss.discardedEvents;
+        report.lostPackets = loss.lostPackets;
+    } else if (traceDirectory.empty()) {
         report = sc::runScenario(scenario, guestDirectory(options.guestDirectory));
     } else {
         vcm::tracer::TraceSessionOptions sessionOptions;
@@ -263,6 +283,9 @@ int main(int argc, char** argv)
                            "Keep the trace in memory; write a snapshot here at the first stale read, clobber or "
                            "long flush segment")
         ->excludes(traceOption);
+    runCommand->add_flag("--live", run.live, "Stream the trace live through lttng-relayd; prints the URL on stderr")
+        ->excludes(traceOption);
+    runCommand->add_option("--live-wait-ms", run.liveWaitMs, "Live: wait this long for a viewer before running");
     runCommand->add_flag("--snapshot-at-exit", run.snapshotAtExit, "Flight recorder: also snapshot at the end");
     runCommand->add_option("--snapshot-flush-ns", run.snapshotFlushNs,
                            "Flight recorder: flush segments longer than this trigger a snapshot (default 1 ms)");

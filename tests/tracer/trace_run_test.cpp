@@ -9,7 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <map>
 #include <tuple>
 #include <vector>
@@ -145,6 +148,52 @@ TEST(TraceRun, FlightRecorderKeepsTheFirstStaleReadAndWhatLedToIt)
     EXPECT_EQ(c.byName.at("vcm:run_configuration"), 1u);
     EXPECT_GE(c.byName.at("vcm:marker"), 2u) << "caches-on and setway-clean came before it";
     EXPECT_EQ(std::get<0>(c.sequence.back()), "vcm:stale_read");
+}
+
+// Live: a reader attached through lttng-relayd sees the events of earlier runs while later ones are going.
+TEST(TraceRun, LiveReaderSeesEventsDuringTheSession)
+{
+    struct LiveCounter : analyzer::CtfVisitor {
+        std::atomic<std::uint64_t> events{0};
+        std::atomic<std::uint64_t> configurations{0};
+        void onEvent(const analyzer::CtfEventView& e) override
+        {
+            ++events;
+            if (e.name() == "vcm:run_configuration")
+                ++configurations;
+        }
+    } counter;
+    tracer::TraceSessionOptions options;
+    options.live = true;
+    options.liveTimerUs = 20'000;
+    tracer::TraceSession session(options);
+    EXPECT_NE(session.liveUrl().find("net://localhost/host/"), std::string::npos);
+    std::string readError;
+    std::thread reader([&] {
+        try {
+            analyzer::readLiveTrace(session.liveUrl(), counter);
+        } catch (const analyzer::CtfReadError& e) {
+            readError = e.what();
+        }
+    });
+    tracer::LttngEventSink sink;
+    const auto scenario = hyp::scenario::loadScenario(kScenarios / "seed004-bootloader-setway.toml");
+    std::uint64_t seenBeforeLastRun = 0;
+    for (int run = 0; run < 3; ++run) {
+        if (run == 2) {
+            // Wait (bounded) until the first runs have streamed through the relay.
+            for (int i = 0; i < 300 && counter.configurations.load() < 2; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            seenBeforeLastRun = counter.events.load();
+        }
+        hyp::scenario::runScenario(scenario, hyp::scenario::defaultGuestDirectory(), &sink);
+    }
+    const tracer::TraceLoss loss = session.stop();
+    reader.join();
+    EXPECT_TRUE(readError.empty()) << readError;
+    EXPECT_GT(seenBeforeLastRun, 0u) << "events arrived while the session was still recording";
+    EXPECT_EQ(counter.configurations.load(), 3u);
+    EXPECT_EQ(loss.discardedEvents, 0u);
 }
 
 } // namespace

@@ -8,7 +8,10 @@
 
 #include <chrono>
 #include <csignal>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cstring>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -97,6 +100,58 @@ private:
     pid_t m_pid = -1;
 };
 
+// The lttng-relayd this process started for live sessions, if no relay daemon listened on the live port.
+class RelayDaemon {
+public:
+    static constexpr int kLivePort = 5344; // lttng-relayd's default live port
+    static void ensureRunning()
+    {
+        static RelayDaemon instance;
+        instance.start();
+    }
+    ~RelayDaemon()
+    {
+        if (m_pid <= 0)
+            return;
+        kill(m_pid, SIGTERM);
+        int status = 0;
+        waitpid(m_pid, &status, 0);
+    }
+
+private:
+    static bool listening()
+    {
+        const int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return false;
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(kLivePort);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+        close(fd);
+        return ok;
+    }
+    void start()
+    {
+        if (listening())
+            return;
+        const char* argv[] = {"lttng-relayd", nullptr};
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+        const int rc = posix_spawnp(&m_pid, "lttng-relayd", &actions, nullptr, const_cast<char**>(argv), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0)
+            throw TraceSessionError(fmt::format("cannot start lttng-relayd: {}", std::strerror(rc)));
+        if (!waitFor([] { return listening(); }, std::chrono::seconds(10)))
+            throw TraceSessionError("lttng-relayd started but its live port 5344 did not open within 10 s");
+    }
+
+    pid_t m_pid = -1;
+};
+
 class TraceSession::Impl {
 public:
     std::string name;
@@ -110,12 +165,18 @@ TraceSession::TraceSession(const TraceSessionOptions& options) : m_impl(std::mak
     impl.options = options;
     impl.name = uniqueSessionName();
     SessionDaemon::ensureRunning();
-    std::filesystem::create_directories(options.output);
-    const std::string url = std::filesystem::absolute(options.output).string();
-    if (options.flightRecorder)
-        check(lttng_create_session_snapshot(impl.name.c_str(), url.c_str()), "creating the snapshot session");
-    else
-        check(lttng_create_session(impl.name.c_str(), url.c_str()), "creating the session");
+    if (options.live) {
+        RelayDaemon::ensureRunning();
+        check(lttng_create_session_live(impl.name.c_str(), "net://127.0.0.1", options.liveTimerUs),
+              "creating the live session");
+    } else {
+        std::filesystem::create_directories(options.output);
+        const std::string url = std::filesystem::absolute(options.output).string();
+        if (options.flightRecorder)
+            check(lttng_create_session_snapshot(impl.name.c_str(), url.c_str()), "creating the snapshot session");
+        else
+            check(lttng_create_session(impl.name.c_str(), url.c_str()), "creating the session");
+    }
     impl.active = true;
 
     lttng_domain domain{};
@@ -164,6 +225,13 @@ TraceSession::~TraceSession()
 const std::string& TraceSession::name() const
 {
     return m_impl->name;
+}
+
+std::string TraceSession::liveUrl() const
+{
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return fmt::format("net://localhost/host/{}/{}", host, m_impl->name);
 }
 
 void TraceSession::snapshot()

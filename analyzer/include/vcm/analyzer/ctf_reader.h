@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace vcm::analyzer {
@@ -43,5 +44,10 @@ public:
 // Visits every event of every CTF trace found below `directory` in time order. Throws CtfReadError naming
 // the directory when there is no trace or Babeltrace2 reports an error.
 void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor);
+
+// Visits the events of a live LTTng session as they arrive through lttng-relayd (src.ctf.lttng-live, URL
+// net://HOST/host/TARGET/SESSION) and returns when the session is destroyed. A session that does not exist
+// (yet, or any more) ends the read at once.
+void readLiveTrace(const std::string& url, CtfVisitor& visitor);
 
 } // namespace vcm::analyzer

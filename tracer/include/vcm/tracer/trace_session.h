@@ -24,6 +24,10 @@ struct TraceSessionOptions {
     // Snapshot mode (flight recorder): events stay in memory buffers (overwrite mode) and reach `output` only
     // when snapshot() is called.
     bool flightRecorder = false;
+    // Live mode: events stream through an lttng-relayd on loopback (started when none listens) to live
+    // viewers (liveUrl()); `output` is not used. liveTimerUs is how often the consumer flushes to the relay.
+    bool live = false;
+    std::uint32_t liveTimerUs = 100'000;
 };
 
 struct TraceLoss {
@@ -41,6 +45,9 @@ public:
     TraceSession& operator=(const TraceSession&) = delete;
 
     const std::string& name() const;
+    // Live mode: the URL a Babeltrace2 src.ctf.lttng-live component (or vcm's reader) attaches to,
+    // net://localhost/host/HOSTNAME/SESSION.
+    std::string liveUrl() const;
     // Flight recorder: records a snapshot of the buffers into the output directory now.
     void snapshot();
     // Stops tracing (waiting for the data to be written), reads the channel's loss counters and destroys the

@@ -279,12 +279,13 @@ int main(int argc, char** argv)
     runCommand->add_flag("--json", run.json, "Print one JSON object instead of the readable summary");
     runCommand->add_option("--guest-dir", run.guestDirectory, "Where guest programs are (default: the build's)");
     auto* traceOption = runCommand->add_option("--trace", run.trace, "Record an LTTng (CTF) trace into this directory");
-    runCommand->add_option("--flight-recorder", run.flightRecorder,
+    auto* flightOption = runCommand->add_option("--flight-recorder", run.flightRecorder,
                            "Keep the trace in memory; write a snapshot here at the first stale read, clobber or "
                            "long flush segment")
         ->excludes(traceOption);
     runCommand->add_flag("--live", run.live, "Stream the trace live through lttng-relayd; prints the URL on stderr")
-        ->excludes(traceOption);
+        ->excludes(traceOption)
+        ->excludes(flightOption);
     runCommand->add_option("--live-wait-ms", run.liveWaitMs, "Live: wait this long for a viewer before running");
     runCommand->add_flag("--snapshot-at-exit", run.snapshotAtExit, "Flight recorder: also snapshot at the end");
     runCommand->add_option("--snapshot-flush-ns", run.snapshotFlushNs,

@@ -168,6 +168,8 @@ public:
 
     void updateObserver(VcpuState& state, const VirtualMachine& owner, bool cachesOn)
     {
+        // Observer changes are stamped with the system clock: the time of the vCPU whose caches changed.
+        m_memory.setSystemTime(m_memory.coreTime(state.vcpu->core()));
         if (cachesOn && state.observer) {
             m_memory.removeBypassObserver(*state.observer);
             state.observer.reset();
@@ -444,12 +446,7 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
     }
     for (auto& queue : queues)
         queue.clear();
-    if (impl.m_events != nullptr) {
-        memory::Cycles end = 0;
-        for (memory::CoreId core = 0; core < cores; ++core)
-            end = std::max(end, impl.m_memory.coreTime(core));
-        impl.m_events->runEnd(impl.ns(end), result.instructions);
-    }
+
     result.allExited = std::all_of(all.begin(), all.end(), [](VcpuState* s) { return s->vcpu->exited(); });
     for (VcpuState* s : all) {
         const cpu::Vcpu& v = *s->vcpu;

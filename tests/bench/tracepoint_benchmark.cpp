@@ -14,9 +14,10 @@
 //  - recording/<event>: one TraceSession for the whole process (vcm:* enabled, discard mode, 4 MiB x 16
 //    sub-buffers per CPU, output in a temporary directory), created at the first recording benchmark. Each of these
 //    runs a fixed number of calls so the data written stays well below the buffers' capacity.
-//  - stop_session: stops the session and reports its discarded events and lost packets as counters (and on
-//    stdout). Non-zero means some recording figures were measured partly on LTTng's discarding path, which is
-//    cheaper than recording: enlarge the buffers or lower kRecordingCalls.
+//  - stop_session (once, whatever --benchmark_repetitions says): stops the session and reports its discarded
+//    events and lost packets as counters (and on stdout). Non-zero means some recording figures were measured
+//    partly on LTTng's discarding path, which is cheaper than recording: enlarge the buffers or lower
+//    kRecordingCalls.
 // Each benchmark reports `events` (tracepoints per call) and `per_event` (CPU seconds per tracepoint; the console
 // shows it with an SI prefix, e.g. 142n = 142 ns).
 #include "vcm/tracer/event_sink.h"
@@ -164,8 +165,8 @@ void loop(benchmark::State& state, const EventCase& event)
         t += 37;
     }
     state.counters["events"] = event.tracepoints;
-    state.counters["per_event"] =
-        benchmark::Counter(event.tracepoints, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    using benchmark::Counter;
+    state.counters["per_event"] = Counter(event.tracepoints, Counter::kIsIterationInvariantRate | Counter::kInvert);
 }
 
 void disabled(benchmark::State& state, const EventCase& event)
@@ -211,7 +212,7 @@ const bool kRegistered = [] {
         benchmark::RegisterBenchmark((std::string("recording/") + event.name).c_str(),
                                      [&event](benchmark::State& s) { recorded(s, event); })
             ->Iterations(kRecordingCalls);
-    benchmark::RegisterBenchmark("stop_session", stopSession)->Iterations(1);
+    benchmark::RegisterBenchmark("stop_session", stopSession)->Iterations(1)->Repetitions(1);
     return true;
 }();
 

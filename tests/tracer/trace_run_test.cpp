@@ -145,9 +145,11 @@ TEST(TraceRun, FlightRecorderKeepsTheFirstStaleReadAndWhatLedToIt)
     EXPECT_NE(reason.find("stale read"), std::string::npos) << reason;
     const Counter c = readBack(directory);
     EXPECT_EQ(c.byName.at("vcm:stale_read"), 1u) << "the snapshot ends at the first stale read";
-    EXPECT_EQ(c.byName.at("vcm:run_configuration"), 1u);
     EXPECT_GE(c.byName.at("vcm:marker"), 2u) << "caches-on and setway-clean came before it";
-    EXPECT_EQ(std::get<0>(c.sequence.back()), "vcm:stale_read");
+    // The configuration is emitted again right before the snapshot (overwrite mode may have dropped the first).
+    ASSERT_GE(c.sequence.size(), 2u);
+    EXPECT_EQ(std::get<0>(c.sequence.back()), "vcm:run_configuration");
+    EXPECT_EQ(std::get<0>(c.sequence[c.sequence.size() - 2]), "vcm:stale_read");
 }
 
 // Live: a reader attached through lttng-relayd sees the events of earlier runs while later ones are going.

@@ -15,6 +15,7 @@ void FlightRecorderSink::trigger(const std::string& reason)
     if (m_triggered)
         return;
     m_triggered = true;
+    m_next.runConfiguration(m_configuration);
     m_snapshot(reason);
 }
 

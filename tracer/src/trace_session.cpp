@@ -204,6 +204,18 @@ TraceSession::TraceSession(const TraceSessionOptions& options) : m_impl(std::mak
     }
     lttng_destroy_handle(handle);
     check(rc, "enabling the vcm channel and events");
+    // Only this process: with a shared session daemon, another vcm run's events must not land in this trace.
+    lttng_process_attr_tracker_handle* tracker = nullptr;
+    if (lttng_session_get_tracker_handle(impl.name.c_str(), LTTNG_DOMAIN_UST,
+                                         LTTNG_PROCESS_ATTR_VIRTUAL_PROCESS_ID, &tracker) != LTTNG_OK ||
+        lttng_process_attr_tracker_handle_set_tracking_policy(tracker, LTTNG_TRACKING_POLICY_INCLUDE_SET) !=
+            LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK ||
+        lttng_process_attr_virtual_process_id_tracker_handle_add_pid(tracker, getpid()) !=
+            LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK) {
+        lttng_process_attr_tracker_handle_destroy(tracker);
+        throw TraceSessionError("LTTng: cannot restrict the session to this process (virtual process ID tracker)");
+    }
+    lttng_process_attr_tracker_handle_destroy(tracker);
     check(lttng_start_tracing(impl.name.c_str()), "starting the session");
     // The session daemon enables the tracepoints in this process asynchronously (liblttng-ust's listener
     // thread registers with the daemon): wait for it, or the first events of the run would be lost.
@@ -245,7 +257,9 @@ TraceLoss TraceSession::stop()
     TraceLoss loss;
     if (!impl.active)
         return loss;
-    check(lttng_stop_tracing(impl.name.c_str()), "stopping the session"); // waits for pending data
+    // lttng_stop_tracing() polls for pending data in 200 ms steps; poll more finely ourselves.
+    check(lttng_stop_tracing_no_wait(impl.name.c_str()), "stopping the session");
+    waitFor([&] { return lttng_data_pending(impl.name.c_str()) == 0; }, std::chrono::seconds(30));
     lttng_domain domain{};
     domain.type = LTTNG_DOMAIN_UST;
     domain.buf_type = LTTNG_BUFFER_PER_UID;
@@ -264,7 +278,12 @@ TraceLoss TraceSession::stop()
         lttng_destroy_handle(handle);
     }
     impl.active = false;
-    check(lttng_destroy_session(impl.name.c_str()), "destroying the session");
+    // Recorded data is on disk once nothing is pending: do not wait for the daemon's teardown (about half a
+    // second). A live session is destroyed synchronously, so its viewers see it end.
+    if (impl.options.live)
+        check(lttng_destroy_session(impl.name.c_str()), "destroying the session");
+    else
+        check(lttng_destroy_session_no_wait(impl.name.c_str()), "destroying the session");
     return loss;
 }
 

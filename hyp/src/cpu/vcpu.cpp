@@ -139,6 +139,16 @@ public:
     std::uint32_t onSys(const uc_arm64_cp_reg& cp);
     void onInterrupt(std::uint32_t intno);
     void onBlock(std::uint32_t size);
+    // Charges the core with the instructions run since the last charge, so every event during a slice (the
+    // memory system's, EL2's, this vCPU's) is stamped on one clock.
+    void chargeInstructions()
+    {
+        const std::uint64_t pending = m_sliceInstructions - m_chargedInstructions;
+        if (pending == 0)
+            return;
+        m_memory.advanceCore(*m_memory.agent(m_agent).core, pending * m_config.cyclesPerInstruction);
+        m_chargedInstructions = m_sliceInstructions;
+    }
     bool onUnmapped(uc_mem_type type, std::uint64_t address);
 
     void hypercall(std::uint32_t imm);
@@ -180,6 +190,7 @@ public:
     std::uint64_t m_pc = 0;
     std::uint64_t m_budget = 0;
     std::uint64_t m_sliceInstructions = 0;
+    std::uint64_t m_chargedInstructions = 0;
     bool m_stopRequested = false;
     VcpuStop m_stop = VcpuStop::BudgetUsed;
     bool m_exited = false;
@@ -366,6 +377,7 @@ void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std
 {
     if (m_stopRequested)
         return;
+    chargeInstructions();
     const auto length = static_cast<std::uint32_t>(size);
     if ((address & 0xfff) + length > 0x1000) {
         // Split at the page boundary: each page has its own translation.
@@ -393,6 +405,7 @@ void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std
 
 std::uint32_t Vcpu::Impl::onMrs(uc_arm64_reg destination, const uc_arm64_cp_reg& cp)
 {
+    chargeInstructions();
     const auto reg = decodeRegister({cp.op0, cp.op1, cp.crn, cp.crm, cp.op2});
     if (!reg)
         return 0; // not modelled: Unicorn answers
@@ -403,6 +416,7 @@ std::uint32_t Vcpu::Impl::onMrs(uc_arm64_reg destination, const uc_arm64_cp_reg&
 
 std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
 {
+    chargeInstructions();
     const auto reg = decodeRegister({cp.op0, cp.op1, cp.crn, cp.crm, cp.op2});
     if (!reg)
         return 0;
@@ -422,6 +436,7 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
 
 std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
 {
+    chargeInstructions();
     const auto op = decodeOperation({cp.op0, cp.op1, cp.crn, cp.crm, cp.op2});
     if (!op)
         return 0;
@@ -488,6 +503,7 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
 
 void Vcpu::Impl::onInterrupt(std::uint32_t intno)
 {
+    chargeInstructions();
     const std::uint64_t pc = reg(UC_ARM64_REG_PC);
     std::uint32_t insn = 0;
     uc_mem_read(m_uc, pc, &insn, 4); // through the engine's own mapping: pc may be an alias
@@ -660,6 +676,7 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
     }
     impl.m_budget = instructionBudget;
     impl.m_sliceInstructions = 0;
+    impl.m_chargedInstructions = 0;
     impl.m_stopRequested = false;
     impl.m_stop = VcpuStop::BudgetUsed;
     const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
@@ -670,7 +687,7 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
         impl.stop(VcpuStop::Fault, fmt::format("guest fault: {}", uc_strerror(err)));
     result.stop = impl.m_stop;
     result.instructions = impl.m_sliceInstructions;
-    impl.m_memory.advanceCore(core(), result.instructions * impl.m_config.cyclesPerInstruction);
+    impl.chargeInstructions(); // the rest of the slice
     return result;
 }
 
@@ -786,10 +803,7 @@ std::uint64_t Vcpu::readRegister(SystemRegister reg) const
         return 62'500'000;
     case SystemRegister::CntvctEl0:
         // Modelled time of the core the vCPU runs on (CNTVOFF_EL2 = 0): deterministic, unlike the host clock.
-        // Instructions of the running slice are charged when it ends: count them in here.
-        return (impl.m_memory.coreTime(*impl.m_memory.agent(impl.m_agent).core) +
-                impl.m_sliceInstructions * impl.m_config.cyclesPerInstruction) /
-               impl.m_config.cyclesPerCounterTick;
+        return impl.m_memory.coreTime(*impl.m_memory.agent(impl.m_agent).core) / impl.m_config.cyclesPerCounterTick;
     }
     return 0;
 }
@@ -844,9 +858,7 @@ const TrapCounts& Vcpu::traps() const
 
 std::uint64_t Vcpu::nowNs() const
 {
-    const Cycles cycles =
-        m_impl->m_memory.coreTime(core()) + m_impl->m_sliceInstructions * m_impl->m_config.cyclesPerInstruction;
-    return cycles * 1000 / m_impl->m_config.coreMHz;
+    return m_impl->m_memory.coreTime(core()) * 1000 / m_impl->m_config.coreMHz;
 }
 
 void Vcpu::exitToHypervisor()

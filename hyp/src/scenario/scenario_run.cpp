@@ -188,6 +188,8 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
     memory::Cycles vtime = 0;
     for (memory::CoreId core = 0; core < scenario.machine.topology.cores(); ++core)
         vtime = std::max(vtime, machine.memory().coreTime(core));
+    if (events != nullptr)
+        events->runEnd(machine.nanoseconds(vtime), run.instructions); // after the host's post-run reads
     report.staleReads = counts.staleReads;
     report.clobbers = counts.clobbers;
     report.staleWindows = counts.windowsOpened;

@@ -18,7 +18,11 @@ public:
 
     bool triggered() const { return m_triggered; }
 
-    void runConfiguration(const RunConfiguration& c) override { m_next.runConfiguration(c); }
+    void runConfiguration(const RunConfiguration& c) override
+    {
+        m_configuration = c;
+        m_next.runConfiguration(c);
+    }
     void runEnd(std::uint64_t t, std::uint64_t i) override { m_next.runEnd(t, i); }
     void vcpuRun(std::uint64_t t, std::uint32_t vm, std::uint32_t v, std::uint32_t c) override { m_next.vcpuRun(t, vm, v, c); }
     void vcpuStop(std::uint64_t t, std::uint32_t vm, std::uint32_t v, std::uint32_t c, VcpuStopReason r,
@@ -83,6 +87,7 @@ private:
     std::uint64_t m_threshold;
     std::function<void(const std::string&)> m_snapshot;
     bool m_triggered = false;
+    RunConfiguration m_configuration; // re-emitted before the snapshot: overwrite mode may have dropped it
 };
 
 } // namespace vcm::tracer

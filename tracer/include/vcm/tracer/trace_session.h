@@ -1,5 +1,6 @@
 // An LTTng session for one vcm run, controlled through liblttng-ctl: a uniquely named user-space session with
-// one channel in discard mode and the vcm:* events enabled. When no session daemon is reachable, the project
+// one channel (discard mode when recording or live, overwrite mode for the flight recorder), the vcm:* events
+// enabled, and a process-ID tracker holding only this process, so concurrent runs never share a trace. When no session daemon is reachable, the project
 // starts lttng-sessiond itself (once per process) and stops it when the process exits; a daemon it did not
 // start is never stopped.
 #pragma once

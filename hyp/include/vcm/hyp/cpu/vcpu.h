@@ -185,7 +185,7 @@ public:
     // Ends the current slice after the instruction being handled: a trap handler that leaves EL2 work
     // pending calls this so the scheduler can run that work (and preempt it) before the guest continues.
     void exitToHypervisor();
-    // The virtual time of the core the vCPU is on, in nanoseconds, including the running slice.
+    // The virtual time of the core the vCPU is on, in nanoseconds (instructions are charged as they run).
     std::uint64_t nowNs() const;
     std::uint64_t memoryAccesses() const; // guest loads and stores routed through the model
 

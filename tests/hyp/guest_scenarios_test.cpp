@@ -2,6 +2,7 @@
 // oracle's report of the same hazard.
 #include "guest_boot.h"
 
+#include "vcm/hyp/boot_payload.h"
 #include "vcm/hyp/toolstack.h"
 #include "vcm_boot_payload.h"
 
@@ -51,18 +52,6 @@ TEST(CachesOnShadow, NothingCachedBeforehandPasses)
     EXPECT_EQ(g.counts.staleReads, 0u);
 }
 
-std::vector<std::uint8_t> makePayload(std::uint64_t dataBytes)
-{
-    std::vector<std::uint8_t> payload(VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes + VCM_BOOT_PAYLOAD_HASH_BYTES);
-    const std::uint64_t magic = VCM_BOOT_PAYLOAD_MAGIC;
-    std::memcpy(payload.data(), &magic, 8);
-    std::memcpy(payload.data() + 8, &dataBytes, 8);
-    for (std::uint64_t i = 0; i < dataBytes; ++i)
-        payload[VCM_BOOT_PAYLOAD_HEADER_BYTES + i] = static_cast<std::uint8_t>((i * 131) ^ (i >> 8));
-    const std::uint64_t hash = vcm_fnv1a64(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES, dataBytes);
-    std::memcpy(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes, &hash, 8);
-    return payload;
-}
 
 struct BootImageOutcome {
     std::uint64_t exitCode = 0;
@@ -76,7 +65,7 @@ BootImageOutcome bootImageWith(ToolstackMode mode, std::uint64_t raceSpeculation
     GuestMachine g;
     const std::size_t vm = g.addGuest("boot-image", 0);
     Toolstack toolstack(g.machine, 2, raceSpeculation);
-    const auto payload = makePayload(60'000);
+    const auto payload = buildBootPayload(60'000);
     toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, payload, mode);
     const MachineRun run = g.machine.run(kBudget);
     EXPECT_TRUE(run.vcpus[0].exited) << run.vcpus[0].fault;

@@ -6,6 +6,7 @@
 #include "guest_boot.h"
 
 #include "vcm/hyp/policy/cache_policy.h"
+#include "vcm/hyp/boot_payload.h"
 #include "vcm/hyp/toolstack.h"
 #include "vcm_boot_payload.h"
 
@@ -406,18 +407,6 @@ TEST(LinuxLikeGuest, NoTvmTrapsOnceCachesAreOnUnderXenAndKvm)
 // guest_scenarios_test covers the modes with the pass-through trap handler; here: the same table through the
 // native policy object in one place, and what the other policies change about it.
 
-std::vector<std::uint8_t> makePayload(std::uint64_t dataBytes)
-{
-    std::vector<std::uint8_t> payload(VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes + VCM_BOOT_PAYLOAD_HASH_BYTES);
-    const std::uint64_t magic = VCM_BOOT_PAYLOAD_MAGIC;
-    std::memcpy(payload.data(), &magic, 8);
-    std::memcpy(payload.data() + 8, &dataBytes, 8);
-    for (std::uint64_t i = 0; i < dataBytes; ++i)
-        payload[VCM_BOOT_PAYLOAD_HEADER_BYTES + i] = static_cast<std::uint8_t>((i * 131) ^ (i >> 8));
-    const std::uint64_t hash = vcm_fnv1a64(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES, dataBytes);
-    std::memcpy(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes, &hash, 8);
-    return payload;
-}
 
 struct BootImageOutcome {
     Outcome guest;
@@ -430,7 +419,7 @@ BootImageOutcome bootImage(const PolicyChoice& choice, ToolstackMode mode, std::
     PolicyMachine m;
     const std::size_t vm = m.addGuest("boot-image", choice, 0);
     Toolstack toolstack(m.machine, 2, raceFillsPerMillionCycles);
-    const ToolstackWriteResult written = toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, makePayload(60'000), mode);
+    const ToolstackWriteResult written = toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, buildBootPayload(60'000), mode);
     const MachineRun run = m.machine.run(kBudget);
     EXPECT_TRUE(run.allExited) << run.vcpus.at(0).fault;
     return {{run.vcpus.at(0), m.counts, m.flushes(vm)}, written.speculativeFills};

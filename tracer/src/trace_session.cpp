@@ -43,6 +43,32 @@ bool waitFor(Predicate predicate, std::chrono::milliseconds limit)
     return predicate();
 }
 
+// Starts `argv[0]` (found on PATH) as a child with its output discarded; returns its pid.
+pid_t spawnQuietly(const char* const argv[])
+{
+    pid_t pid = -1;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0)
+        throw TraceSessionError(fmt::format("cannot start {}: {} (install the Debian package lttng-tools: bash "
+                                            "scripts/install-deps.sh)",
+                                            argv[0], std::strerror(rc)));
+    return pid;
+}
+
+void stopChild(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+}
+
 std::string uniqueSessionName()
 {
     static int counter = 0;
@@ -63,14 +89,7 @@ public:
         static SessionDaemon instance;
         instance.start();
     }
-    ~SessionDaemon()
-    {
-        if (m_pid <= 0)
-            return;
-        kill(m_pid, SIGTERM);
-        int status = 0;
-        waitpid(m_pid, &status, 0);
-    }
+    ~SessionDaemon() { stopChild(m_pid); }
 
 private:
     void start()
@@ -82,17 +101,8 @@ private:
             waitpid(m_pid, &status, WNOHANG);
         }
         // Foreground child (not --daemonize) so its pid is known and only this daemon is stopped later.
-        const char* argv[] = {"lttng-sessiond", "--no-kernel", "--quiet", nullptr};
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-        const int rc = posix_spawnp(&m_pid, "lttng-sessiond", &actions, nullptr, const_cast<char**>(argv), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0)
-            throw TraceSessionError(fmt::format("cannot start lttng-sessiond: {} (install the Debian package "
-                                                "lttng-tools: bash scripts/install-deps.sh)",
-                                                std::strerror(rc)));
+        const char* const argv[] = {"lttng-sessiond", "--no-kernel", "--quiet", nullptr};
+        m_pid = spawnQuietly(argv);
         if (!waitFor([] { return lttng_session_daemon_alive() == 1; }, std::chrono::seconds(10)))
             throw TraceSessionError("lttng-sessiond started but did not become reachable within 10 s");
     }
@@ -109,14 +119,7 @@ public:
         static RelayDaemon instance;
         instance.start();
     }
-    ~RelayDaemon()
-    {
-        if (m_pid <= 0)
-            return;
-        kill(m_pid, SIGTERM);
-        int status = 0;
-        waitpid(m_pid, &status, 0);
-    }
+    ~RelayDaemon() { stopChild(m_pid); }
 
 private:
     static bool listening()
@@ -136,15 +139,8 @@ private:
     {
         if (listening())
             return;
-        const char* argv[] = {"lttng-relayd", nullptr};
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-        const int rc = posix_spawnp(&m_pid, "lttng-relayd", &actions, nullptr, const_cast<char**>(argv), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0)
-            throw TraceSessionError(fmt::format("cannot start lttng-relayd: {}", std::strerror(rc)));
+        const char* const argv[] = {"lttng-relayd", nullptr};
+        m_pid = spawnQuietly(argv);
         if (!waitFor([] { return listening(); }, std::chrono::seconds(10)))
             throw TraceSessionError("lttng-relayd started but its live port 5344 did not open within 10 s");
     }

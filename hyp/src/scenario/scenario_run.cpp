@@ -4,7 +4,7 @@
 #include "vcm/hyp/guest_abi.h"
 #include "vcm/hyp/guest_image.h"
 #include "vcm/hyp/memory/coherence_counts.h"
-#include "vcm_boot_payload.h"
+#include "vcm/hyp/boot_payload.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -18,18 +18,6 @@
 namespace vcm::hyp::scenario {
 namespace {
 
-std::vector<std::uint8_t> bootPayload(std::uint64_t dataBytes)
-{
-    std::vector<std::uint8_t> payload(VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes + VCM_BOOT_PAYLOAD_HASH_BYTES);
-    const std::uint64_t magic = VCM_BOOT_PAYLOAD_MAGIC;
-    std::memcpy(payload.data(), &magic, 8);
-    std::memcpy(payload.data() + 8, &dataBytes, 8);
-    for (std::uint64_t i = 0; i < dataBytes; ++i)
-        payload[VCM_BOOT_PAYLOAD_HEADER_BYTES + i] = static_cast<std::uint8_t>((i * 131) ^ (i >> 8));
-    const std::uint64_t hash = vcm_fnv1a64(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES, dataBytes);
-    std::memcpy(payload.data() + VCM_BOOT_PAYLOAD_HEADER_BYTES + dataBytes, &hash, 8);
-    return payload;
-}
 
 std::filesystem::path guestImagePath(const std::string& guest, const std::filesystem::path& directory)
 {
@@ -43,11 +31,8 @@ std::filesystem::path guestImagePath(const std::string& guest, const std::filesy
 void setUpVm(Machine& machine, const VmPlan& plan, std::size_t vm)
 {
     if (plan.payload) {
-        if (plan.payload->dataBytes > VCM_BOOT_PAYLOAD_MAX_DATA_BYTES)
-            throw ScenarioError(fmt::format("payload.data_bytes {} exceeds the boot payload's {} bytes",
-                                            plan.payload->dataBytes, VCM_BOOT_PAYLOAD_MAX_DATA_BYTES));
         Toolstack toolstack(machine, plan.payload->core, plan.payload->raceSpeculationRate);
-        toolstack.writeImage(vm, VCM_BOOT_PAYLOAD_IPA, bootPayload(plan.payload->dataBytes), plan.payload->mode);
+        toolstack.writeImage(vm, bootPayloadIpa(), buildBootPayload(plan.payload->dataBytes), plan.payload->mode);
     }
     if (plan.precache) {
         // An older copy in a core's caches, as the hypervisor's (or dom0's) cacheable map leaves one.

@@ -15,12 +15,21 @@ static uint64_t level1_table[512] __attribute__((aligned(4096)));
 #define MAIR_NORMAL_WB 0xfful  /* attribute index 0 */
 #define MAIR_DEVICE_NGNRNE 0x00ul /* attribute index 1 */
 
-void vcm_mmu_caches_on(void)
+#define MAIR_NORMAL_NC 0x44ul /* attribute index 2: Normal, inner and outer non-cacheable */
+#define DESC_TABLE 0x3ul
+
+/* The identity map of the low 4 GiB: the first gigabyte Device-nGnRnE, the rest Normal write-back. */
+static void build_identity_map(void)
 {
     level1_table[0] = 0x00000000ul | DESC_BLOCK | DESC_AF | DESC_ATTR(1);
     for (uint64_t gib = 1; gib < 4; ++gib)
         level1_table[gib] = (gib << 30) | DESC_BLOCK | DESC_AF | DESC_SH_INNER | DESC_ATTR(0);
-    const uint64_t mair = MAIR_NORMAL_WB | (MAIR_DEVICE_NGNRNE << 8);
+}
+
+/* Programs MAIR/TCR/TTBR0 for level1_table, then sets SCTLR_EL1.M, C and I. */
+static void enable_mmu_and_caches(void)
+{
+    const uint64_t mair = MAIR_NORMAL_WB | (MAIR_DEVICE_NGNRNE << 8) | (MAIR_NORMAL_NC << 16);
     /* T0SZ = 25, IRGN0 = ORGN0 = write-back, SH0 = inner shareable, TG0 = 4 KiB, EPD1 = 1 (no TTBR1 walks). */
     const uint64_t tcr = 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23);
     __asm__ volatile("dsb sy\n"
@@ -37,6 +46,12 @@ void vcm_mmu_caches_on(void)
     __asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
     sctlr |= SCTLR_M | SCTLR_C | SCTLR_I;
     __asm__ volatile("msr sctlr_el1, %0\n isb" : : "r"(sctlr) : "memory");
+}
+
+void vcm_mmu_caches_on(void)
+{
+    build_identity_map();
+    enable_mmu_and_caches();
 }
 
 void vcm_mmu_caches_off(void)
@@ -106,38 +121,18 @@ void vcm_dcache_clean_pou(const void *start, size_t length)
 /* One level-2 table of 2 MiB blocks for the gigabyte that holds the non-cacheable window. */
 static uint64_t nc_level2_table[512] __attribute__((aligned(4096)));
 
-#define DESC_TABLE 0x3ul
-#define MAIR_NORMAL_NC 0x44ul /* attribute index 2: Normal, inner and outer non-cacheable */
-
 int vcm_mmu_caches_on_with_nc_window(uint64_t nc_base)
 {
     const uint64_t window_gib = nc_base >> 30;
     if ((nc_base & ((1ul << 21) - 1)) != 0 || window_gib < 1 || window_gib > 3)
         return -1;
-    level1_table[0] = 0x00000000ul | DESC_BLOCK | DESC_AF | DESC_ATTR(1);
-    for (uint64_t gib = 1; gib < 4; ++gib)
-        level1_table[gib] = (gib << 30) | DESC_BLOCK | DESC_AF | DESC_SH_INNER | DESC_ATTR(0);
+    build_identity_map();
     for (uint64_t i = 0; i < 512; ++i) {
         const uint64_t base = (window_gib << 30) | (i << 21);
         nc_level2_table[i] = base | DESC_BLOCK | DESC_AF | DESC_SH_INNER | DESC_ATTR(base == nc_base ? 2 : 0);
     }
     level1_table[window_gib] = (uint64_t)(uintptr_t)nc_level2_table | DESC_TABLE;
-    const uint64_t mair = MAIR_NORMAL_WB | (MAIR_DEVICE_NGNRNE << 8) | (MAIR_NORMAL_NC << 16);
-    const uint64_t tcr = 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23);
-    __asm__ volatile("dsb sy\n"
-                     "msr mair_el1, %0\n"
-                     "msr tcr_el1, %1\n"
-                     "msr ttbr0_el1, %2\n"
-                     "tlbi vmalle1\n"
-                     "dsb sy\n"
-                     "isb\n"
-                     :
-                     : "r"(mair), "r"(tcr), "r"((uint64_t)(uintptr_t)level1_table)
-                     : "memory");
-    uint64_t sctlr;
-    __asm__ volatile("mrs %0, sctlr_el1" : "=r"(sctlr));
-    sctlr |= SCTLR_M | SCTLR_C | SCTLR_I;
-    __asm__ volatile("msr sctlr_el1, %0\n isb" : : "r"(sctlr) : "memory");
+    enable_mmu_and_caches();
     return 0;
 }
 

@@ -82,9 +82,25 @@ tracer::ValueSourceKind sourceKind(const memory::ValueSource& source)
 }
 
 // Forwards the coherence oracle's records to the event sink, in nanoseconds.
+static_assert(static_cast<int>(tracer::AgentRole::Toolstack) == static_cast<int>(memory::AgentKind::Toolstack) &&
+              static_cast<int>(tracer::AgentRole::Device) == static_cast<int>(memory::AgentKind::Device));
+static_assert(static_cast<int>(tracer::MaintenanceOp::DcZva) == static_cast<int>(memory::ByAddressOp::ZeroBlock) &&
+              static_cast<int>(tracer::MaintenanceOp::DcCisw) == 5 + static_cast<int>(memory::SetWayOp::CleanInvalidate));
+
 class CoherenceTracer final : public memory::CoherenceListener {
 public:
     CoherenceTracer(tracer::EventSink& sink, std::uint64_t coreMHz) : m_sink(sink), m_coreMHz(coreMHz) {}
+    void onAgentAdded(memory::AgentId id, memory::AgentKind kind, const std::string& name,
+                      std::optional<memory::CoreId> core) override
+    {
+        m_sink.agent(id, static_cast<tracer::AgentRole>(kind), name, core ? static_cast<std::int32_t>(*core) : -1);
+    }
+    void onMaintenance(const memory::MaintenanceReport& m) override
+    {
+        const auto op = static_cast<tracer::MaintenanceOp>(m.bySetWay ? 5 + m.op : m.op);
+        m_sink.maintenance(ns(m.time), m.agent, m.core ? static_cast<std::int32_t>(*m.core) : -1, op, m.address,
+                           m.bytes, m.linesCleaned, m.linesInvalidated, m.dirtyDiscarded);
+    }
     void onStaleRead(const memory::StaleRead& r) override
     {
         const auto held = r.latestHeldIn ? sourceKind(*r.latestHeldIn) : tracer::ValueSourceKind::Nowhere;
@@ -250,6 +266,9 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         vcpuConfig.coreMHz = impl.m_config.coreMHz;
         vcpuConfig.events = impl.m_events;
         const memory::AgentId agent = impl.m_memory.addAgent({memory::AgentKind::Vcpu, vcpuConfig.name, core});
+        if (impl.m_events != nullptr)
+            impl.m_events->vcpuCreate(static_cast<std::uint32_t>(vmId), vcpuConfig.index, agent, core, spec.name,
+                                      vcpuConfig.name);
         auto state = std::make_unique<VcpuState>();
         state->vcpu = std::make_unique<cpu::Vcpu>(vcpuConfig, impl.m_memory, agent, impl.m_hypervisorAgents,
                                                   *owner.space, traps);

@@ -16,6 +16,10 @@ void FlightRecorderSink::trigger(const std::string& reason)
         return;
     m_triggered = true;
     m_next.runConfiguration(m_configuration);
+    for (const AgentRecord& a : m_agents)
+        m_next.agent(a.id, a.role, a.name, a.core);
+    for (const VcpuRecord& v : m_vcpus)
+        m_next.vcpuCreate(v.vm, v.vcpu, v.agent, v.core, v.vmName, v.name);
     m_snapshot(reason);
 }
 

@@ -32,6 +32,24 @@ void LttngEventSink::runEnd(std::uint64_t vtimeNs, std::uint64_t instructions)
     lttng_ust_tracepoint(vcm, run_end, vtimeNs, instructions);
 }
 
+void LttngEventSink::agent(std::uint32_t id, AgentRole role, const std::string& name, std::int32_t core)
+{
+    lttng_ust_tracepoint(vcm, agent, id, u8(role), name.c_str(), core);
+}
+
+void LttngEventSink::vcpuCreate(std::uint32_t vm, std::uint32_t vcpu, std::uint32_t agent, std::uint32_t core,
+                                const std::string& vmName, const std::string& name)
+{
+    lttng_ust_tracepoint(vcm, vcpu_create, vm, vcpu, agent, core, vmName.c_str(), name.c_str());
+}
+
+void LttngEventSink::maintenance(std::uint64_t t, std::uint32_t agent, std::int32_t core, MaintenanceOp op,
+                                 std::uint64_t address, std::uint64_t bytes, std::uint64_t cleaned,
+                                 std::uint64_t invalidated, std::uint64_t discarded)
+{
+    lttng_ust_tracepoint(vcm, maintenance, t, agent, core, u8(op), address, bytes, cleaned, invalidated, discarded);
+}
+
 void LttngEventSink::vcpuRun(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core)
 {
     lttng_ust_tracepoint(vcm, vcpu_run, t, vm, vcpu, core);

@@ -73,6 +73,24 @@ LTTNG_UST_TRACEPOINT_ENUM(vcm, value_source,
         lttng_ust_field_enum_value("system_cache", 3)
         lttng_ust_field_enum_value("nowhere", 4)))
 
+LTTNG_UST_TRACEPOINT_ENUM(vcm, agent_role,
+    LTTNG_UST_TP_ENUM_VALUES(
+        lttng_ust_field_enum_value("vcpu", 0)
+        lttng_ust_field_enum_value("hypervisor", 1)
+        lttng_ust_field_enum_value("toolstack", 2)
+        lttng_ust_field_enum_value("device", 3)))
+
+LTTNG_UST_TRACEPOINT_ENUM(vcm, maintenance_op,
+    LTTNG_UST_TP_ENUM_VALUES(
+        lttng_ust_field_enum_value("dc_cvac", 0)
+        lttng_ust_field_enum_value("dc_civac", 1)
+        lttng_ust_field_enum_value("dc_ivac", 2)
+        lttng_ust_field_enum_value("dc_cvau", 3)
+        lttng_ust_field_enum_value("dc_zva", 4)
+        lttng_ust_field_enum_value("dc_isw", 5)
+        lttng_ust_field_enum_value("dc_csw", 6)
+        lttng_ust_field_enum_value("dc_cisw", 7)))
+
 LTTNG_UST_TRACEPOINT_ENUM(vcm, toolstack_mode,
     LTTNG_UST_TP_ENUM_VALUES(
         lttng_ust_field_enum_value("cached_no_maintenance", 0)
@@ -280,6 +298,39 @@ LTTNG_UST_TRACEPOINT_EVENT(vcm, toolstack_write,
         lttng_ust_field_enum(vcm, toolstack_mode, uint8_t, mode, mode)
         lttng_ust_field_integer_hex(uint64_t, ipa, ipa)
         lttng_ust_field_integer(uint64_t, bytes, bytes)))
+
+LTTNG_UST_TRACEPOINT_EVENT(vcm, agent,
+    LTTNG_UST_TP_ARGS(uint32_t, id, uint8_t, role, const char *, name, int32_t, core),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint32_t, id, id)
+        lttng_ust_field_enum(vcm, agent_role, uint8_t, role, role)
+        lttng_ust_field_string(name, name)
+        lttng_ust_field_integer(int32_t, core, core)))
+
+LTTNG_UST_TRACEPOINT_EVENT(vcm, vcpu_create,
+    LTTNG_UST_TP_ARGS(uint32_t, vm, uint32_t, vcpu, uint32_t, agent, uint32_t, core, const char *, vm_name,
+                      const char *, name),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint32_t, vm, vm)
+        lttng_ust_field_integer(uint32_t, vcpu, vcpu)
+        lttng_ust_field_integer(uint32_t, agent, agent)
+        lttng_ust_field_integer(uint32_t, core, core)
+        lttng_ust_field_string(vm_name, vm_name)
+        lttng_ust_field_string(name, name)))
+
+LTTNG_UST_TRACEPOINT_EVENT(vcm, maintenance,
+    LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint32_t, agent, int32_t, core, uint8_t, op, uint64_t, address,
+                      uint64_t, bytes, uint64_t, lines_cleaned, uint64_t, lines_invalidated, uint64_t, dirty_discarded),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, vtime_ns, vtime_ns)
+        lttng_ust_field_integer(uint32_t, agent, agent)
+        lttng_ust_field_integer(int32_t, core, core)
+        lttng_ust_field_enum(vcm, maintenance_op, uint8_t, op, op)
+        lttng_ust_field_integer_hex(uint64_t, address, address)
+        lttng_ust_field_integer(uint64_t, bytes, bytes)
+        lttng_ust_field_integer(uint64_t, lines_cleaned, lines_cleaned)
+        lttng_ust_field_integer(uint64_t, lines_invalidated, lines_invalidated)
+        lttng_ust_field_integer(uint64_t, dirty_discarded, dirty_discarded)))
 
 #endif /* VCM_TRACEPOINTS_H */
 

@@ -54,6 +54,8 @@ public:
     };
 
     void begin(const char* what, std::optional<AgentId> agent, std::optional<CoreId> core);
+    void reportMaintenance(AgentId agent, bool bySetWay, std::uint8_t op, PhysAddr address, std::uint64_t bytes,
+                           const MaintenanceResult& result);
     std::string describeOperation() const;
     void charge(Cycles cost);
 
@@ -129,6 +131,7 @@ public:
     StaleWindowTracker m_windows;
     WindowCause m_cause;
     CoherenceListener* m_listener = nullptr;
+    std::uint32_t m_maintenanceReportPauses = 0;
     std::vector<AgentInfo> m_agents;
     std::vector<Cycles> m_coreClock;
     Cycles m_systemClock = 0;
@@ -774,6 +777,40 @@ void MemorySystem::setListener(CoherenceListener* listener)
 {
     m_impl->m_listener = listener;
     m_impl->m_windows.setListener(listener);
+    if (listener != nullptr)
+        for (std::size_t id = 0; id < m_impl->m_agents.size(); ++id) {
+            const AgentInfo& info = m_impl->m_agents[id];
+            listener->onAgentAdded(static_cast<AgentId>(id), info.kind, info.name, info.core);
+        }
+}
+
+void MemorySystem::pauseMaintenanceReports()
+{
+    ++m_impl->m_maintenanceReportPauses;
+}
+
+void MemorySystem::resumeMaintenanceReports()
+{
+    --m_impl->m_maintenanceReportPauses;
+}
+
+void MemorySystem::Impl::reportMaintenance(AgentId agent, bool bySetWay, std::uint8_t op, PhysAddr address,
+                                           std::uint64_t bytes, const MaintenanceResult& result)
+{
+    if (m_listener == nullptr || m_maintenanceReportPauses != 0)
+        return;
+    MaintenanceReport report;
+    report.time = m_op.time;
+    report.agent = agent;
+    report.core = m_op.core;
+    report.bySetWay = bySetWay;
+    report.op = op;
+    report.address = address;
+    report.bytes = bytes;
+    report.linesCleaned = result.linesCleaned;
+    report.linesInvalidated = result.linesInvalidated;
+    report.dirtyDiscarded = result.dirtyDiscarded;
+    m_listener->onMaintenance(report);
 }
 
 AgentId MemorySystem::addAgent(AgentInfo info)
@@ -784,7 +821,12 @@ AgentId MemorySystem::addAgent(AgentInfo info)
     if (info.kind == AgentKind::Device)
         info.core.reset(); // a non-coherent device never uses a core's caches
     m_impl->m_agents.push_back(std::move(info));
-    return static_cast<AgentId>(m_impl->m_agents.size() - 1);
+    const auto id = static_cast<AgentId>(m_impl->m_agents.size() - 1);
+    if (m_impl->m_listener != nullptr) {
+        const AgentInfo& added = m_impl->m_agents.back();
+        m_impl->m_listener->onAgentAdded(id, added.kind, added.name, added.core);
+    }
+    return id;
 }
 
 const AgentInfo& MemorySystem::agent(AgentId id) const
@@ -844,8 +886,10 @@ MaintenanceResult MemorySystem::maintainByAddress(AgentId agent, ByAddressOp op,
 {
     Impl& impl = *m_impl;
     impl.begin(toString(op), agent, impl.agentInfo(agent).core);
-    MaintenanceResult result = impl.lineOp(op, impl.lineOf(address), type);
+    const std::uint64_t line = impl.lineOf(address);
+    MaintenanceResult result = impl.lineOp(op, line, type);
     impl.charge(result.cost);
+    impl.reportMaintenance(agent, false, static_cast<std::uint8_t>(op), impl.addressOf(line), impl.m_lineBytes, result);
     return result;
 }
 
@@ -886,6 +930,8 @@ MaintenanceResult MemorySystem::maintainRange(AgentId agent, ByAddressOp op, Phy
         }
     }
     impl.charge(result.cost);
+    impl.reportMaintenance(agent, false, static_cast<std::uint8_t>(op), impl.addressOf(firstLine),
+                           impl.addressOf(endLine) - impl.addressOf(firstLine), result);
     return result;
 }
 
@@ -926,6 +972,7 @@ MaintenanceResult MemorySystem::maintainBySetWay(AgentId agent, SetWayOp op, std
         }
     }
     impl.charge(result.cost);
+    impl.reportMaintenance(agent, true, static_cast<std::uint8_t>(op), operand, 0, result);
     return result;
 }
 

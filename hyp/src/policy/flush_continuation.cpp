@@ -59,6 +59,7 @@ FlushContinuation::FlushContinuation(Machine& machine, std::size_t vm, vm::WalkF
 bool FlushContinuation::run(memory::CoreId core, const cpu::PreemptionQuery& preemption)
 {
     memory::MemorySystem& memory = m_machine.memory();
+    const memory::MaintenanceReportPause tracedAsSegments(memory);
     const memory::AgentId hypervisor = m_machine.hypervisorAgent(core);
     vm::Stage2Table& stage2 = m_machine.stage2(m_vm);
     FlushSegment segment;

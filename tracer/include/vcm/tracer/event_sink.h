@@ -14,6 +14,18 @@ enum class TrapKind : std::uint8_t { SetWay = 0, VmRegister = 1, Stage2Fault = 2
 enum class FlushReason : std::uint8_t { SetWay = 0, CachesOn = 1, CachesOff = 2, Fault = 3 };
 enum class VcpuStopReason : std::uint8_t { SliceEnd = 0, Yield = 1, Exit = 2, Fault = 3, Hypervisor = 4, Preempted = 5 };
 enum class ValueSourceKind : std::uint8_t { Ram = 0, L1 = 1, L2 = 2, SystemCache = 3, Nowhere = 4 };
+enum class AgentRole : std::uint8_t { Vcpu = 0, Hypervisor = 1, Toolstack = 2, Device = 3 };
+// DC instructions: by address 0-4 in memory::ByAddressOp order, by set/way 5-7 in memory::SetWayOp order.
+enum class MaintenanceOp : std::uint8_t {
+    DcCvac = 0,
+    DcCivac = 1,
+    DcIvac = 2,
+    DcCvau = 3,
+    DcZva = 4,
+    DcIsw = 5,
+    DcCsw = 6,
+    DcCisw = 7,
+};
 
 struct RunConfiguration {
     std::string scenario;       // scenario name
@@ -41,6 +53,13 @@ public:
 
     virtual void runConfiguration(const RunConfiguration&) {}
     virtual void runEnd(std::uint64_t /*vtimeNs*/, std::uint64_t /*instructions*/) {}
+    // A memory-system agent (whatever reads, writes and maintains memory) was created; ids are the
+    // `agent` fields of the coherence and maintenance events. core < 0: the agent has no core.
+    virtual void agent(std::uint32_t /*id*/, AgentRole, const std::string& /*name*/, std::int32_t /*core*/) {}
+    virtual void vcpuCreate(std::uint32_t /*vm*/, std::uint32_t /*vcpu*/, std::uint32_t /*agent*/,
+                            std::uint32_t /*core*/, const std::string& /*vm name*/, const std::string& /*name*/)
+    {
+    }
 
     // Scheduling.
     virtual void vcpuRun(std::uint64_t, std::uint32_t /*vm*/, std::uint32_t /*vcpu*/, std::uint32_t /*core*/) {}
@@ -73,6 +92,15 @@ public:
                               std::uint32_t /*core*/, std::uint32_t /*flush id*/, std::uint64_t /*pages*/,
                               std::uint64_t /*regions skipped*/, bool /*finished*/, std::uint64_t /*resume gfn*/,
                               std::uint64_t /*unpreempted delay ns*/)
+    {
+    }
+
+    // Data-cache maintenance executed (not trapped): one event per DC instruction, or per range a
+    // toolstack or a per-page policy cleans. address: the first byte (by address) or the raw operand (set/way).
+    virtual void maintenance(std::uint64_t, std::uint32_t /*agent*/, std::int32_t /*core or -1*/, MaintenanceOp,
+                             std::uint64_t /*address or operand*/, std::uint64_t /*bytes*/,
+                             std::uint64_t /*lines cleaned*/, std::uint64_t /*lines invalidated*/,
+                             std::uint64_t /*dirty discarded*/)
     {
     }
 

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace vcm::tracer {
 
@@ -24,6 +25,23 @@ public:
         m_next.runConfiguration(c);
     }
     void runEnd(std::uint64_t t, std::uint64_t i) override { m_next.runEnd(t, i); }
+    void agent(std::uint32_t id, AgentRole role, const std::string& name, std::int32_t core) override
+    {
+        m_agents.push_back({id, role, name, core});
+        m_next.agent(id, role, name, core);
+    }
+    void vcpuCreate(std::uint32_t vm, std::uint32_t vcpu, std::uint32_t agent, std::uint32_t core,
+                    const std::string& vmName, const std::string& name) override
+    {
+        m_vcpus.push_back({vm, vcpu, agent, core, vmName, name});
+        m_next.vcpuCreate(vm, vcpu, agent, core, vmName, name);
+    }
+    void maintenance(std::uint64_t t, std::uint32_t a, std::int32_t c, MaintenanceOp op, std::uint64_t address,
+                     std::uint64_t bytes, std::uint64_t cleaned, std::uint64_t invalidated,
+                     std::uint64_t discarded) override
+    {
+        m_next.maintenance(t, a, c, op, address, bytes, cleaned, invalidated, discarded);
+    }
     void vcpuRun(std::uint64_t t, std::uint32_t vm, std::uint32_t v, std::uint32_t c) override { m_next.vcpuRun(t, vm, v, c); }
     void vcpuStop(std::uint64_t t, std::uint32_t vm, std::uint32_t v, std::uint32_t c, VcpuStopReason r,
                   std::uint64_t i) override
@@ -87,7 +105,19 @@ private:
     std::uint64_t m_threshold;
     std::function<void(const std::string&)> m_snapshot;
     bool m_triggered = false;
+    struct AgentRecord {
+        std::uint32_t id;
+        AgentRole role;
+        std::string name;
+        std::int32_t core;
+    };
     RunConfiguration m_configuration; // re-emitted before the snapshot: overwrite mode may have dropped it
+    struct VcpuRecord {
+        std::uint32_t vm, vcpu, agent, core;
+        std::string vmName, name;
+    };
+    std::vector<AgentRecord> m_agents; // likewise
+    std::vector<VcpuRecord> m_vcpus;   // likewise
 };
 
 } // namespace vcm::tracer

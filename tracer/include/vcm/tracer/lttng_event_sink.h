@@ -10,6 +10,12 @@ class LttngEventSink final : public EventSink {
 public:
     void runConfiguration(const RunConfiguration& c) override;
     void runEnd(std::uint64_t vtimeNs, std::uint64_t instructions) override;
+    void agent(std::uint32_t id, AgentRole role, const std::string& name, std::int32_t core) override;
+    void vcpuCreate(std::uint32_t vm, std::uint32_t vcpu, std::uint32_t agent, std::uint32_t core,
+                    const std::string& vmName, const std::string& name) override;
+    void maintenance(std::uint64_t t, std::uint32_t agent, std::int32_t core, MaintenanceOp op, std::uint64_t address,
+                     std::uint64_t bytes, std::uint64_t cleaned, std::uint64_t invalidated,
+                     std::uint64_t discarded) override;
     void vcpuRun(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core) override;
     void vcpuStop(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, VcpuStopReason reason,
                   std::uint64_t instructions) override;

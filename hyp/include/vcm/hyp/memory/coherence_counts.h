@@ -15,6 +15,16 @@ struct CoherenceCounts : CoherenceListener {
     std::uint64_t windowsClosed = 0;
     CoherenceListener* next = nullptr;
 
+    void onAgentAdded(AgentId id, AgentKind kind, const std::string& name, std::optional<CoreId> core) override
+    {
+        if (next != nullptr)
+            next->onAgentAdded(id, kind, name, core);
+    }
+    void onMaintenance(const MaintenanceReport& m) override
+    {
+        if (next != nullptr)
+            next->onMaintenance(m);
+    }
     void onStaleRead(const StaleRead& r) override
     {
         ++staleReads;

@@ -53,9 +53,28 @@ struct StaleWindowClosed {
                                      // "observer removed")
 };
 
+// A data-cache maintenance instruction (or a range of them) was executed. Reported so a trace can show
+// what was cleaned and when: the analyzer explains a stale read by the last maintenance that should have
+// covered its line. A full-guest flush pauses these reports (MaintenanceReportPause): it is traced as
+// flush segments, and its per-batch ranges would be millions of records on a large guest.
+struct MaintenanceReport {
+    Cycles time = 0;
+    AgentId agent = 0;
+    std::optional<CoreId> core;
+    bool bySetWay = false;
+    std::uint8_t op = 0;             // ByAddressOp or SetWayOp, as bySetWay says
+    PhysAddr address = 0;            // by address: first byte (line-aligned); by set/way: the raw operand
+    std::uint64_t bytes = 0;         // by address: length covered; by set/way: 0
+    std::uint64_t linesCleaned = 0;
+    std::uint64_t linesInvalidated = 0;
+    std::uint64_t dirtyDiscarded = 0;
+};
+
 class CoherenceListener {
 public:
     virtual ~CoherenceListener() = default;
+    virtual void onAgentAdded(AgentId, AgentKind, const std::string& /*name*/, std::optional<CoreId>) {}
+    virtual void onMaintenance(const MaintenanceReport&) {}
     virtual void onStaleRead(const StaleRead&) {}
     virtual void onClobber(const Clobber&) {}
     virtual void onStaleWindowOpened(const StaleWindowOpened&) {}

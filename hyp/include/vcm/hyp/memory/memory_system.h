@@ -78,7 +78,11 @@ public:
 
     const MachineTopology& topology() const;
     const CostModel& costs() const;
+    // The listener receives every record from now on; agents added before are reported to it at once.
     void setListener(CoherenceListener* listener);
+    // While paused (nesting allowed), maintenance is performed but not reported (see MaintenanceReport).
+    void pauseMaintenanceReports();
+    void resumeMaintenanceReports();
 
     AgentId addAgent(AgentInfo info);
     const AgentInfo& agent(AgentId id) const;
@@ -132,6 +136,18 @@ public:
 private:
     class Impl;
     std::unique_ptr<Impl> m_impl;
+};
+
+// Pauses maintenance reports for a scope: a full-guest flush, traced as its segments.
+class MaintenanceReportPause {
+public:
+    explicit MaintenanceReportPause(MemorySystem& memory) : m_memory(memory) { m_memory.pauseMaintenanceReports(); }
+    ~MaintenanceReportPause() { m_memory.resumeMaintenanceReports(); }
+    MaintenanceReportPause(const MaintenanceReportPause&) = delete;
+    MaintenanceReportPause& operator=(const MaintenanceReportPause&) = delete;
+
+private:
+    MemorySystem& m_memory;
 };
 
 } // namespace vcm::hyp::memory

@@ -20,6 +20,20 @@ const bt_field* payloadMember(const void* event, std::string_view name)
     return bt_field_structure_borrow_member_field_by_name_const(payload, std::string(name).c_str());
 }
 
+std::optional<std::int64_t> nanoseconds(const bt_clock_snapshot* snapshot)
+{
+    std::int64_t ns = 0;
+    if (snapshot == nullptr || bt_clock_snapshot_get_ns_from_origin(snapshot, &ns) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+        return std::nullopt;
+    return ns;
+}
+
+const bt_field* payloadAt(const void* event, std::size_t index)
+{
+    const bt_field* payload = bt_event_borrow_payload_field_const(static_cast<const bt_event*>(event));
+    return bt_field_structure_borrow_member_field_by_index_const(payload, index);
+}
+
 struct SinkState {
     CtfVisitor* visitor = nullptr;
     std::string error;
@@ -50,13 +64,27 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator* 
         case BT_MESSAGE_TYPE_DISCARDED_EVENTS: {
             std::uint64_t discarded = 1; // "if this property is missing, the number is at least one"
             bt_message_discarded_events_get_count(message, &discarded);
-            state.visitor->onDiscardedEvents(discarded);
+            CtfVisitor::HostRange range;
+            const bt_stream_class* cls =
+                bt_stream_borrow_class_const(bt_message_discarded_events_borrow_stream_const(message));
+            if (bt_stream_class_discarded_events_have_default_clock_snapshots(cls)) {
+                range.beginNs = nanoseconds(bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(message));
+                range.endNs = nanoseconds(bt_message_discarded_events_borrow_end_default_clock_snapshot_const(message));
+            }
+            state.visitor->onDiscardedEvents(discarded, range);
             break;
         }
         case BT_MESSAGE_TYPE_DISCARDED_PACKETS: {
             std::uint64_t lost = 1;
             bt_message_discarded_packets_get_count(message, &lost);
-            state.visitor->onDiscardedPackets(lost);
+            CtfVisitor::HostRange range;
+            const bt_stream_class* cls =
+                bt_stream_borrow_class_const(bt_message_discarded_packets_borrow_stream_const(message));
+            if (bt_stream_class_discarded_packets_have_default_clock_snapshots(cls)) {
+                range.beginNs = nanoseconds(bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(message));
+                range.endNs = nanoseconds(bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(message));
+            }
+            state.visitor->onDiscardedPackets(lost, range);
             break;
         }
         default:
@@ -110,6 +138,53 @@ std::optional<std::string_view> CtfEventView::stringField(std::string_view field
     const bt_field* f = payloadMember(m_event, field);
     if (f == nullptr || bt_field_get_class_type(f) != BT_FIELD_CLASS_TYPE_STRING)
         return std::nullopt;
+    return std::string_view(bt_field_string_get_value(f), bt_field_string_get_length(f));
+}
+
+const void* CtfEventView::classKey() const
+{
+    return bt_event_borrow_class_const(static_cast<const bt_event*>(m_event));
+}
+
+std::size_t CtfEventView::fieldCount() const
+{
+    const bt_field* payload = bt_event_borrow_payload_field_const(static_cast<const bt_event*>(m_event));
+    return payload != nullptr ? bt_field_class_structure_get_member_count(bt_field_borrow_class_const(payload)) : 0;
+}
+
+std::string_view CtfEventView::fieldName(std::size_t index) const
+{
+    const bt_field* payload = bt_event_borrow_payload_field_const(static_cast<const bt_event*>(m_event));
+    const bt_field_class_structure_member* member =
+        bt_field_class_structure_borrow_member_by_index_const(bt_field_borrow_class_const(payload), index);
+    return bt_field_class_structure_member_get_name(member);
+}
+
+CtfEventView::FieldKind CtfEventView::fieldKind(std::size_t index) const
+{
+    const bt_field_class_type type = bt_field_get_class_type(payloadAt(m_event, index));
+    if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER))
+        return FieldKind::Unsigned;
+    if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER))
+        return FieldKind::Signed;
+    if (type == BT_FIELD_CLASS_TYPE_STRING)
+        return FieldKind::String;
+    return FieldKind::Other;
+}
+
+std::uint64_t CtfEventView::unsignedAt(std::size_t index) const
+{
+    return bt_field_integer_unsigned_get_value(payloadAt(m_event, index));
+}
+
+std::int64_t CtfEventView::signedAt(std::size_t index) const
+{
+    return bt_field_integer_signed_get_value(payloadAt(m_event, index));
+}
+
+std::string_view CtfEventView::stringAt(std::size_t index) const
+{
+    const bt_field* f = payloadAt(m_event, index);
     return std::string_view(bt_field_string_get_value(f), bt_field_string_get_length(f));
 }
 

@@ -1,5 +1,6 @@
 // vcm: the command-line front end. Thin by design: each subcommand parses its options and calls a
 // component library.
+#include "analyzer_commands.h"
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/db/db_version.h"
 #include "vcm/hyp/guest_abi.h"
@@ -307,8 +308,12 @@ int main(int argc, char** argv)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     matrixCommand->add_option("--guest-dir", matrix.guestDirectory, "Where guest programs are (default: the build's)");
 
+    const vcm::analyzer::cli::AnalyzerCommands analyzerCommands(app);
+
     CLI11_PARSE(app, argc, argv);
     try {
+        if (const std::optional<int> status = analyzerCommands.runParsed())
+            return *status;
         if (bootCommand->parsed())
             return bootGuests(boot);
         if (runCommand->parsed())

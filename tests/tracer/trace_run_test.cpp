@@ -68,7 +68,7 @@ struct Counter : analyzer::CtfVisitor {
         sequence.emplace_back(name, e.unsignedField("vtime_ns").value_or(0),
                               e.unsignedField("address").value_or(e.unsignedField("operand").value_or(0)));
     }
-    void onDiscardedEvents(std::uint64_t count) override { discarded += count; }
+    void onDiscardedEvents(std::uint64_t count, const HostRange&) override { discarded += count; }
 };
 
 Counter readBack(const std::filesystem::path& directory)

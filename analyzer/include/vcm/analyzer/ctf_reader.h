@@ -27,6 +27,17 @@ public:
     std::optional<std::int64_t> signedField(std::string_view field) const;
     std::optional<std::string_view> stringField(std::string_view field) const;
 
+    // Positional access for readers that resolve field names once per event class (classKey() is the
+    // same for every event of one class in one trace) and then read by index.
+    enum class FieldKind { Unsigned, Signed, String, Other };
+    const void* classKey() const;
+    std::size_t fieldCount() const;
+    std::string_view fieldName(std::size_t index) const;
+    FieldKind fieldKind(std::size_t index) const;
+    std::uint64_t unsignedAt(std::size_t index) const;
+    std::int64_t signedAt(std::size_t index) const;
+    std::string_view stringAt(std::size_t index) const;
+
 private:
     const void* m_event;
 };
@@ -37,8 +48,13 @@ public:
     virtual void onEvent(const CtfEventView& event) = 0;
     // The tracer discarded events (ring buffer full) or whole packets were lost: conclusions drawn from the
     // trace are uncertain over that stretch.
-    virtual void onDiscardedEvents(std::uint64_t /*count*/) {}
-    virtual void onDiscardedPackets(std::uint64_t /*count*/) {}
+    // The host-clock range (ns from the clock's origin) of the gap, when the trace says.
+    struct HostRange {
+        std::optional<std::int64_t> beginNs;
+        std::optional<std::int64_t> endNs;
+    };
+    virtual void onDiscardedEvents(std::uint64_t /*count*/, const HostRange& /*range*/) {}
+    virtual void onDiscardedPackets(std::uint64_t /*count*/, const HostRange& /*range*/) {}
 };
 
 // Visits every event of every CTF trace found below `directory` in time order. Throws CtfReadError naming

@@ -1,0 +1,34 @@
+// vcm query run.db "SQL" [--format csv|table|json]
+#include "analyzer_commands.h"
+#include "vcm/analyzer/query_output.h"
+#include "vcm/db/schema.h"
+
+#include <iostream>
+#include <memory>
+
+namespace vcm::analyzer::cli {
+
+Command addQueryCommand(CLI::App& parent)
+{
+    struct Options {
+        std::string database;
+        std::string sql;
+        std::string format = "csv";
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App* app = parent.add_subcommand("query", "Run SQL over a trace database and print the rows");
+    app->add_option("database", options->database, "Trace database (from vcm ingest)")->required();
+    app->add_option("sql", options->sql, "The query (docs/schema.md lists the tables)")->required();
+    app->add_option("--format", options->format, "csv (default), table or json")
+        ->check(CLI::IsMember({"csv", "table", "json"}));
+    return {app, [options] {
+                db::Database database = db::openTraceDatabase(options->database);
+                const QueryFormat format = options->format == "json"    ? QueryFormat::Json
+                                           : options->format == "table" ? QueryFormat::Table
+                                                                        : QueryFormat::Csv;
+                printQuery(database, options->sql, format, std::cout);
+                return 0;
+            }};
+}
+
+} // namespace vcm::analyzer::cli

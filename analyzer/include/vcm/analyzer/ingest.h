@@ -1,0 +1,36 @@
+// vcm ingest: a CTF trace directory or a live session URL into a trace database (db/sql/schema.sql), with
+// the detectors' findings. The database is written to a temporary file and renamed over `output` only when
+// everything succeeded, so a failed or interrupted ingest leaves any previous database untouched.
+#pragma once
+
+#include "vcm/analyzer/detectors.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace vcm::analyzer {
+
+struct IngestOptions {
+    DetectorOptions detectors;
+    // Called now and then while reading (every 65536 events) with the events read so far.
+    std::function<void(std::uint64_t events)> progress;
+};
+
+struct IngestResult {
+    std::uint64_t events = 0;
+    std::uint64_t discardedEvents = 0;
+    std::uint64_t lostPackets = 0;
+    std::uint64_t findings = 0;
+    double readSeconds = 0;     // decoding and row building
+    double detectSeconds = 0;   // indexes and detectors
+};
+
+// `source`: a directory holding a CTF trace (searched recursively) or a net:// live URL. Throws CtfReadError
+// (unusable trace) or db::DatabaseError (cannot write the output).
+IngestResult ingestTrace(const std::string& source, const std::filesystem::path& output, const IngestOptions& options);
+
+bool isLiveUrl(const std::string& source);
+
+} // namespace vcm::analyzer

@@ -1,0 +1,315 @@
+#include "ctf_event_decoder.h"
+
+#include <fmt/core.h>
+
+#include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace vcm::analyzer {
+namespace {
+
+enum class Event {
+    RunConfiguration,
+    RunEnd,
+    Agent,
+    VcpuCreate,
+    VcpuRun,
+    VcpuStop,
+    VcpuMigrate,
+    TimerTick,
+    Trap,
+    SctlrChange,
+    TvmChange,
+    Console,
+    Marker,
+    FlushRequest,
+    FlushSegmentBegin,
+    FlushSegmentEnd,
+    Maintenance,
+    StaleRead,
+    Clobber,
+    StaleWindowOpen,
+    StaleWindowClose,
+    ToolstackWrite,
+    Unknown,
+};
+
+constexpr std::size_t kMaxFields = 17;
+
+struct EventSpec {
+    const char* name;
+    Event event;
+    std::vector<const char*> fields; // in the order the handlers read them (docs/events.md)
+};
+
+const std::vector<EventSpec>& eventSpecs()
+{
+    static const std::vector<EventSpec> specs = {
+        {"vcm:run_configuration", Event::RunConfiguration,
+         {"scenario", "scenario_text", "policy", "knobs", "overrides", "vcm_version", "seed", "clusters",
+          "cores_per_cluster", "line_bytes", "l1_bytes", "l1_ways", "l2_bytes", "l2_ways", "system_cache_bytes",
+          "system_cache_ways", "core_mhz"}},
+        {"vcm:run_end", Event::RunEnd, {"vtime_ns", "instructions"}},
+        {"vcm:agent", Event::Agent, {"id", "role", "name", "core"}},
+        {"vcm:vcpu_create", Event::VcpuCreate, {"vm", "vcpu", "agent", "core", "vm_name", "name"}},
+        {"vcm:vcpu_run", Event::VcpuRun, {"vtime_ns", "vm", "vcpu", "core"}},
+        {"vcm:vcpu_stop", Event::VcpuStop, {"vtime_ns", "vm", "vcpu", "core", "reason", "instructions"}},
+        {"vcm:vcpu_migrate", Event::VcpuMigrate, {"vtime_ns", "vm", "vcpu", "from_core", "to_core"}},
+        {"vcm:timer_tick", Event::TimerTick, {"vtime_ns", "core"}},
+        {"vcm:trap", Event::Trap,
+         {"vtime_ns", "vm", "vcpu", "core", "kind", "detail", "operand", "old_value", "new_value"}},
+        {"vcm:sctlr_change", Event::SctlrChange, {"vtime_ns", "vm", "vcpu", "old_value", "new_value"}},
+        {"vcm:tvm_change", Event::TvmChange, {"vtime_ns", "vm", "vcpu", "armed"}},
+        {"vcm:console", Event::Console, {"vtime_ns", "vm", "vcpu", "text"}},
+        {"vcm:marker", Event::Marker, {"vtime_ns", "vm", "vcpu", "name"}},
+        {"vcm:flush_request", Event::FlushRequest, {"vtime_ns", "vm", "vcpu", "flush_id", "reason"}},
+        {"vcm:flush_segment_begin", Event::FlushSegmentBegin, {"vtime_ns", "vm", "core", "flush_id"}},
+        {"vcm:flush_segment_end", Event::FlushSegmentEnd,
+         {"vtime_ns", "vm", "core", "flush_id", "pages", "regions_skipped", "finished", "resume_gfn",
+          "unpreempted_delay_ns"}},
+        {"vcm:maintenance", Event::Maintenance,
+         {"vtime_ns", "agent", "core", "op", "address", "bytes", "lines_cleaned", "lines_invalidated",
+          "dirty_discarded"}},
+        {"vcm:stale_read", Event::StaleRead,
+         {"vtime_ns", "agent", "core", "address", "stale_words", "version_returned", "latest_version",
+          "latest_writer", "source", "source_instance", "latest_held_in", "held_instance"}},
+        {"vcm:clobber", Event::Clobber,
+         {"vtime_ns", "address", "words", "origin", "origin_instance", "line_version", "overwritten_version",
+          "cause"}},
+        {"vcm:stale_window_open", Event::StaleWindowOpen, {"vtime_ns", "page", "observers", "cause"}},
+        {"vcm:stale_window_close", Event::StaleWindowClose, {"vtime_ns", "page", "resolved_by"}},
+        {"vcm:toolstack_write", Event::ToolstackWrite, {"vtime_ns", "vm", "core", "mode", "ipa", "bytes"}},
+    };
+    return specs;
+}
+
+// How one event class of this trace maps onto its spec: payload index of each expected field.
+struct ClassLayout {
+    Event event = Event::Unknown;
+    std::string name;
+    std::array<std::size_t, kMaxFields> index{};
+    std::array<CtfEventView::FieldKind, kMaxFields> kind{};
+    std::vector<std::size_t> extra; // payload fields the spec does not list
+    std::optional<std::size_t> vtime;
+};
+
+} // namespace
+
+struct CtfEventDecoder::Impl {
+    TraceDatabaseBuilder& builder;
+    std::function<void(std::uint64_t)> progress;
+    std::unordered_map<const void*, ClassLayout> layouts;
+    std::unordered_map<std::string, const EventSpec*> specsByName;
+    std::uint64_t index = 0;
+    // flush_segment_begin waits for its end (they are emitted back to back): (vm, flush_id) -> start.
+    std::unordered_map<std::uint64_t, std::uint64_t> segmentStarts;
+
+    const ClassLayout& layout(const CtfEventView& e)
+    {
+        const auto found = layouts.find(e.classKey());
+        if (found != layouts.end())
+            return found->second;
+        ClassLayout layout;
+        layout.name = std::string(e.name());
+        const std::size_t count = e.fieldCount();
+        std::unordered_map<std::string_view, std::size_t> byName;
+        for (std::size_t i = 0; i < count; ++i) {
+            byName.emplace(e.fieldName(i), i);
+            if (e.fieldName(i) == "vtime_ns" && e.fieldKind(i) == CtfEventView::FieldKind::Unsigned)
+                layout.vtime = i;
+        }
+        const auto spec = specsByName.find(layout.name);
+        if (spec != specsByName.end()) {
+            layout.event = spec->second->event;
+            std::vector<bool> used(count, false);
+            for (std::size_t f = 0; f < spec->second->fields.size(); ++f) {
+                const auto at = byName.find(spec->second->fields[f]);
+                if (at == byName.end())
+                    throw CtfReadError(fmt::format("event #{} {}: field '{}' is missing (docs/events.md lists it); "
+                                                   "the trace is from an incompatible tracer",
+                                                   index, layout.name, spec->second->fields[f]));
+                layout.index[f] = at->second;
+                layout.kind[f] = e.fieldKind(at->second);
+                used[at->second] = true;
+            }
+            for (std::size_t i = 0; i < count; ++i)
+                if (!used[i])
+                    layout.extra.push_back(i);
+        } else {
+            for (std::size_t i = 0; i < count; ++i)
+                layout.extra.push_back(i);
+        }
+        return layouts.emplace(e.classKey(), std::move(layout)).first->second;
+    }
+
+    std::vector<RawField> rawFields(const CtfEventView& e, const std::vector<std::size_t>& which)
+    {
+        std::vector<RawField> fields;
+        for (std::size_t i : which) {
+            RawField f;
+            f.key = std::string(e.fieldName(i));
+            switch (e.fieldKind(i)) {
+            case CtfEventView::FieldKind::Unsigned:
+                f.intValue = static_cast<std::int64_t>(e.unsignedAt(i));
+                break;
+            case CtfEventView::FieldKind::Signed:
+                f.intValue = e.signedAt(i);
+                break;
+            case CtfEventView::FieldKind::String:
+                f.stringValue = std::string(e.stringAt(i));
+                break;
+            case CtfEventView::FieldKind::Other:
+                f.stringValue = "(compound field, not decoded)";
+                break;
+            }
+            fields.push_back(std::move(f));
+        }
+        return fields;
+    }
+};
+
+CtfEventDecoder::CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress)
+    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), {}, {}, 0, {}}))
+{
+    for (const EventSpec& spec : eventSpecs())
+        m_impl->specsByName.emplace(spec.name, &spec);
+}
+
+CtfEventDecoder::~CtfEventDecoder() = default;
+
+void CtfEventDecoder::onEvent(const CtfEventView& e)
+{
+    Impl& m = *m_impl;
+    const ClassLayout& l = m.layout(e);
+    // Integer fields by spec position, whatever their signedness in this trace.
+    auto n = [&](std::size_t f) -> std::uint64_t {
+        return l.kind[f] == CtfEventView::FieldKind::Signed ? static_cast<std::uint64_t>(e.signedAt(l.index[f]))
+                                                            : e.unsignedAt(l.index[f]);
+    };
+    auto u32 = [&](std::size_t f) { return static_cast<std::uint32_t>(n(f)); };
+    auto s32 = [&](std::size_t f) { return static_cast<std::int32_t>(n(f)); };
+    auto str = [&](std::size_t f) {
+        return l.kind[f] == CtfEventView::FieldKind::String ? std::string(e.stringAt(l.index[f])) : std::string();
+    };
+    const std::optional<std::uint64_t> vtime =
+        l.vtime ? std::optional<std::uint64_t>(e.unsignedAt(*l.vtime)) : std::nullopt;
+    TraceDatabaseBuilder& b = m.builder;
+    b.beginEvent(vtime);
+    ++m.index;
+    if (m.progress && (m.index & 0xFFFF) == 0)
+        m.progress(m.index);
+
+    switch (l.event) {
+    case Event::RunConfiguration: {
+        tracer::RunConfiguration c;
+        c.scenario = str(0);
+        c.scenarioText = str(1);
+        c.policy = str(2);
+        c.knobs = str(3);
+        c.overrides = str(4);
+        c.vcmVersion = str(5);
+        c.seed = n(6);
+        c.clusters = u32(7);
+        c.coresPerCluster = u32(8);
+        c.lineBytes = u32(9);
+        c.l1Bytes = n(10);
+        c.l1Ways = u32(11);
+        c.l2Bytes = n(12);
+        c.l2Ways = u32(13);
+        c.systemCacheBytes = n(14);
+        c.systemCacheWays = u32(15);
+        c.coreMHz = n(16);
+        b.runConfiguration(c);
+        break;
+    }
+    case Event::RunEnd:
+        b.runEnd(n(0), n(1));
+        break;
+    case Event::Agent:
+        b.agent(u32(0), static_cast<tracer::AgentRole>(n(1)), str(2), s32(3));
+        break;
+    case Event::VcpuCreate:
+        b.vcpuCreate(u32(0), u32(1), u32(2), u32(3), str(4), str(5));
+        break;
+    case Event::VcpuRun:
+        b.vcpuRun(n(0), u32(1), u32(2), u32(3));
+        break;
+    case Event::VcpuStop:
+        b.vcpuStop(n(0), u32(1), u32(2), u32(3), static_cast<tracer::VcpuStopReason>(n(4)), n(5));
+        break;
+    case Event::VcpuMigrate:
+        b.vcpuMigrate(n(0), u32(1), u32(2), u32(3), u32(4));
+        break;
+    case Event::TimerTick:
+        b.timerTick(n(0), u32(1));
+        break;
+    case Event::Trap:
+        b.trap(n(0), u32(1), u32(2), u32(3), static_cast<tracer::TrapKind>(n(4)), u32(5), n(6), n(7), n(8));
+        break;
+    case Event::SctlrChange:
+        b.sctlrChange(n(0), u32(1), u32(2), n(3), n(4));
+        break;
+    case Event::TvmChange:
+        b.tvmChange(n(0), u32(1), u32(2), n(3) != 0);
+        break;
+    case Event::Console:
+        b.console(n(0), u32(1), u32(2), str(3));
+        break;
+    case Event::Marker:
+        b.marker(n(0), u32(1), u32(2), str(3));
+        break;
+    case Event::FlushRequest:
+        b.flushRequest(n(0), u32(1), u32(2), u32(3), static_cast<tracer::FlushReason>(n(4)));
+        break;
+    case Event::FlushSegmentBegin:
+        m.segmentStarts[(n(1) << 32) | u32(3)] = n(0);
+        break;
+    case Event::FlushSegmentEnd: {
+        const std::uint64_t key = (n(1) << 32) | u32(3);
+        const auto start = m.segmentStarts.find(key);
+        const std::uint64_t begin = start != m.segmentStarts.end() ? start->second : n(0);
+        if (start != m.segmentStarts.end())
+            m.segmentStarts.erase(start);
+        b.flushSegment(begin, n(0), u32(1), u32(2), u32(3), n(4), n(5), n(6) != 0, n(7), n(8));
+        break;
+    }
+    case Event::Maintenance:
+        b.maintenance(n(0), u32(1), s32(2), static_cast<tracer::MaintenanceOp>(n(3)), n(4), n(5), n(6), n(7), n(8));
+        break;
+    case Event::StaleRead:
+        b.staleRead(n(0), u32(1), s32(2), n(3), u32(4), n(5), n(6), u32(7), static_cast<tracer::ValueSourceKind>(n(8)),
+                    u32(9), static_cast<tracer::ValueSourceKind>(n(10)), u32(11));
+        break;
+    case Event::Clobber:
+        b.clobber(n(0), n(1), u32(2), static_cast<tracer::ValueSourceKind>(n(3)), u32(4), n(5), n(6), str(7));
+        break;
+    case Event::StaleWindowOpen:
+        b.staleWindowOpen(n(0), n(1), str(2), str(3));
+        break;
+    case Event::StaleWindowClose:
+        b.staleWindowClose(n(0), n(1), str(2));
+        break;
+    case Event::ToolstackWrite:
+        b.toolstackWrite(n(0), u32(1), u32(2), u32(3), n(4), n(5));
+        break;
+    case Event::Unknown:
+        b.rawEvent(l.name, vtime, false, m.rawFields(e, l.extra));
+        return;
+    }
+    if (!l.extra.empty())
+        b.rawEvent(l.name, vtime, true, m.rawFields(e, l.extra));
+}
+
+void CtfEventDecoder::onDiscardedEvents(std::uint64_t count, const HostRange& range)
+{
+    m_impl->builder.dataLoss("events", count, range.beginNs, range.endNs);
+}
+
+void CtfEventDecoder::onDiscardedPackets(std::uint64_t count, const HostRange& range)
+{
+    m_impl->builder.dataLoss("packets", count, range.beginNs, range.endNs);
+}
+
+} // namespace vcm::analyzer

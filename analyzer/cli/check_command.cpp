@@ -1,0 +1,105 @@
+// vcm check run.db|TRACE_DIR|LIVE_URL [--rules rules.toml] [--junit out.xml]
+// Exit status: 0 every rule passed, 1 a rule failed, 2 the input (or the rules file) is unusable.
+#include "analyzer_commands.h"
+#include "vcm/analyzer/check_rules.h"
+#include "vcm/analyzer/ingest.h"
+#include "vcm/analyzer/junit_report.h"
+#include "vcm/db/schema.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+
+namespace vcm::analyzer::cli {
+namespace {
+
+struct CheckOptions {
+    std::string input;
+    std::string rules;
+    std::string junit;
+    std::uint64_t longFlushNs = DetectorOptions{}.longFlushSegmentNs;
+};
+
+// A trace given to vcm check is ingested into a temporary database that is removed afterwards.
+class TemporaryDatabase {
+public:
+    TemporaryDatabase()
+        : m_path(std::filesystem::temp_directory_path() / fmt::format("vcm-check-{}.db", ::getpid()))
+    {
+    }
+    ~TemporaryDatabase()
+    {
+        std::error_code ignored;
+        std::filesystem::remove(m_path, ignored);
+    }
+    TemporaryDatabase(const TemporaryDatabase&) = delete;
+    TemporaryDatabase& operator=(const TemporaryDatabase&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+void writeFileAtomically(const std::filesystem::path& target, const std::string& text)
+{
+    std::filesystem::path temporary = target;
+    temporary += fmt::format(".tmp-{}", ::getpid());
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out.flush())
+            throw std::runtime_error(fmt::format("{}: cannot write", target.string()));
+    }
+    std::filesystem::rename(temporary, target);
+}
+
+int check(const CheckOptions& o)
+{
+    const Rules rules = o.rules.empty() ? defaultRules() : loadRules(o.rules);
+    TemporaryDatabase temporary;
+    std::filesystem::path database = o.input;
+    std::error_code ec;
+    if (isLiveUrl(o.input) || std::filesystem::is_directory(o.input, ec)) {
+        IngestOptions ingest;
+        ingest.detectors.longFlushSegmentNs = o.longFlushNs;
+        ingestTrace(o.input, temporary.path(), ingest);
+        database = temporary.path();
+    }
+    db::Database db = db::openTraceDatabase(database);
+    const std::vector<RuleOutcome> outcomes = evaluateRules(db, rules);
+    std::size_t failed = 0;
+    fmt::print("vcm check {} (rules: {})\n", o.input, rules.source);
+    for (const RuleOutcome& outcome : outcomes) {
+        fmt::print("  {}  {}: {} (expected {})\n", outcome.passed ? "PASS" : "FAIL", outcome.name, outcome.actual,
+                   outcome.expected);
+        if (!outcome.passed) {
+            ++failed;
+            if (!outcome.evidence.empty())
+                fmt::print("        evidence: {}\n", outcome.evidence);
+        }
+    }
+    fmt::print("verdict: {} ({} of {} rules failed)\n", failed == 0 ? "PASS" : "FAIL", failed, outcomes.size());
+    if (!o.junit.empty())
+        writeFileAtomically(o.junit, renderJUnit(std::filesystem::path(o.input).filename().string(), outcomes));
+    return failed == 0 ? 0 : 1;
+}
+
+} // namespace
+
+Command addCheckCommand(CLI::App& parent)
+{
+    auto options = std::make_shared<CheckOptions>();
+    CLI::App* app = parent.add_subcommand(
+        "check", "Check a run against rules (thresholds and SQL assertions) for CI: exit 0 pass, 1 fail, 2 unusable");
+    app->add_option("input", options->input, "Trace database, trace directory or net:// live URL")->required();
+    app->add_option("--rules", options->rules, "Rules file (TOML, docs/rules.md); default: the built-in rules")
+        ->check(CLI::ExistingFile);
+    app->add_option("--junit", options->junit, "Also write the outcome as JUnit XML here");
+    app->add_option("--long-flush-ns", options->longFlushNs,
+                    "When the input is a trace: the detectors' long flush segment threshold");
+    return {app, [options] { return check(*options); }};
+}
+
+} // namespace vcm::analyzer::cli

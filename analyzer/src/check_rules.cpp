@@ -1,0 +1,329 @@
+#include "vcm/analyzer/check_rules.h"
+
+#include <fmt/core.h>
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <set>
+
+namespace vcm::analyzer {
+namespace {
+
+struct MeasureDefinition {
+    MeasureInfo info;
+    const char* sql;          // one integer
+    const char* findingKind;  // the finding whose explanation is the evidence (nullptr: none)
+};
+
+// The waits of runnable vCPUs: a slice that ended runnable, to that vCPU's next slice.
+constexpr const char* kWorstWaitSql =
+    "SELECT coalesce(max((SELECT min(n.ts) FROM sched_slice n WHERE n.vcpu_id = s.vcpu_id AND n.ts >= s.ts + s.dur "
+    "AND n.id <> s.id) - (s.ts + s.dur)), 0) FROM sched_slice s WHERE s.end_reason IN ('slice_end', 'yield', "
+    "'preempted')";
+
+const std::vector<MeasureDefinition>& definitions()
+{
+    static const std::vector<MeasureDefinition> list = {
+        {{"stale_reads", "stale_read events: accesses that returned data older than the latest write"},
+         "SELECT count(*) FROM stale_read", "stale_read"},
+        {{"clobbers", "clobber events: write-backs that destroyed newer data in RAM"}, "SELECT count(*) FROM clobber",
+         "clobber"},
+        {{"stale_windows", "stale-data windows (pages cached differently from RAM while a bypassing observer could "
+                           "read them)"},
+         "SELECT count(*) FROM stale_window", "stale_window"},
+        {{"max_stale_window_ns", "the widest stale-data window, virtual ns"},
+         "SELECT coalesce(max(dur), 0) FROM stale_window", "stale_window"},
+        {{"max_unpreempted_flush_ns", "the longest flush segment (flush work without a preemption point), virtual ns"},
+         "SELECT coalesce(max(dur), 0) FROM flush_segment", "long_flush_segment"},
+        {{"tvm_traps_after_caches_on", "TVM traps taken with the vCPU's caches on, except the write turning them off"},
+         "SELECT coalesce(sum(measure), 0) FROM finding WHERE kind = 'tvm_trap_after_caches_on'",
+         "tvm_trap_after_caches_on"},
+        {{"untrapped_setway_ops", "set/way operations guests executed natively (HCR_EL2.TSW clear)"},
+         "SELECT coalesce(sum(measure), 0) FROM finding WHERE kind = 'untrapped_setway'", "untrapped_setway"},
+        {{"caches_on_without_flush", "caches-on transitions with no flush of the VM before the guest ran on"},
+         "SELECT count(*) FROM finding WHERE kind = 'caches_on_without_flush'", "caches_on_without_flush"},
+        {{"worst_scheduling_latency_ns", "the longest wait of a runnable vCPU for a core, virtual ns"}, kWorstWaitSql,
+         "flush_scheduling_latency"},
+        {{"lost_events", "events discarded and packets lost by the tracer"},
+         "SELECT coalesce(sum(count), 0) FROM data_loss", "data_loss"},
+        {{"error_findings", "findings of severity error"}, "SELECT count(*) FROM finding WHERE severity = 'error'",
+         nullptr},
+    };
+    return list;
+}
+
+const MeasureDefinition* findMeasure(const std::string& name)
+{
+    for (const MeasureDefinition& d : definitions())
+        if (name == d.info.name)
+            return &d;
+    return nullptr;
+}
+
+std::string valueText(const RuleValue& value)
+{
+    return std::visit(
+        [](const auto& v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string>)
+                return "'" + v + "'";
+            else
+                return fmt::format("{}", v);
+        },
+        value);
+}
+
+template <typename T>
+bool compare(const T& actual, Comparison c, const T& expected)
+{
+    switch (c) {
+    case Comparison::Less:
+        return actual < expected;
+    case Comparison::LessEqual:
+        return actual <= expected;
+    case Comparison::Equal:
+        return actual == expected;
+    case Comparison::NotEqual:
+        return actual != expected;
+    case Comparison::GreaterEqual:
+        return actual >= expected;
+    case Comparison::Greater:
+        return actual > expected;
+    }
+    return false;
+}
+
+bool holds(const RuleValue& actual, Comparison c, const RuleValue& expected)
+{
+    const bool actualText = std::holds_alternative<std::string>(actual);
+    const bool expectedText = std::holds_alternative<std::string>(expected);
+    if (actualText || expectedText) {
+        const std::string a = actualText ? std::get<std::string>(actual) : valueText(actual);
+        const std::string e = expectedText ? std::get<std::string>(expected) : valueText(expected);
+        return compare(a, c, e);
+    }
+    if (std::holds_alternative<std::int64_t>(actual) && std::holds_alternative<std::int64_t>(expected))
+        return compare(std::get<std::int64_t>(actual), c, std::get<std::int64_t>(expected));
+    auto asDouble = [](const RuleValue& v) {
+        return std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
+    };
+    return compare(asDouble(actual), c, asDouble(expected));
+}
+
+std::string firstFinding(db::Database& db, const char* kind)
+{
+    if (kind == nullptr)
+        return {};
+    db::Statement q = db.prepare("SELECT count(*), (SELECT explanation FROM finding WHERE kind = ?1 ORDER BY ts, id "
+                                 "LIMIT 1) FROM finding WHERE kind = ?1");
+    q.bind(1, kind);
+    if (!q.step() || q.columnInt(0) == 0)
+        return {};
+    return q.columnInt(0) == 1 ? q.columnText(1)
+                               : fmt::format("{} {} findings; the first: {}", q.columnInt(0), kind, q.columnText(1));
+}
+
+std::string where(const std::filesystem::path& file, const toml::source_region& source)
+{
+    return fmt::format("{}:{}", file.string(), source.begin.line);
+}
+
+Comparison parseComparison(const std::string& text, const std::string& at)
+{
+    static const std::vector<std::pair<std::string, Comparison>> table = {
+        {"<", Comparison::Less},          {"<=", Comparison::LessEqual}, {"==", Comparison::Equal},
+        {"=", Comparison::Equal},         {"!=", Comparison::NotEqual},  {">=", Comparison::GreaterEqual},
+        {">", Comparison::Greater},
+    };
+    for (const auto& [symbol, comparison] : table)
+        if (text == symbol)
+            return comparison;
+    throw RulesError(fmt::format("{}: op = \"{}\": expected one of <, <=, ==, !=, >=, >", at, text));
+}
+
+RuleValue parseValue(const toml::node& node, const std::string& at)
+{
+    if (const auto* i = node.as_integer())
+        return i->get();
+    if (const auto* d = node.as_floating_point())
+        return d->get();
+    if (const auto* s = node.as_string())
+        return s->get();
+    if (const auto* b = node.as_boolean())
+        return std::int64_t{b->get()};
+    throw RulesError(fmt::format("{}: value: expected an integer, a number or a string", at));
+}
+
+// The comparison of a [[rule]] or [[assert]]: `max = V`, `min = V`, or `op = "..."` with `value = V`.
+void parseCheck(const toml::table& t, const std::string& at, Comparison& comparison, RuleValue& value)
+{
+    const int forms = (t.contains("max") ? 1 : 0) + (t.contains("min") ? 1 : 0) + (t.contains("value") ? 1 : 0);
+    if (forms != 1)
+        throw RulesError(fmt::format("{}: give exactly one of max = V, min = V, or op = \"...\" with value = V", at));
+    if (const toml::node* max = t.get("max")) {
+        comparison = Comparison::LessEqual;
+        value = parseValue(*max, at);
+    } else if (const toml::node* min = t.get("min")) {
+        comparison = Comparison::GreaterEqual;
+        value = parseValue(*min, at);
+    } else {
+        const auto op = t["op"].value<std::string>();
+        comparison = op ? parseComparison(*op, at) : Comparison::Equal;
+        value = parseValue(*t.get("value"), at);
+    }
+}
+
+void rejectUnknownKeys(const toml::table& t, const std::set<std::string>& allowed, const std::filesystem::path& file)
+{
+    for (const auto& [key, node] : t)
+        if (!allowed.contains(std::string(key.str())))
+            throw RulesError(fmt::format("{}: unknown key '{}'", where(file, node.source()), key.str()));
+}
+
+} // namespace
+
+const char* comparisonText(Comparison comparison)
+{
+    switch (comparison) {
+    case Comparison::Less:
+        return "<";
+    case Comparison::LessEqual:
+        return "<=";
+    case Comparison::Equal:
+        return "==";
+    case Comparison::NotEqual:
+        return "!=";
+    case Comparison::GreaterEqual:
+        return ">=";
+    case Comparison::Greater:
+        return ">";
+    }
+    return "?";
+}
+
+const std::vector<MeasureInfo>& measureInfos()
+{
+    static const std::vector<MeasureInfo> infos = [] {
+        std::vector<MeasureInfo> list;
+        for (const MeasureDefinition& d : definitions())
+            list.push_back(d.info);
+        return list;
+    }();
+    return infos;
+}
+
+Rules defaultRules()
+{
+    Rules rules;
+    for (const char* measure : {"stale_reads", "clobbers", "stale_windows"})
+        rules.measures.push_back({fmt::format("{} == 0", measure), measure, Comparison::Equal, std::int64_t{0}});
+    rules.measures.push_back({"max_unpreempted_flush_ns <= 1000000", "max_unpreempted_flush_ns",
+                              Comparison::LessEqual, std::int64_t{1'000'000}});
+    return rules;
+}
+
+Rules loadRules(const std::filesystem::path& file)
+{
+    toml::table document;
+    try {
+        document = toml::parse_file(file.string());
+    } catch (const toml::parse_error& e) {
+        throw RulesError(fmt::format("{}: {}", where(file, e.source()), e.description()));
+    }
+    rejectUnknownKeys(document, {"allow_data_loss", "rule", "assert"}, file);
+    Rules rules;
+    rules.source = file.string();
+    rules.allowDataLoss = document["allow_data_loss"].value_or(false);
+    if (const toml::array* list = document["rule"].as_array()) {
+        for (const toml::node& node : *list) {
+            const toml::table* t = node.as_table();
+            const std::string at = where(file, node.source());
+            if (t == nullptr)
+                throw RulesError(fmt::format("{}: [[rule]] must be a table", at));
+            rejectUnknownKeys(*t, {"name", "measure", "max", "min", "op", "value"}, file);
+            MeasureRule rule;
+            rule.measure = (*t)["measure"].value_or(std::string());
+            if (findMeasure(rule.measure) == nullptr) {
+                std::string known;
+                for (const MeasureDefinition& d : definitions())
+                    known += (known.empty() ? "" : ", ") + std::string(d.info.name);
+                throw RulesError(fmt::format("{}: measure = \"{}\": expected one of {}", at, rule.measure, known));
+            }
+            parseCheck(*t, at, rule.comparison, rule.value);
+            rule.name = (*t)["name"].value_or(
+                fmt::format("{} {} {}", rule.measure, comparisonText(rule.comparison), valueText(rule.value)));
+            rules.measures.push_back(std::move(rule));
+        }
+    }
+    if (const toml::array* list = document["assert"].as_array()) {
+        for (const toml::node& node : *list) {
+            const toml::table* t = node.as_table();
+            const std::string at = where(file, node.source());
+            if (t == nullptr)
+                throw RulesError(fmt::format("{}: [[assert]] must be a table", at));
+            rejectUnknownKeys(*t, {"name", "sql", "max", "min", "op", "value"}, file);
+            SqlAssertion assertion;
+            assertion.name = (*t)["name"].value_or(std::string());
+            assertion.sql = (*t)["sql"].value_or(std::string());
+            if (assertion.name.empty() || assertion.sql.empty())
+                throw RulesError(fmt::format("{}: [[assert]] needs name = \"...\" and sql = \"...\"", at));
+            parseCheck(*t, at, assertion.comparison, assertion.value);
+            rules.assertions.push_back(std::move(assertion));
+        }
+    }
+    return rules;
+}
+
+std::vector<RuleOutcome> evaluateRules(db::Database& db, const Rules& rules)
+{
+    std::vector<RuleOutcome> outcomes;
+    if (!rules.allowDataLoss) {
+        const std::int64_t lost = db.scalar("SELECT coalesce(sum(count), 0) FROM data_loss");
+        RuleOutcome o{"no trace data lost", lost == 0, std::to_string(lost), "== 0", {}};
+        if (!o.passed)
+            o.evidence = firstFinding(db, "data_loss") +
+                         " (set allow_data_loss = true in the rules to accept a lossy trace)";
+        outcomes.push_back(std::move(o));
+    }
+    for (const MeasureRule& rule : rules.measures) {
+        const MeasureDefinition& d = *findMeasure(rule.measure);
+        const std::int64_t actual = db.scalar(d.sql);
+        RuleOutcome o;
+        o.name = rule.name;
+        o.actual = std::to_string(actual);
+        o.expected = fmt::format("{} {}", comparisonText(rule.comparison), valueText(rule.value));
+        o.passed = holds(RuleValue{actual}, rule.comparison, rule.value);
+        o.evidence = firstFinding(db, d.findingKind);
+        outcomes.push_back(std::move(o));
+    }
+    for (const SqlAssertion& assertion : rules.assertions) {
+        RuleOutcome o;
+        o.name = assertion.name;
+        o.expected = fmt::format("{} {}", comparisonText(assertion.comparison), valueText(assertion.value));
+        try {
+            db::Statement q = db.prepare(assertion.sql);
+            if (!q.step() || q.columnType(0) == db::ColumnType::Null) {
+                o.actual = "NULL";
+                o.evidence = fmt::format("the query returned no value: {}", assertion.sql);
+            } else {
+                RuleValue actual;
+                if (q.columnType(0) == db::ColumnType::Integer)
+                    actual = q.columnInt(0);
+                else if (q.columnType(0) == db::ColumnType::Real)
+                    actual = q.columnReal(0);
+                else
+                    actual = q.columnText(0);
+                o.actual = valueText(actual);
+                o.passed = holds(actual, assertion.comparison, assertion.value);
+                o.evidence = assertion.sql;
+            }
+        } catch (const db::DatabaseError& e) {
+            o.actual = "error";
+            o.evidence = e.what();
+        }
+        outcomes.push_back(std::move(o));
+    }
+    return outcomes;
+}
+
+} // namespace vcm::analyzer

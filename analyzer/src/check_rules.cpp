@@ -33,7 +33,10 @@ const std::vector<MeasureDefinition>& definitions()
          "SELECT count(*) FROM stale_window", "stale_window"},
         {{"max_stale_window_ns", "the widest stale-data window, virtual ns"},
          "SELECT coalesce(max(dur), 0) FROM stale_window", "stale_window"},
-        {{"max_unpreempted_flush_ns", "the longest flush segment (flush work without a preemption point), virtual ns"},
+        {{"max_unpreempted_flush_ns", "the longest time work pending on a core waited for a flush segment that did "
+                                      "not preempt itself, virtual ns (flush_segment.unpreempted_delay_ns)"},
+         "SELECT coalesce(max(unpreempted_delay_ns), 0) FROM flush_segment", "long_flush_segment"},
+        {{"max_flush_segment_ns", "the longest flush segment, virtual ns (whether or not anything waited)"},
          "SELECT coalesce(max(dur), 0) FROM flush_segment", "long_flush_segment"},
         {{"tvm_traps_after_caches_on", "TVM traps taken with the vCPU's caches on, except the write turning them off"},
          "SELECT coalesce(sum(measure), 0) FROM finding WHERE kind = 'tvm_trap_after_caches_on'",

@@ -11,7 +11,9 @@
 namespace vcm::analyzer {
 
 struct DetectorOptions {
-    // A flush segment longer than this (virtual time) is a long unpreempted flush segment.
+    // A flush segment that kept pending work waiting longer than this (virtual time) is a long
+    // unpreempted flush segment; a vCPU waiting longer than this for a core during a flush is a
+    // flush_scheduling_latency finding.
     std::uint64_t longFlushSegmentNs = 1'000'000;
 };
 

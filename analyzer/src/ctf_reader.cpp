@@ -34,6 +34,27 @@ const bt_field* payloadAt(const void* event, std::size_t index)
     return bt_field_structure_borrow_member_field_by_index_const(payload, index);
 }
 
+// What Babeltrace2 said went wrong: its innermost error causes (the specific ones), without the
+// component addresses and states it appends for its own developers.
+std::string babeltraceErrorCauses()
+{
+    const bt_error* error = bt_current_thread_take_error();
+    if (error == nullptr)
+        return "no cause given";
+    std::string text;
+    const std::uint64_t count = bt_error_get_cause_count(error);
+    for (std::uint64_t i = 0; i < count && i < 2; ++i) {
+        std::string message = bt_error_cause_get_message(bt_error_borrow_cause_by_index(error, i));
+        if (const std::size_t noise = message.find("addr="); noise != std::string::npos) {
+            const std::size_t cut = message.find_last_of(":,", noise);
+            message.resize(cut == std::string::npos ? noise : cut);
+        }
+        text += fmt::format("{}{}", text.empty() ? "" : "; ", message);
+    }
+    bt_error_release(error);
+    return text;
+}
+
 struct SinkState {
     CtfVisitor* visitor = nullptr;
     std::string error;
@@ -208,7 +229,7 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
     const bt_component_sink* sink = nullptr;
     bt_value* noParams = bt_value_map_create(); // the muxer iterates its parameters: an empty map, not null
     bt_graph_add_filter_component(graph, bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer"),
-                                  "muxer", noParams, BT_LOGGING_LEVEL_WARNING, &muxer);
+                                  "muxer", noParams, BT_LOGGING_LEVEL_NONE, &muxer);
     bt_value_put_ref(noParams);
     for (std::size_t i = 0; i < traces.size() && failure.empty(); ++i) {
         bt_value* params = bt_value_map_create();
@@ -218,9 +239,10 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
         const bt_component_source* source = nullptr;
         if (bt_graph_add_source_component(graph,
                                           bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs"),
-                                          fmt::format("source{}", i).c_str(), params, BT_LOGGING_LEVEL_WARNING,
+                                          fmt::format("source{}", i).c_str(), params, BT_LOGGING_LEVEL_NONE,
                                           &source) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-            failure = fmt::format("{}: Babeltrace2 cannot open this CTF trace", traces[i].string());
+            failure = fmt::format("{}: Babeltrace2 cannot open this CTF trace ({})", traces[i].string(),
+                                  babeltraceErrorCauses());
         } else {
             for (std::uint64_t port = 0; port < bt_component_source_get_output_port_count(source); ++port)
                 bt_graph_connect_ports(
@@ -239,8 +261,8 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
         while (status == BT_GRAPH_RUN_STATUS_AGAIN)
             status = bt_graph_run(graph);
         if (status != BT_GRAPH_RUN_STATUS_OK)
-            failure = fmt::format("{}: Babeltrace2 failed while reading the trace{}", directory.string(),
-                                  state.error.empty() ? "" : ": " + state.error);
+            failure = fmt::format("{}: Babeltrace2 failed while reading the trace ({})", directory.string(),
+                                  babeltraceErrorCauses());
     }
     bt_graph_put_ref(graph);
     bt_plugin_put_ref(ctf);
@@ -266,7 +288,7 @@ void readLiveTrace(const std::string& url, CtfVisitor& visitor)
     const bt_component_sink* sink = nullptr;
     std::string failure;
     if (bt_graph_add_source_component(graph, bt_plugin_borrow_source_component_class_by_name_const(ctf, "lttng-live"),
-                                      "live", params, BT_LOGGING_LEVEL_WARNING,
+                                      "live", params, BT_LOGGING_LEVEL_NONE,
                                       &source) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
         failure = fmt::format("{}: Babeltrace2 cannot create a live source for this URL", url);
     } else {
@@ -281,8 +303,8 @@ void readLiveTrace(const std::string& url, CtfVisitor& visitor)
                 std::this_thread::sleep_for(std::chrono::milliseconds(10)); // no data yet: the relay is polled
         }
         if (status != BT_GRAPH_RUN_STATUS_OK)
-            failure = fmt::format("{}: Babeltrace2 failed while reading the live session{}", url,
-                                  state.error.empty() ? "" : ": " + state.error);
+            failure = fmt::format("{}: Babeltrace2 failed while reading the live session ({})", url,
+                                  babeltraceErrorCauses());
     }
     bt_value_put_ref(params);
     bt_graph_put_ref(graph);

@@ -6,6 +6,8 @@
 #include "vcm/db/database_file.h"
 #include "vcm/db/schema.h"
 
+#include <fmt/core.h>
+
 #include <chrono>
 
 namespace vcm::analyzer {
@@ -27,10 +29,14 @@ IngestResult ingestTrace(const std::string& source, const std::filesystem::path&
         db::Transaction transaction(database);
         TraceDatabaseBuilder builder(database);
         CtfEventDecoder decoder(builder, options.progress);
-        if (isLiveUrl(source))
-            readLiveTrace(source, decoder);
-        else
-            readCtfTrace(source, decoder);
+        try {
+            if (isLiveUrl(source))
+                readLiveTrace(source, decoder);
+            else
+                readCtfTrace(source, decoder);
+        } catch (const CtfReadError& e) {
+            throw CtfReadError(fmt::format("{} [after {} events; nothing was written]", e.what(), builder.events()));
+        }
         if (builder.events() == 0)
             throw CtfReadError(source + ": the trace holds no events");
         builder.finish();

@@ -1,0 +1,253 @@
+// End to end through the real components: vcm run --trace (LTTng) -> vcm ingest (Babeltrace2 -> SQLite)
+// -> vcm check / vcm query, asserting exit statuses, findings, JUnit XML and the diff tests' CSVs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+namespace {
+
+const fs::path kVcm = VCM_BINARY;
+const fs::path kScenarios = VCM_SCENARIO_DIR;
+const fs::path kTests = VCM_TESTS_DIR;
+
+struct Result {
+    int status;
+    std::string output;
+};
+
+Result vcm(const std::string& arguments)
+{
+    static int n = 0;
+    const fs::path log = fs::temp_directory_path() / ("vcm-pipeline-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".log");
+    const int raw = std::system((kVcm.string() + " " + arguments + " > " + log.string() + " 2>&1").c_str());
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    fs::remove(log);
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, text.str()};
+}
+
+std::string readFile(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+fs::path workDirectory()
+{
+    const fs::path dir = fs::temp_directory_path() / ("vcm-pipeline-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    return dir;
+}
+
+// Records scenario/policy once per test process and ingests it; returns the database.
+fs::path tracedDatabase(const std::string& scenario, const std::string& policy, const std::string& extra = "")
+{
+    static std::map<std::string, fs::path> done;
+    std::string key = scenario + "-" + policy + extra;
+    for (char& c : key)
+        c = std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+    if (const auto found = done.find(key); found != done.end())
+        return found->second;
+    const fs::path trace = workDirectory() / key;
+    const fs::path database = workDirectory() / (key + ".db");
+    fs::remove_all(trace);
+    const Result run = vcm("run " + (kScenarios / (scenario + ".toml")).string() + " --policy " + policy + " --trace " +
+                           trace.string() + " " + extra);
+    EXPECT_TRUE(run.status == 0 || run.status == 3) << run.output;
+    const Result ingest = vcm("ingest -q " + trace.string() + " -o " + database.string());
+    EXPECT_EQ(ingest.status, 0) << ingest.output;
+    done[key] = database;
+    return database;
+}
+
+int findings(const fs::path& database, const std::string& kind)
+{
+    const Result r = vcm("query " + database.string() + " \"SELECT count(*) FROM finding WHERE kind = '" + kind + "'\"");
+    EXPECT_EQ(r.status, 0) << r.output;
+    return std::stoi(r.output.substr(r.output.find('\n') + 1));
+}
+
+TEST(Pipeline, XenPassesTheSeedRulesAndNativeFailsThemWithJUnit)
+{
+    const fs::path rules = kTests / "data" / "check_rules.toml";
+    for (const std::string policy : {"xen", "native"}) {
+        const fs::path database = tracedDatabase("seed004-bootloader-setway", policy);
+        const fs::path junit = workDirectory() / (policy + ".xml");
+        const Result check = vcm("check " + database.string() + " --rules " + rules.string() + " --junit " + junit.string());
+        const std::string xml = readFile(junit);
+        if (policy == "xen") {
+            EXPECT_EQ(check.status, 0) << check.output;
+            EXPECT_THAT(check.output, HasSubstr("verdict: PASS (0 of 7 rules failed)"));
+            EXPECT_THAT(xml, HasSubstr("<testsuite name=\"seed004-bootloader-setway-xen.db\" tests=\"7\" failures=\"0\""));
+        } else {
+            EXPECT_EQ(check.status, 1) << check.output;
+            EXPECT_THAT(check.output, HasSubstr("FAIL  stale_reads <= 0: 4096 (expected <= 0)"));
+            EXPECT_THAT(check.output, HasSubstr("evidence: 8 stale_read findings; the first: d1v0 read stale data"));
+            EXPECT_THAT(xml, HasSubstr("failures=\"2\""));
+            EXPECT_THAT(xml, HasSubstr("<testcase classname=\"vcm.check\" name=\"stale_reads &lt;= 0\">\n      <failure "
+                                       "message=\"expected &lt;= 0, found 4096\">"));
+            EXPECT_THAT(xml, HasSubstr("<testcase classname=\"vcm.check\" name=\"every flush finished\">\n      "
+                                       "<system-out>"));
+        }
+    }
+}
+
+TEST(Pipeline, CheckReadsATraceDirectoryToo)
+{
+    const fs::path trace = workDirectory() / "direct";
+    fs::remove_all(trace);
+    ASSERT_EQ(vcm("run " + (kScenarios / "seed004-bootloader-setway.toml").string() + " --policy native --trace " +
+                  trace.string()).status,
+              0);
+    const Result check = vcm("check " + trace.string());
+    EXPECT_EQ(check.status, 1) << check.output;
+    EXPECT_THAT(check.output, HasSubstr("(rules: defaults)"));
+    EXPECT_THAT(check.output, HasSubstr("FAIL  stale_reads == 0: 4096"));
+}
+
+// Each finding kind a shipped scenario can show: present under the policy that provokes it, absent under
+// the one that avoids it. (clobber and tvm_trap_after_caches_on: no shipped scenario provokes them; the
+// detector tests cover them on synthetic streams.)
+TEST(Pipeline, FindingKindsAppearWhereProvokedAndNotWhereAvoided)
+{
+    struct Case {
+        const char* scenario;
+        const char* provoke;
+        const char* avoid;
+        const char* kind;
+    };
+    for (const Case& c : {Case{"seed004-bootloader-setway", "native", "xen", "stale_read"},
+                          Case{"seed004-bootloader-setway", "native", "xen", "stale_window"},
+                          Case{"seed004-bootloader-setway", "native", "xen", "untrapped_setway"},
+                          Case{"seed004-bootloader-setway", "xen", "kvm", "caches_on_without_flush"},
+                          Case{"storm-16g", "kvm", "xen", "long_flush_segment"},
+                          Case{"storm-16g", "kvm", "xen", "flush_scheduling_latency"}}) {
+        EXPECT_GT(findings(tracedDatabase(c.scenario, c.provoke), c.kind), 0) << c.scenario << " " << c.provoke << " " << c.kind;
+        EXPECT_EQ(findings(tracedDatabase(c.scenario, c.avoid), c.kind), 0) << c.scenario << " " << c.avoid << " " << c.kind;
+    }
+}
+
+TEST(Pipeline, BadTracesExit2AndLeaveTheDatabaseUntouched)
+{
+    const fs::path good = tracedDatabase("seed004-bootloader-setway", "xen");
+    const fs::path source = workDirectory() / "seed004-bootloader-setway-xen";
+    const fs::path target = workDirectory() / "existing.db";
+    fs::copy_file(good, target, fs::copy_options::overwrite_existing);
+    const std::string before = readFile(target);
+
+    auto streamFile = [](const fs::path& trace) {
+        for (const auto& entry : fs::recursive_directory_iterator(trace))
+            if (entry.path().filename().string().starts_with("vcm_") && entry.file_size() > 100'000)
+                return entry.path();
+        return fs::path();
+    };
+    auto copyTrace = [&](const std::string& name) {
+        const fs::path copy = workDirectory() / name;
+        fs::remove_all(copy);
+        fs::copy(source, copy, fs::copy_options::recursive);
+        return copy;
+    };
+    auto patch = [](const fs::path& file, std::uintmax_t offset, const std::string& bytes) {
+        std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<std::streamoff>(offset));
+        f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    };
+
+    const fs::path notTrace = workDirectory() / "not-a-trace";
+    fs::create_directories(notTrace);
+    std::ofstream(notTrace / "notes.txt") << "nothing here\n";
+
+    const fs::path truncated = copyTrace("truncated");
+    const fs::path truncatedFile = streamFile(truncated);
+    ASSERT_FALSE(truncatedFile.empty());
+    fs::resize_file(truncatedFile, fs::file_size(truncatedFile) / 2 + 7);
+
+    const fs::path badMagic = copyTrace("bad-magic");
+    patch(streamFile(badMagic), 0, std::string(4, '\0'));
+
+    const fs::path badEvents = copyTrace("bad-events");
+    patch(streamFile(badEvents), 200'000, std::string(64, '\xff'));
+
+    struct Case {
+        fs::path input;
+        const char* says;
+    };
+    for (const Case& c : {Case{notTrace, "no CTF trace (no metadata file) below this directory"},
+                          Case{truncated, "Failed to index CTF stream file"},
+                          Case{badMagic, "Invalid CTF magic number"},
+                          Case{badEvents, "No event class with ID"}}) {
+        const Result r = vcm("ingest " + c.input.string() + " -o " + target.string());
+        EXPECT_EQ(r.status, 2) << r.output;
+        EXPECT_THAT(r.output, HasSubstr(c.input.filename().string())) << "names the input";
+        EXPECT_THAT(r.output, HasSubstr(c.says));
+        EXPECT_EQ(readFile(target), before) << "the existing database is untouched";
+        EXPECT_FALSE(fs::exists(target.string() + ".tmp-" + std::to_string(::getpid()))) << "no temporary left";
+        EXPECT_EQ(vcm("check " + c.input.string()).status, 2);
+    }
+    EXPECT_EQ(vcm("check " + (notTrace / "notes.txt").string()).status, 2) << "not a database";
+}
+
+TEST(Pipeline, LostEventsAreRecordedAndFailTheCheckUnlessAllowed)
+{
+    const fs::path database =
+        tracedDatabase("seed004-bootloader-setway", "xen", "--subbuffer-bytes 4096 --subbuffers 2");
+    const Result lost = vcm("query " + database.string() + " \"SELECT sum(count) > 0, count(*) > 0 FROM data_loss\"");
+    EXPECT_THAT(lost.output, HasSubstr("\n1,1\n")) << lost.output;
+    EXPECT_GT(findings(database, "data_loss"), 0);
+    const Result uncertain = vcm("query " + database.string() + " \"SELECT count(*) FROM finding WHERE uncertain = 0\"");
+    EXPECT_THAT(uncertain.output, HasSubstr("\n0\n")) << "every finding of a lossy trace is uncertain";
+    const Result check = vcm("check " + database.string());
+    EXPECT_EQ(check.status, 1) << check.output;
+    EXPECT_THAT(check.output, HasSubstr("FAIL  no trace data lost"));
+
+    const fs::path allow = workDirectory() / "allow.toml";
+    std::ofstream(allow) << "allow_data_loss = true\n[[rule]]\nmeasure = \"clobbers\"\nmax = 0\n";
+    const Result allowed = vcm("check " + database.string() + " --rules " + allow.string());
+    EXPECT_EQ(allowed.status, 0) << allowed.output;
+}
+
+// Perfetto-style diff tests: tests/analyzer/diff/NAME.sql names its trace in a "-- trace: SCENARIO POLICY"
+// line; its result as CSV must equal NAME.csv.
+TEST(Pipeline, DiffTestsMatchTheirExpectedCsv)
+{
+    int cases = 0;
+    for (const auto& entry : fs::directory_iterator(kTests / "analyzer" / "diff")) {
+        if (entry.path().extension() != ".sql")
+            continue;
+        ++cases;
+        std::string sql;
+        std::string scenario;
+        std::string policy;
+        std::ifstream in(entry.path());
+        for (std::string line; std::getline(in, line);) {
+            if (line.starts_with("-- trace: ")) {
+                std::istringstream words(line.substr(10));
+                words >> scenario >> policy;
+            } else if (!line.starts_with("--")) {
+                sql += line + " ";
+            }
+        }
+        ASSERT_FALSE(scenario.empty()) << entry.path() << ": no '-- trace: SCENARIO POLICY' line";
+        const Result r = vcm("query " + tracedDatabase(scenario, policy).string() + " \"" + sql + "\"");
+        EXPECT_EQ(r.status, 0) << r.output;
+        fs::path expected = entry.path();
+        expected.replace_extension(".csv");
+        EXPECT_EQ(r.output, readFile(expected)) << entry.path().filename();
+    }
+    EXPECT_GE(cases, 4);
+}
+
+} // namespace

@@ -1,14 +1,40 @@
 #!/usr/bin/env bash
-# Sets up everything and runs the main job (the README's first command): one seed scenario in full, then
-# every shipped scenario (one per seed hazard, plus a 16 GiB set/way storm) under the native and xen policies,
-# printed as a matrix of what each policy lost (stale reads) and what it cost (flush delays, traps,
-# scheduling latency). It grows into the full run with tracing, analysis and findings.
+# Sets up everything and runs the main job (the README's first command): the seed-004 scenario (a
+# bootloader cleaning its caches by set/way, then turning them off) under the `native` policy with LTTng
+# tracing, the trace ingested through Babeltrace2 into SQLite, the findings printed with their causal
+# chains, and `vcm check`'s verdict; then the same under `xen`, which passes; then every shipped scenario
+# under both policies as a matrix. Outputs stay in demo-output/ (trace directories and run.db files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake --preset default >/dev/null
 cmake --build --preset default
 vcm=./build/default/hyp/vcm
-$vcm run hyp/scenarios/seed004-bootloader-setway.toml --policy native
-echo
+out=demo-output
+mkdir -p "$out"
+
+for policy in native xen; do
+  echo "=== seed004-bootloader-setway under $policy: run with tracing ==="
+  rm -rf "$out/seed004-$policy"
+  $vcm run hyp/scenarios/seed004-bootloader-setway.toml --policy "$policy" --trace "$out/seed004-$policy"
+  echo
+  echo "=== ingest (Babeltrace2 -> SQLite) ==="
+  $vcm ingest "$out/seed004-$policy" -o "$out/seed004-$policy.db"
+  echo
+  echo "=== findings ==="
+  $vcm query "$out/seed004-$policy.db" \
+    "SELECT severity, kind, ts AS vtime_ns, explanation FROM finding ORDER BY ts, id" --format table
+  echo
+  echo "=== vcm check (exit status 0 pass, 1 fail) ==="
+  status=0
+  $vcm check "$out/seed004-$policy.db" --junit "$out/seed004-$policy-junit.xml" || status=$?
+  echo "vcm check exit status: $status"
+  echo
+done
+
+echo "=== every shipped scenario under native and xen ==="
 $vcm matrix --policies native,xen
+echo
+echo "Open a run in the GUI:  ./build/default/gui/vcm-gui $out/seed004-native.db   (the timeline that reads it is issue 9, not built yet)"
+echo "Summaries:              $vcm report $out/seed004-native.db --format text"
+echo "Perfetto UI:            $vcm export $out/seed004-native.db --perfetto $out/seed004-native.json (open at ui.perfetto.dev)"

@@ -29,8 +29,8 @@ const std::vector<MeasureDefinition>& definitions()
         {{"clobbers", "clobber events: write-backs that destroyed newer data in RAM"}, "SELECT count(*) FROM clobber",
          "clobber"},
         {{"stale_windows", "stale-data windows (pages cached differently from RAM while a bypassing observer could "
-                           "read them)"},
-         "SELECT count(*) FROM stale_window", "stale_window"},
+                           "read them), except those closed at the instant they opened"},
+         "SELECT count(*) FROM stale_window WHERE dur > 0 OR open = 1", "stale_window"},
         {{"max_stale_window_ns", "the widest stale-data window, virtual ns"},
          "SELECT coalesce(max(dur), 0) FROM stale_window", "stale_window"},
         {{"max_unpreempted_flush_ns", "the longest time work pending on a core waited for a flush segment that did "

@@ -118,17 +118,21 @@ TEST(Detectors, TvmTrapsAfterCachesOnExceptTheWriteTurningThemOff)
         t.standardMachine("kvm");
         t.at(0).tvmChange(0, 0, 0, true);
         cachesOn(t, 100);
-        if (hazard) // a context switch rewriting TTBR0 with TVM still armed
-            t.at(200).trap(200, 0, 0, 0, tr::TrapKind::VmRegister, 1, 0, 0x1000, 0x2000);
+        // The first trapped write with caches on is how the hypervisor learns they are on: not counted.
+        t.at(150).trap(150, 0, 0, 0, tr::TrapKind::VmRegister, 1, 0, 0x1000, 0x2000);
+        if (hazard) // TVM left armed: a context switch rewriting TTBR0 traps again
+            t.at(200).trap(200, 0, 0, 0, tr::TrapKind::VmRegister, 1, 0, 0x2000, 0x1000);
+        else
+            t.at(160).tvmChange(160, 0, 0, false);
         // the write turning the caches off is why TVM is armed: not counted
         t.at(300).trap(300, 0, 0, 0, tr::TrapKind::VmRegister, 0, 0, kSctlrReset | kSctlrMC, kSctlrReset);
         t.analyse();
         EXPECT_EQ(t.findings("tvm_trap_after_caches_on"), hazard ? 1 : 0);
         if (hazard) {
             EXPECT_THAT(t.text("SELECT explanation FROM finding WHERE kind = 'tvm_trap_after_caches_on'"),
-                        HasSubstr("d1v0 took 1 TVM traps (TTBR0_EL1)"));
+                        HasSubstr("d1v0 took 1 more TVM traps (TTBR0_EL1) after a trapped write had already found"));
         }
-        EXPECT_EQ(t.count("SELECT count(*) FROM tvm_state WHERE open = 1"), 1);
+        EXPECT_EQ(t.count("SELECT count(*) FROM tvm_state WHERE open = 1"), hazard ? 1 : 0);
     }
 }
 

@@ -118,9 +118,8 @@ TEST(Pipeline, CheckReadsATraceDirectoryToo)
     EXPECT_THAT(check.output, HasSubstr("FAIL  stale_reads == 0: 4096"));
 }
 
-// Each finding kind a shipped scenario can show: present under the policy that provokes it, absent under
-// the one that avoids it. (clobber and tvm_trap_after_caches_on: no shipped scenario provokes them; the
-// detector tests cover them on synthetic streams.)
+// Each finding kind on a shipped scenario: present under the policy (or knob) that provokes it, absent
+// under the one that avoids it. data_loss has its own test below.
 TEST(Pipeline, FindingKindsAppearWhereProvokedAndNotWhereAvoided)
 {
     struct Case {
@@ -133,6 +132,9 @@ TEST(Pipeline, FindingKindsAppearWhereProvokedAndNotWhereAvoided)
                           Case{"seed004-bootloader-setway", "native", "xen", "stale_window"},
                           Case{"seed004-bootloader-setway", "native", "xen", "untrapped_setway"},
                           Case{"seed004-bootloader-setway", "xen", "kvm", "caches_on_without_flush"},
+                          Case{"seed004-boot-handoff", "native", "xen", "clobber"},
+                          Case{"tvm-left-armed", "kvm", "kvm --set policy.knobs.disarm_tvm=true",
+                               "tvm_trap_after_caches_on"},
                           Case{"storm-16g", "kvm", "xen", "long_flush_segment"},
                           Case{"storm-16g", "kvm", "xen", "flush_scheduling_latency"}}) {
         EXPECT_GT(findings(tracedDatabase(c.scenario, c.provoke), c.kind), 0) << c.scenario << " " << c.provoke << " " << c.kind;

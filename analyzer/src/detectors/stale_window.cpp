@@ -1,6 +1,8 @@
 // stale_window: a page whose cached copy differed from RAM while a cache-bypassing observer (a vCPU with
 // its caches off, a non-coherent device) could read it. The width is how long the observer could have
-// read the wrong data; a window still open at the end of the run is reported with open = 1.
+// read the wrong data; a window still open at the end of the run is reported with open = 1. A window that
+// closed at the instant it opened (a trap handler turning the caches off and flushing in one step) could
+// not be observed by anyone and is not a finding; its row stays in stale_window.
 #include "detector_passes.h"
 
 #include <fmt/core.h>
@@ -10,7 +12,8 @@ namespace vcm::analyzer::detectors {
 void detectStaleWindows(db::Database& db, FindingWriter& out)
 {
     db::Statement q = db.prepare(
-        "SELECT id, page, ts, dur, observers, cause, resolved_by, open FROM stale_window ORDER BY ts, id");
+        "SELECT id, page, ts, dur, observers, cause, resolved_by, open FROM stale_window WHERE dur > 0 OR open = 1 "
+        "ORDER BY ts, id");
     while (q.step()) {
         Finding f;
         f.kind = "stale_window";

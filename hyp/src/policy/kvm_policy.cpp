@@ -6,6 +6,9 @@
 //  - stage2_flush_vm runs in the trap handler; stage2_apply_range_resched reschedules between 1 GiB chunks
 //    (cond_resched_rwlock_write). Modelled as EL2 work the vCPU finishes before returning to its guest, with
 //    a preemption point per chunk (knob resched_chunk_mib, default 1024).
+//  - Knob disarm_tvm (default true) = false is fault injection, not history: a hypervisor that leaves TVM
+//    armed once the caches are on, so every later VM-register write traps (what the analyzer's
+//    tvm_trap_after_caches_on finding exists to catch).
 #include "policy_factories.h"
 
 namespace vcm::hyp::policy {
@@ -13,7 +16,10 @@ namespace {
 
 class KvmPolicy final : public CachePolicy {
 public:
-    KvmPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule) : CachePolicy(machine, costs), m_rule(rule) {}
+    KvmPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool disarmTvm)
+        : CachePolicy(machine, costs), m_rule(rule), m_disarmTvm(disarmTvm)
+    {
+    }
     const char* name() const override { return "kvm"; }
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
@@ -38,12 +44,13 @@ public:
         if (wasEnabled != nowEnabled)
             requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, vm::WalkFilter::AllMapped,
                          m_rule);
-        if (nowEnabled)
+        if (nowEnabled && m_disarmTvm)
             vcpu.hcr().tvm = false;
     }
 
 private:
     PreemptionRule m_rule;
+    bool m_disarmTvm;
 };
 
 } // namespace
@@ -56,7 +63,8 @@ std::unique_ptr<CachePolicy> createKvmPolicy(Machine& machine, KnobReader& knobs
     if (chunkMiB == 0)
         throw PolicyError("policy kvm: resched_chunk_mib must be at least 1");
     rule.chunkPages = chunkMiB << 8; // 256 pages of 4 KiB per MiB
-    return std::make_unique<KvmPolicy>(machine, costs, rule);
+    const bool disarmTvm = knobs.boolean("disarm_tvm", true);
+    return std::make_unique<KvmPolicy>(machine, costs, rule, disarmTvm);
 }
 
 } // namespace vcm::hyp::policy

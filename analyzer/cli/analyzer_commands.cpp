@@ -3,7 +3,8 @@
 namespace vcm::analyzer::cli {
 
 AnalyzerCommands::AnalyzerCommands(CLI::App& app)
-    : m_commands{addIngestCommand(app), addCheckCommand(app), addQueryCommand(app)}
+    : m_commands{addIngestCommand(app), addCheckCommand(app), addQueryCommand(app), addReportCommand(app),
+                 addExportCommand(app)}
 {
 }
 

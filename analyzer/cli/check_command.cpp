@@ -1,6 +1,7 @@
 // vcm check run.db|TRACE_DIR|LIVE_URL [--rules rules.toml] [--junit out.xml]
 // Exit status: 0 every rule passed, 1 a rule failed, 2 the input (or the rules file) is unusable.
 #include "analyzer_commands.h"
+#include "atomic_output.h"
 #include "vcm/analyzer/check_rules.h"
 #include "vcm/analyzer/ingest.h"
 #include "vcm/analyzer/junit_report.h"
@@ -9,7 +10,6 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <memory>
 
 namespace vcm::analyzer::cli {
@@ -42,19 +42,6 @@ private:
     std::filesystem::path m_path;
 };
 
-void writeFileAtomically(const std::filesystem::path& target, const std::string& text)
-{
-    std::filesystem::path temporary = target;
-    temporary += fmt::format(".tmp-{}", ::getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out.flush())
-            throw std::runtime_error(fmt::format("{}: cannot write", target.string()));
-    }
-    std::filesystem::rename(temporary, target);
-}
-
 int check(const CheckOptions& o)
 {
     const Rules rules = o.rules.empty() ? defaultRules() : loadRules(o.rules);
@@ -81,8 +68,11 @@ int check(const CheckOptions& o)
         }
     }
     fmt::print("verdict: {} ({} of {} rules failed)\n", failed == 0 ? "PASS" : "FAIL", failed, outcomes.size());
-    if (!o.junit.empty())
-        writeFileAtomically(o.junit, renderJUnit(std::filesystem::path(o.input).filename().string(), outcomes));
+    if (!o.junit.empty()) {
+        AtomicOutputFile junit(o.junit);
+        junit.stream() << renderJUnit(std::filesystem::path(o.input).filename().string(), outcomes);
+        junit.commit();
+    }
     return failed == 0 ? 0 : 1;
 }
 

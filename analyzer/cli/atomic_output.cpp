@@ -1,0 +1,53 @@
+#include "atomic_output.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <system_error>
+
+namespace vcm::analyzer::cli {
+namespace {
+
+std::filesystem::path temporaryBeside(const std::filesystem::path& target)
+{
+    // Same directory, so the rename is atomic; the pid keeps concurrent writers apart.
+    std::filesystem::path temporary = target;
+    temporary += fmt::format(".tmp-{}", ::getpid());
+    return temporary;
+}
+
+} // namespace
+
+AtomicOutputFile::AtomicOutputFile(std::filesystem::path target)
+    : m_target(std::move(target)), m_temporary(temporaryBeside(m_target)),
+      m_stream(m_temporary, std::ios::binary | std::ios::trunc)
+{
+    if (!m_stream)
+        throw std::runtime_error(fmt::format("{}: cannot create {}", m_target.string(), m_temporary.string()));
+}
+
+AtomicOutputFile::~AtomicOutputFile()
+{
+    if (!m_committed) {
+        m_stream.close();
+        std::error_code ignored;
+        std::filesystem::remove(m_temporary, ignored);
+    }
+}
+
+void AtomicOutputFile::commit()
+{
+    m_stream.flush();
+    m_stream.close();
+    if (!m_stream)
+        throw std::runtime_error(fmt::format("{}: cannot write {}", m_target.string(), m_temporary.string()));
+    std::error_code ec;
+    std::filesystem::rename(m_temporary, m_target, ec);
+    if (ec)
+        throw std::runtime_error(
+            fmt::format("{}: cannot move the new file into place: {}", m_target.string(), ec.message()));
+    m_committed = true;
+}
+
+} // namespace vcm::analyzer::cli

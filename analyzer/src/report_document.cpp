@@ -1,7 +1,7 @@
 // What `vcm report` says, section by section (docs/report-and-export.md explains each figure).
 #include "report_document.h"
 
-#include "detectors/finding_writer.h"
+#include "text_format.h"
 
 #include <fmt/core.h>
 
@@ -10,7 +10,6 @@
 namespace vcm::analyzer::report {
 namespace {
 
-using detectors::formatDuration;
 
 std::string duration(std::int64_t ns)
 {

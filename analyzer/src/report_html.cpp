@@ -1,6 +1,7 @@
 // The HTML report: one self-contained file (inline CSS and SVG, no scripts, nothing fetched), so it can be
 // attached to a bug or archived by CI and still open anywhere.
 #include "report_document.h"
+#include "text_format.h"
 
 #include <fmt/core.h>
 
@@ -31,37 +32,10 @@ svg .track{fill:#eee}
 svg .axis{stroke:#666;stroke-width:1}
 )";
 
-std::string escape(const std::string& text)
-{
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
 
 std::string cell(const char* tag, const std::string& text, Align align)
 {
-    return fmt::format("<{0}{1}>{2}</{0}>", tag, align == Align::Right ? " class=\"num\"" : "", escape(text));
+    return fmt::format("<{0}{1}>{2}</{0}>", tag, align == Align::Right ? " class=\"num\"" : "", markupEscape(text));
 }
 
 std::string render(const Table& t)
@@ -83,18 +57,18 @@ std::string render(const Fields& f)
 {
     std::string out = "<table class=\"fields\">\n";
     for (const auto& [key, value] : f.items)
-        out += "<tr><th>" + escape(key) + "</th><td>" + escape(value) + "</td></tr>\n";
+        out += "<tr><th>" + markupEscape(key) + "</th><td>" + markupEscape(value) + "</td></tr>\n";
     return out + "</table>\n";
 }
 
 std::string render(const Paragraph& p)
 {
-    return "<p>" + escape(p.text) + "</p>\n";
+    return "<p>" + markupEscape(p.text) + "</p>\n";
 }
 
 std::string render(const Alert& a)
 {
-    return "<p class=\"alert\">" + escape(a.text) + "</p>\n";
+    return "<p class=\"alert\">" + markupEscape(a.text) + "</p>\n";
 }
 
 // Vertical bars, one per bucket, labelled below (rotated) and with their count on top.
@@ -109,7 +83,7 @@ std::string render(const Histogram& h)
     std::string out = fmt::format(
         "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0:.0f}\" height=\"{1:.0f}\" viewBox=\"0 0 "
         "{0:.0f} {1:.0f}\" role=\"img\" aria-label=\"{2}\">\n",
-        kWidth, base + kBottom, escape(h.title));
+        kWidth, base + kBottom, markupEscape(h.title));
     for (std::size_t i = 0; i < h.bars.size(); ++i) {
         const ChartBar& bar = h.bars[i];
         const double height = kPlot * static_cast<double>(bar.count) / static_cast<double>(most);
@@ -117,13 +91,13 @@ std::string render(const Histogram& h)
         const double centre = x + slot / 2;
         out += fmt::format("<rect class=\"bar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\">"
                            "<title>{}: {} {}</title></rect>\n",
-                           x + slot * 0.1, base - height, slot * 0.8, height, escape(bar.label()), bar.count,
-                           escape(h.yLabel));
+                           x + slot * 0.1, base - height, slot * 0.8, height, markupEscape(bar.label()), bar.count,
+                           markupEscape(h.yLabel));
         if (bar.count > 0)
             out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", centre,
                                base - height - 4, bar.count);
         out += fmt::format("<text transform=\"translate({:.1f} {:.1f}) rotate(-40)\" text-anchor=\"end\">{}</text>\n",
-                           centre + 3, base + 12, escape(bar.label()));
+                           centre + 3, base + 12, markupEscape(bar.label()));
     }
     out += fmt::format("<line class=\"axis\" x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" y2=\"{1:.0f}\"/>\n"
                        "<line class=\"axis\" x1=\"{0:.0f}\" y1=\"{3:.0f}\" x2=\"{0:.0f}\" y2=\"{1:.0f}\"/>\n"
@@ -132,8 +106,8 @@ std::string render(const Histogram& h)
                        "<text transform=\"translate(14 {7:.0f}) rotate(-90)\" text-anchor=\"middle\">{8}</text>\n"
                        "<text x=\"{9:.0f}\" y=\"{10:.0f}\" text-anchor=\"middle\">{11}</text>\n",
                        kLeft, base, kWidth - kRight, kTop, kLeft - 6, kTop + 4, most, kTop + kPlot / 2,
-                       escape(h.yLabel), (kLeft + kWidth - kRight) / 2, base + kBottom - 6, escape(h.xLabel));
-    return out + "</svg>\n<figcaption>" + escape(h.title) + "</figcaption>\n</figure>\n";
+                       markupEscape(h.yLabel), (kLeft + kWidth - kRight) / 2, base + kBottom - 6, markupEscape(h.xLabel));
+    return out + "</svg>\n<figcaption>" + markupEscape(h.title) + "</figcaption>\n</figure>\n";
 }
 
 // One horizontal track per core over 0..100% of the run: guest time, then flush segments.
@@ -144,15 +118,15 @@ std::string render(const UtilisationChart& u)
     std::string out = fmt::format(
         "<figure>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0:.0f}\" height=\"{1:.0f}\" viewBox=\"0 0 "
         "{0:.0f} {1:.0f}\" role=\"img\" aria-label=\"{2}\">\n",
-        kWidth, height, escape(u.title));
+        kWidth, height, markupEscape(u.title));
     for (std::size_t i = 0; i < u.bars.size(); ++i) {
         const UtilisationBar& bar = u.bars[i];
         const double y = 6 + kRow * static_cast<double>(i);
         const double guest = kBar * std::clamp(bar.guest, 0.0, 1.0);
         const double flush = std::min(kBar - guest, kBar * std::clamp(bar.flush, 0.0, 1.0));
-        const std::string title = escape(bar.label + ": " + bar.value);
+        const std::string title = markupEscape(bar.label + ": " + bar.value);
         out += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", kLabel - 8, y + 12,
-                           escape(bar.label));
+                           markupEscape(bar.label));
         out += fmt::format("<rect class=\"track\" x=\"{:.0f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\"/>\n",
                            kLabel, y, kBar, kHeight);
         out += fmt::format("<rect class=\"guest\" x=\"{:.0f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.0f}\">"
@@ -161,7 +135,7 @@ std::string render(const UtilisationChart& u)
         out += fmt::format("<rect class=\"flush\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.0f}\">"
                            "<title>{}</title></rect>\n",
                            kLabel + guest, y, flush, kHeight, title);
-        out += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n", kLabel + kBar + 8, y + 12, escape(bar.value));
+        out += fmt::format("<text x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n", kLabel + kBar + 8, y + 12, markupEscape(bar.value));
     }
     const double axis = 6 + kRow * static_cast<double>(u.bars.size());
     out += fmt::format("<text x=\"{0:.0f}\" y=\"{1:.0f}\" text-anchor=\"middle\">0%</text>\n"
@@ -171,12 +145,12 @@ std::string render(const UtilisationChart& u)
                        "<rect class=\"flush\" x=\"{6:.0f}\" y=\"{3:.0f}\" width=\"10\" height=\"10\"/>"
                        "<text x=\"{7:.0f}\" y=\"{5:.0f}\">flush segments</text>\n",
                        kLabel, axis + 8, kLabel + kBar, axis + 20, kLabel + 14, axis + 29, kLabel + 190, kLabel + 204);
-    return out + "</svg>\n<figcaption>" + escape(u.title) + "</figcaption>\n</figure>\n";
+    return out + "</svg>\n<figcaption>" + markupEscape(u.title) + "</figcaption>\n</figure>\n";
 }
 
 std::string render(const Preformatted& p)
 {
-    return "<h3>" + escape(p.heading) + "</h3>\n<pre>" + escape(p.text) + "</pre>\n";
+    return "<h3>" + markupEscape(p.heading) + "</h3>\n<pre>" + markupEscape(p.text) + "</pre>\n";
 }
 
 std::string renderBlocks(const std::vector<Block>& blocks)
@@ -193,10 +167,10 @@ std::string renderHtml(const Document& d)
 {
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                       "<meta name=\"generator\" content=\"vcm report\">\n<title>" +
-                      escape(d.title) + "</title>\n<style>\n" + kStyle + "</style>\n</head>\n<body>\n<h1>" +
-                      escape(d.title) + "</h1>\n" + renderBlocks(d.preamble);
+                      markupEscape(d.title) + "</title>\n<style>\n" + kStyle + "</style>\n</head>\n<body>\n<h1>" +
+                      markupEscape(d.title) + "</h1>\n" + renderBlocks(d.preamble);
     for (const Section& s : d.sections)
-        out += "<section>\n<h2>" + escape(s.title) + "</h2>\n" + renderBlocks(s.blocks) + "</section>\n";
+        out += "<section>\n<h2>" + markupEscape(s.title) + "</h2>\n" + renderBlocks(s.blocks) + "</section>\n";
     return out + "</body>\n</html>\n";
 }
 

@@ -96,10 +96,7 @@ CausalChain explainLine(db::Database& db, const LineIncident& incident)
     }
 
     // The trap and policy decisions of the vCPU involved (the reader, else the writer).
-    const std::string policy = [&] {
-        db::Statement q = db.prepare("SELECT coalesce(policy, '?') FROM run");
-        return q.step() ? q.columnText(0) : std::string("?");
-    }();
+    const std::string policy = runPolicy(db);
     std::optional<VcpuOfAgent> vcpu;
     if (incident.readerAgent)
         vcpu = vcpuOfAgent(db, *incident.readerAgent);

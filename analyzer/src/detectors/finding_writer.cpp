@@ -36,15 +36,10 @@ void FindingWriter::write(const Finding& f)
     ++m_written;
 }
 
-std::string formatDuration(std::uint64_t ns)
+std::string runPolicy(db::Database& db)
 {
-    if (ns >= 1'000'000'000)
-        return fmt::format("{:.3f} s", static_cast<double>(ns) / 1e9);
-    if (ns >= 1'000'000)
-        return fmt::format("{:.3f} ms", static_cast<double>(ns) / 1e6);
-    if (ns >= 1'000)
-        return fmt::format("{:.1f} us", static_cast<double>(ns) / 1e3);
-    return fmt::format("{} ns", ns);
+    db::Statement q = db.prepare("SELECT coalesce(policy, '?') FROM run");
+    return q.step() ? q.columnText(0) : std::string("?");
 }
 
 std::string agentName(db::Database& db, std::int64_t agent)

@@ -2,6 +2,7 @@
 // uncertain and its explanation says so (a missing event is not evidence of absence).
 #pragma once
 
+#include "text_format.h"
 #include "vcm/db/database.h"
 
 #include <cstdint>
@@ -46,8 +47,8 @@ private:
     std::uint64_t m_written = 0;
 };
 
-// "1.234 ms", "850 ns": virtual durations for explanations.
-std::string formatDuration(std::uint64_t ns);
+// The policy the run was under ("?" when the trace has no run_configuration).
+std::string runPolicy(db::Database& db);
 // The name of an agent ("d1v0"), or "agent N" when the trace has no agent table.
 std::string agentName(db::Database& db, std::int64_t agent);
 

@@ -25,10 +25,7 @@ void detectTvmTrapsAfterCachesOn(db::Database& db, FindingWriter& out)
         "group_concat(DISTINCT e.what) FROM tvm_excess e LEFT JOIN vcpu v ON v.id = e.vcpu_id "
         "GROUP BY e.vcpu_id ORDER BY min(e.ts)");
     db::Statement rows = db.prepare("SELECT id FROM tvm_excess WHERE vcpu_id = ? ORDER BY ts, id");
-    const std::string policy = [&] {
-        db::Statement p = db.prepare("SELECT coalesce(policy, '?') FROM run");
-        return p.step() ? p.columnText(0) : std::string("?");
-    }();
+    const std::string policy = runPolicy(db);
     while (q.step()) {
         Finding f;
         f.kind = "tvm_trap_after_caches_on";

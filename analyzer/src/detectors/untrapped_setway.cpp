@@ -15,10 +15,7 @@ void detectUntrappedSetWay(db::Database& db, FindingWriter& out)
         "group_concat(DISTINCT m.core), v.id, v.vm, sum(m.lines_cleaned), sum(m.dirty_discarded) "
         "FROM maintenance m JOIN agent a ON a.id = m.agent LEFT JOIN vcpu v ON v.agent = m.agent "
         "WHERE m.by_set_way = 1 AND m.trapped = 0 AND a.role = 'vcpu' GROUP BY m.agent ORDER BY min(m.ts)");
-    const std::string policy = [&] {
-        db::Statement p = db.prepare("SELECT coalesce(policy, '?') FROM run");
-        return p.step() ? p.columnText(0) : std::string("?");
-    }();
+    const std::string policy = runPolicy(db);
     while (q.step()) {
         Finding f;
         f.kind = "untrapped_setway";

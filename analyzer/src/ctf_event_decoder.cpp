@@ -36,7 +36,7 @@ enum class Event {
     Unknown,
 };
 
-constexpr std::size_t kMaxFields = 17;
+constexpr std::size_t kMaxFields = 18;
 
 struct EventSpec {
     const char* name;
@@ -48,7 +48,7 @@ const std::vector<EventSpec>& eventSpecs()
 {
     static const std::vector<EventSpec> specs = {
         {"vcm:run_configuration", Event::RunConfiguration,
-         {"scenario", "scenario_text", "policy", "knobs", "overrides", "vcm_version", "seed", "clusters",
+         {"scenario", "scenario_text", "policy", "knobs", "overrides", "vcm_version", "guests", "seed", "clusters",
           "cores_per_cluster", "line_bytes", "l1_bytes", "l1_ways", "l2_bytes", "l2_ways", "system_cache_bytes",
           "system_cache_ways", "core_mhz"}},
         {"vcm:run_end", Event::RunEnd, {"vtime_ns", "instructions"}},
@@ -210,17 +210,18 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
         c.knobs = str(3);
         c.overrides = str(4);
         c.vcmVersion = str(5);
-        c.seed = n(6);
-        c.clusters = u32(7);
-        c.coresPerCluster = u32(8);
-        c.lineBytes = u32(9);
-        c.l1Bytes = n(10);
-        c.l1Ways = u32(11);
-        c.l2Bytes = n(12);
-        c.l2Ways = u32(13);
-        c.systemCacheBytes = n(14);
-        c.systemCacheWays = u32(15);
-        c.coreMHz = n(16);
+        c.guests = str(6);
+        c.seed = n(7);
+        c.clusters = u32(8);
+        c.coresPerCluster = u32(9);
+        c.lineBytes = u32(10);
+        c.l1Bytes = n(11);
+        c.l1Ways = u32(12);
+        c.l2Bytes = n(13);
+        c.l2Ways = u32(14);
+        c.systemCacheBytes = n(15);
+        c.systemCacheWays = u32(16);
+        c.coreMHz = n(17);
         b.runConfiguration(c);
         break;
     }

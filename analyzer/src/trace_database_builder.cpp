@@ -221,16 +221,17 @@ void TraceDatabaseBuilder::runConfiguration(const tracer::RunConfiguration& c)
 {
     Impl& m = *m_impl;
     m.configured = true;
-    m.db.prepare("INSERT OR REPLACE INTO run (id, scenario, scenario_text, policy, knobs, overrides, vcm_version, seed, "
-                 "core_mhz) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)")
+    m.db.prepare("INSERT OR REPLACE INTO run (id, scenario, scenario_text, policy, knobs, overrides, vcm_version, guests, "
+                 "seed, core_mhz) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, c.scenario)
         .bind(2, c.scenarioText)
         .bind(3, c.policy)
         .bind(4, c.knobs)
         .bind(5, c.overrides)
         .bind(6, c.vcmVersion)
-        .bind(7, c.seed)
-        .bind(8, c.coreMHz)
+        .bind(7, c.guests)
+        .bind(8, c.seed)
+        .bind(9, c.coreMHz)
         .run();
     m.db.prepare("INSERT OR REPLACE INTO machine (id, clusters, cores_per_cluster, line_bytes, l1_bytes, l1_ways, "
                  "l2_bytes, l2_ways, system_cache_bytes, system_cache_ways) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)")

@@ -17,6 +17,7 @@ CREATE TABLE run (
     knobs TEXT,
     overrides TEXT,
     vcm_version TEXT,
+    guests TEXT,             -- "program=sha256:HEX;..." of the guest images, in VM order
     seed INTEGER,
     core_mhz INTEGER,
     end_ts INTEGER,          -- run_end.vtime_ns, or the largest ts seen when the trace has no run_end

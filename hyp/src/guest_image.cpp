@@ -6,6 +6,8 @@
 #include <fmt/core.h>
 #include <fmt/std.h>
 
+#include <openssl/evp.h>
+
 #include <fstream>
 #include <iterator>
 
@@ -26,6 +28,18 @@ GuestImage GuestImage::load(const std::filesystem::path& path)
                                           "linker script reserves",
                                           path, image.bytes.size(), VCM_GUEST_IMAGE_MAX));
     return image;
+}
+
+std::string GuestImage::contentHash() const
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+        throw GuestImageError(fmt::format("{}: SHA-256 failed (libcrypto)", path));
+    std::string hex = "sha256:";
+    for (unsigned int i = 0; i < length; ++i)
+        hex += fmt::format("{:02x}", digest[i]);
+    return hex;
 }
 
 } // namespace vcm::hyp

@@ -21,7 +21,8 @@ bool LttngEventSink::enabled()
 void LttngEventSink::runConfiguration(const RunConfiguration& c)
 {
     const vcm_tp_run_configuration record{c.scenario.c_str(), c.scenarioText.c_str(), c.policy.c_str(),
-                                          c.knobs.c_str(), c.overrides.c_str(), c.vcmVersion.c_str(), c.seed,
+                                          c.knobs.c_str(), c.overrides.c_str(), c.vcmVersion.c_str(),
+                                          c.guests.c_str(), c.seed,
                                           c.clusters, c.coresPerCluster, c.lineBytes, c.l1Bytes, c.l1Ways,
                                           c.l2Bytes, c.l2Ways, c.systemCacheBytes, c.systemCacheWays, c.coreMHz};
     lttng_ust_tracepoint(vcm, run_configuration, &record);

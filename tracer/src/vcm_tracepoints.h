@@ -17,7 +17,7 @@
 #define VCM_TRACEPOINT_STRUCTS
 /* Events with more than ten fields take one of these (LTTng-UST allows at most ten tracepoint arguments). */
 struct vcm_tp_run_configuration {
-    const char *scenario, *scenario_text, *policy, *knobs, *overrides, *vcm_version;
+    const char *scenario, *scenario_text, *policy, *knobs, *overrides, *vcm_version, *guests;
     uint64_t seed;
     uint32_t clusters, cores_per_cluster, line_bytes;
     uint64_t l1_bytes;
@@ -108,6 +108,7 @@ LTTNG_UST_TRACEPOINT_EVENT(vcm, run_configuration,
         lttng_ust_field_string(knobs, c->knobs)
         lttng_ust_field_string(overrides, c->overrides)
         lttng_ust_field_string(vcm_version, c->vcm_version)
+        lttng_ust_field_string(guests, c->guests)
         lttng_ust_field_integer(uint64_t, seed, c->seed)
         lttng_ust_field_integer(uint32_t, clusters, c->clusters)
         lttng_ust_field_integer(uint32_t, cores_per_cluster, c->cores_per_cluster)

@@ -784,6 +784,41 @@ void MemorySystem::setListener(CoherenceListener* listener)
         }
 }
 
+WordInspection MemorySystem::inspectWord(PhysAddr address) const
+{
+    const Impl& impl = *m_impl;
+    WordInspection w;
+    w.address = address & ~PhysAddr{7};
+    const std::uint64_t line = impl.lineOf(w.address);
+    const std::uint32_t word = static_cast<std::uint32_t>((w.address & (impl.m_lineBytes - 1)) >> 3);
+    for (std::size_t idx = 0; idx < impl.m_caches.size(); ++idx) {
+        const CacheArray& cache = impl.m_caches[idx];
+        const std::uint32_t slot = cache.find(line);
+        if (slot == CacheArray::kMiss)
+            continue;
+        CachedCopy copy;
+        copy.location = impl.locationOf(idx);
+        copy.dirty = cache.dirty(slot);
+        std::memcpy(&copy.value, cache.data(slot).data() + word * 8, 8);
+        copy.version = cache.versions(slot)[word];
+        w.copies.push_back(copy);
+    }
+    const std::size_t inPage = (w.address & (kPageBytes - 1)) >> 3;
+    if (const RamPage* page = impl.m_ram.find(w.address >> kPageShift)) {
+        std::memcpy(&w.ramValue, page->data.data() + inPage * 8, 8);
+        w.ramVersion = page->versions[inPage];
+    }
+    if (const OraclePage* oracle = impl.m_oracle.find(w.address >> kPageShift)) {
+        std::memcpy(&w.latestValue, oracle->value.data() + inPage * 8, 8);
+        w.latestVersion = oracle->version[inPage];
+        w.latestWriter = oracle->writer[inPage];
+        w.everWritten = w.latestVersion != 0;
+    } else {
+        w.latestValue = w.ramValue;
+    }
+    return w;
+}
+
 void MemorySystem::pauseMaintenanceReports()
 {
     ++m_impl->m_maintenanceReportPauses;

@@ -86,39 +86,55 @@ tracer::RunConfiguration runConfiguration(const Scenario& s)
 
 } // namespace
 
-RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory, tracer::EventSink* events)
+RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory, tracer::EventSink* events,
+                      const RunHooks& hooks)
 {
     const auto started = std::chrono::steady_clock::now();
+    // The images first: the run configuration names each by its content hash.
+    std::vector<GuestImage> images;
+    for (const VmPlan& plan : scenario.vms) {
+        try {
+            images.push_back(GuestImage::load(guestImagePath(plan.guest, guestDirectory)));
+        } catch (const GuestImageError& e) {
+            throw ScenarioError(fmt::format("{}: vm {}: {}", scenario.file.string(), plan.spec.name, e.what()));
+        }
+    }
     Machine machine(scenario.machine);
     machine.setEventSink(events);
-    if (events != nullptr)
-        events->runConfiguration(runConfiguration(scenario));
+    if (events != nullptr) {
+        tracer::RunConfiguration configuration = runConfiguration(scenario);
+        for (std::size_t i = 0; i < images.size(); ++i)
+            configuration.guests += fmt::format("{}{}={}", i == 0 ? "" : ";", scenario.vms[i].guest,
+                                                images[i].contentHash());
+        events->runConfiguration(configuration);
+    }
     memory::CoherenceCounts counts;
     counts.next = machine.coherenceTracer();
     machine.memory().setListener(&counts);
 
     std::vector<std::unique_ptr<policy::CachePolicy>> policies;
     std::vector<std::size_t> vmIndices;
-    for (const VmPlan& plan : scenario.vms) {
+    for (std::size_t i = 0; i < scenario.vms.size(); ++i) {
+        const VmPlan& plan = scenario.vms[i];
         try {
             policies.push_back(policy::createPolicy(scenario.policy, machine, scenario.knobs));
         } catch (const policy::PolicyError& e) {
             throw ScenarioError(fmt::format("{}: {}", scenario.file.string(), e.what()));
         }
-        GuestImage image;
-        try {
-            image = GuestImage::load(guestImagePath(plan.guest, guestDirectory));
-        } catch (const GuestImageError& e) {
-            throw ScenarioError(fmt::format("{}: vm {}: {}", scenario.file.string(), plan.spec.name, e.what()));
-        }
         const std::size_t vm = machine.createVm(plan.spec, *policies.back());
-        machine.loadImage(vm, VCM_GUEST_RAM_BASE, image.bytes);
+        machine.loadImage(vm, VCM_GUEST_RAM_BASE, images[i].bytes);
         vmIndices.push_back(vm);
         try {
             setUpVm(machine, plan, vm);
         } catch (const std::exception& e) {
             throw ScenarioError(fmt::format("{}: vm {}: {}", scenario.file.string(), plan.spec.name, e.what()));
         }
+    }
+    if (hooks.beforeRun) {
+        std::vector<const policy::CachePolicy*> views;
+        for (const auto& p : policies)
+            views.push_back(p.get());
+        hooks.beforeRun(machine, views);
     }
     const MachineRun run = machine.run(scenario.instructionBudget);
     // The host reads the guest's buffers again after the run (seed 003): stale reads are counted.

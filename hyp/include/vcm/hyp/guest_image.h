@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace vcm::hyp {
@@ -21,6 +22,10 @@ struct GuestImage {
     // Reads the file whole. Throws GuestImageError if it is missing, unreadable, empty, or larger
     // than the space the guest linker script reserves (VCM_GUEST_IMAGE_MAX).
     static GuestImage load(const std::filesystem::path& path);
+
+    // "sha256:" and the SHA-256 of the bytes in hex: how a trace names the image it ran, so a replay can
+    // tell that the image changed since.
+    std::string contentHash() const;
 };
 
 } // namespace vcm::hyp

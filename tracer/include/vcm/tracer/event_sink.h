@@ -34,6 +34,7 @@ struct RunConfiguration {
     std::string knobs;          // "k=v,k=v"
     std::string overrides;      // --set assignments, "k=v;k=v"
     std::string vcmVersion;
+    std::string guests;         // "program=sha256:HEX;..." for every guest image, in VM order
     std::uint64_t seed = 0;
     std::uint32_t clusters = 0;
     std::uint32_t coresPerCluster = 0;

@@ -27,6 +27,7 @@
 
 #include "vcm/hyp/memory/cache_geometry.h"
 #include "vcm/hyp/memory/coherence_listener.h"
+#include "vcm/hyp/memory/word_inspection.h"
 #include "vcm/hyp/memory/cost_model.h"
 #include "vcm/hyp/memory/maintenance.h"
 #include "vcm/hyp/memory/memory_types.h"
@@ -115,6 +116,10 @@ public:
     ObserverId addBypassObserver(std::string name, PhysAddr base, std::uint64_t length);
     void removeBypassObserver(ObserverId id);
     bool staleWindowOpen(PhysAddr address) const;
+
+    // Every copy of the word at `address` (rounded down to 8 bytes) and what RAM and the oracle hold. A
+    // read-only look: no cost, no oracle check, no replacement-state update.
+    WordInspection inspectWord(PhysAddr address) const;
 
     Cycles coreTime(CoreId core) const;
     void advanceCore(CoreId core, Cycles cycles);

@@ -3,11 +3,14 @@
 #pragma once
 
 #include "vcm/hyp/cpu/vcpu.h"
+#include "vcm/hyp/machine.h"
+#include "vcm/hyp/policy/cache_policy.h"
 #include "vcm/hyp/scenario/scenario.h"
 #include "vcm/tracer/event_sink.h"
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,10 +55,16 @@ struct RunReport {
 // Where guest programs are found: the build's hyp/guests folder, compiled in, or $VCM_GUEST_DIR.
 std::filesystem::path defaultGuestDirectory();
 
+// Optional hooks into a run: beforeRun sees the machine and the VMs' policies (in VM order) once the VMs
+// are set up, just before the scheduler starts (vcm replay keeps them to inspect the machine mid-run).
+struct RunHooks {
+    std::function<void(Machine&, const std::vector<const policy::CachePolicy*>&)> beforeRun;
+};
+
 // Runs the scenario to completion or its budget, emitting every event to `events` when given. Throws
 // ScenarioError for a guest image or policy that cannot be used (the message names the scenario file).
 RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory,
-                      tracer::EventSink* events = nullptr);
+                      tracer::EventSink* events = nullptr, const RunHooks& hooks = {});
 
 std::string toJson(const RunReport& report);
 std::string toText(const RunReport& report);

@@ -215,6 +215,14 @@ const std::vector<MeasureInfo>& measureInfos()
     return infos;
 }
 
+std::int64_t measureValue(db::Database& db, const std::string& measure)
+{
+    const MeasureDefinition* d = findMeasure(measure);
+    if (d == nullptr)
+        throw RulesError(fmt::format("unknown measure '{}'", measure));
+    return db.scalar(d->sql);
+}
+
 Rules defaultRules()
 {
     Rules rules;

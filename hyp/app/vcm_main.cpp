@@ -1,6 +1,7 @@
 // vcm: the command-line front end. Thin by design: each subcommand parses its options and calls a
 // component library.
 #include "analyzer_commands.h"
+#include "replay_command.h"
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/db/db_version.h"
 #include "vcm/hyp/guest_abi.h"
@@ -309,11 +310,14 @@ int main(int argc, char** argv)
     matrixCommand->add_option("--guest-dir", matrix.guestDirectory, "Where guest programs are (default: the build's)");
 
     const vcm::analyzer::cli::AnalyzerCommands analyzerCommands(app);
+    const vcm::replay::cli::ReplayCommand replayCommand = vcm::replay::cli::addReplayCommand(app);
 
     CLI11_PARSE(app, argc, argv);
     try {
         if (const std::optional<int> status = analyzerCommands.runParsed())
             return *status;
+        if (replayCommand.app->parsed())
+            return replayCommand.run();
         if (bootCommand->parsed())
             return bootGuests(boot);
         if (runCommand->parsed())

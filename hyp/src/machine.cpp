@@ -326,6 +326,11 @@ const cpu::PreemptionQuery& Machine::preemption(memory::CoreId core) const
     return *m_impl->m_coreQueries.at(core);
 }
 
+std::size_t Machine::vmCount() const
+{
+    return m_impl->m_vms.size();
+}
+
 const VmSpec& Machine::vmSpec(std::size_t vmIndex) const
 {
     return m_impl->m_vms.at(vmIndex)->spec;

@@ -101,6 +101,8 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
     }
     Machine machine(scenario.machine);
     machine.setEventSink(events);
+    if (hooks.machineCreated)
+        hooks.machineCreated(machine);
     if (events != nullptr) {
         tracer::RunConfiguration configuration = runConfiguration(scenario);
         for (std::size_t i = 0; i < images.size(); ++i)

@@ -60,6 +60,8 @@ struct MeasureInfo {
     const char* meaning;
 };
 const std::vector<MeasureInfo>& measureInfos();
+// The value of a built-in measure on a database (throws RulesError for an unknown name).
+std::int64_t measureValue(db::Database& db, const std::string& measure);
 
 // stale_reads == 0, clobbers == 0, max_unpreempted_flush_ns <= 1000000, stale windows and data loss none.
 Rules defaultRules();

@@ -93,6 +93,7 @@ public:
     // cache-bypassing observer of its VM's RAM. Returns the VM index.
     std::size_t createVm(const VmSpec& spec, cpu::TrapHandler& traps);
     const VmSpec& vmSpec(std::size_t vmIndex) const;
+    std::size_t vmCount() const;
     vm::Stage2Table& stage2(std::size_t vmIndex);
     cpu::Vcpu& vcpu(std::size_t vmIndex, std::size_t vcpuIndex);
     // The machine address of a VM's IPA (stage 2), or an exception naming the VM and the IPA.

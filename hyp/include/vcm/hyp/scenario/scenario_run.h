@@ -57,7 +57,9 @@ std::filesystem::path defaultGuestDirectory();
 
 // Optional hooks into a run: beforeRun sees the machine and the VMs' policies (in VM order) once the VMs
 // are set up, just before the scheduler starts (vcm replay keeps them to inspect the machine mid-run).
+// machineCreated sees the machine as soon as it exists, before the first event.
 struct RunHooks {
+    std::function<void(Machine&)> machineCreated;
     std::function<void(Machine&, const std::vector<const policy::CachePolicy*>&)> beforeRun;
 };
 

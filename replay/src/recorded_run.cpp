@@ -1,0 +1,71 @@
+#include "vcm/replay/recorded_run.h"
+
+#include "vcm/analyzer/ctf_reader.h"
+
+#include <fmt/core.h>
+
+#include <optional>
+
+namespace vcm::replay {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator)
+{
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = text.find(separator, start);
+        parts.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (end == std::string::npos)
+            break;
+        start = end + 1;
+    }
+    return parts;
+}
+
+struct ConfigurationReader final : analyzer::CtfVisitor {
+    std::optional<RecordedRun> run;
+    std::uint64_t events = 0;
+
+    void onEvent(const analyzer::CtfEventView& e) override
+    {
+        ++events;
+        if (run || e.name() != "vcm:run_configuration")
+            return;
+        RecordedRun r;
+        auto text = [&](const char* field) { return std::string(e.stringField(field).value_or("")); };
+        r.scenario = text("scenario");
+        r.scenarioText = text("scenario_text");
+        r.policy = text("policy");
+        r.overrides = split(text("overrides"), ';');
+        r.vcmVersion = text("vcm_version");
+        r.seed = e.unsignedField("seed").value_or(0);
+        for (const std::string& entry : split(text("guests"), ';')) {
+            const std::size_t equals = entry.find('=');
+            if (equals != std::string::npos)
+                r.guests.emplace_back(entry.substr(0, equals), entry.substr(equals + 1));
+        }
+        run = std::move(r);
+    }
+};
+
+} // namespace
+
+RecordedRun readRecordedRun(const std::filesystem::path& trace)
+{
+    ConfigurationReader reader;
+    try {
+        analyzer::readCtfTrace(trace, reader);
+    } catch (const analyzer::CtfReadError& e) {
+        throw ReplayError(e.what());
+    }
+    if (!reader.run)
+        throw ReplayError(fmt::format("{}: no run_configuration event: not a vcm trace, or a flight-recorder snapshot "
+                                      "whose buffers no longer held it",
+                                      trace.string()));
+    reader.run->trace = trace;
+    reader.run->events = reader.events;
+    return *reader.run;
+}
+
+} // namespace vcm::replay

@@ -1,6 +1,7 @@
 // vcm replay TRACE_DIR [-o NEW_TRACE] [--set k=v]           re-run and compare: 0 identical, 1 divergent
 // vcm replay TRACE_DIR --until ... --inspect ADDR [--json]  the machine at an instant: 0, or 1 never reached
 // vcm replay TRACE_DIR --what-if policy=xen [--set k=v]     what changes under another policy or knob
+// vcm replay TRACE_DIR --live [--speed S]                  play the run back as a live session
 // Exit status 2: the trace or the guests cannot be used (the message says why).
 #include "replay_command.h"
 
@@ -26,6 +27,9 @@ struct Options {
     std::vector<std::string> whatIf;
     std::vector<std::string> set;
     std::string guestDirectory;
+    bool live = false;
+    double speed = 0.001;
+    std::uint64_t liveWaitMs = 0;
 };
 
 std::uint64_t parseAddress(const std::string& text)
@@ -98,6 +102,17 @@ int whatIfCommand(const Options& o, const std::filesystem::path& guests)
     return 0;
 }
 
+int playLiveCommand(const Options& o, const std::filesystem::path& guests)
+{
+    const RecordedRun run = readRecordedRun(o.trace);
+    const hyp::scenario::RunReport report =
+        playLive(run, o.speed, std::chrono::milliseconds(o.liveWaitMs),
+                 [](const std::string& url) { fmt::print(stderr, "vcm: live trace at {}\n", url); }, guests);
+    fmt::print("played back {} ({} under {}) at {} virtual s per s: {} instructions, {} stale reads\n", o.trace,
+               run.scenario, run.policy, o.speed, report.instructions, report.staleReads);
+    return 0;
+}
+
 } // namespace
 
 ReplayCommand addReplayCommand(CLI::App& parent)
@@ -120,10 +135,18 @@ ReplayCommand addReplayCommand(CLI::App& parent)
                     "one more change) (repeatable)");
     app->add_option("--guest-dir", o->guestDirectory, "Where guest programs are (default: the build's)");
     whatIfOption->excludes(until)->excludes(untilEvent)->excludes(untilFirst);
+    auto* live = app->add_flag("--live", o->live,
+                               "Play the recording back as a live session (URL on stderr) for live consumers");
+    app->add_option("--speed", o->speed, "Live playback: virtual seconds per wall second (default 0.001)")
+        ->check(CLI::PositiveNumber);
+    app->add_option("--live-wait-ms", o->liveWaitMs, "Live playback: wait this long after the URL before starting");
+    live->excludes(until)->excludes(untilEvent)->excludes(untilFirst)->excludes(whatIfOption);
     return {app, [o] {
                 const std::filesystem::path guests =
                     o->guestDirectory.empty() ? hyp::scenario::defaultGuestDirectory() : std::filesystem::path(o->guestDirectory);
                 try {
+                    if (o->live)
+                        return playLiveCommand(*o, guests);
                     if (o->untilVtime || o->untilEvent || o->untilFirst)
                         return inspect(*o, guests);
                     if (!o->whatIf.empty())

@@ -1,6 +1,7 @@
 #include "vcm/replay/replayer.h"
 
 #include "vcm/hyp/guest_image.h"
+#include "vcm/replay/paced_sink.h"
 #include "vcm/tracer/lttng_event_sink.h"
 #include "vcm/tracer/trace_session.h"
 
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
 
 namespace vcm::replay {
 
@@ -87,6 +89,28 @@ TracedRun rerunTraced(const RecordedRun& run, const std::vector<std::string>& ex
     result.trace = trace;
     result.discardedEvents = loss.discardedEvents + loss.lostPackets;
     return result;
+}
+
+hyp::scenario::RunReport playLive(const RecordedRun& run, double speed, std::chrono::milliseconds waitBeforeStart,
+                                  const std::function<void(const std::string& url)>& onLiveUrl,
+                                  const std::filesystem::path& guestDirectory)
+{
+    const std::vector<GuestChange> changes = changedGuests(run, guestDirectory);
+    if (!changes.empty())
+        throw ReplayError(fmt::format("{}: guest image {} changed since the recording", run.trace.string(),
+                                      changes.front().program));
+    TemporaryDirectory work("vcm-replay-scenario");
+    const hyp::scenario::Scenario scenario = recordedScenario(run, {}, work.path());
+    tracer::TraceSessionOptions options;
+    options.live = true;
+    tracer::TraceSession session(options);
+    onLiveUrl(session.liveUrl());
+    std::this_thread::sleep_for(waitBeforeStart);
+    tracer::LttngEventSink lttng;
+    PacedSink paced(lttng, speed);
+    hyp::scenario::RunReport report = hyp::scenario::runScenario(scenario, guestDirectory, &paced);
+    session.stop();
+    return report;
 }
 
 ReplayResult replayTrace(const std::filesystem::path& trace, const ReplayOptions& options)

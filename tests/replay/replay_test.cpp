@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -183,6 +184,40 @@ TEST(Replay, AChangedKnobDivergesWhereItFirstMatters)
     EXPECT_THAT(r.out, testing::ContainsRegex("before #[0-9]+: vcm:flush_segment_begin"));
     EXPECT_THAT(r.out, testing::ContainsRegex("recorded #[0-9]+: vcm:flush_segment_end \\{[^\n]*finished = 1"));
     EXPECT_THAT(r.out, testing::ContainsRegex("replayed #[0-9]+: vcm:flush_segment_end \\{[^\n]*finished = 0"));
+}
+
+// Playback: the recording re-run as a live session at a chosen speed; a live ingest of it finds what an
+// ingest of the recording finds.
+TEST(Replay, PlaybackAsALiveSessionIngestsLikeTheRecording)
+{
+    const fs::path trace = record("seed004-bootloader-setway", "native");
+    const fs::path recordedDb = work() / "recorded.db";
+    ASSERT_EQ(vcm("ingest -q " + trace.string() + " -o " + recordedDb.string()).status, 0);
+    const fs::path err = work() / "play.err";
+    fs::remove(err);
+    std::system((kVcm.string() + " replay " + trace.string() + " --live --speed 0.002 --live-wait-ms 2000 > /dev/null 2> " +
+                 err.string() + " &")
+                    .c_str());
+    std::string url;
+    for (int i = 0; i < 100 && url.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::ifstream in(err);
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        if (const auto at = text.find("net://"); at != std::string::npos)
+            url = text.substr(at, text.find_first_of(" \n", at) - at);
+    }
+    ASSERT_FALSE(url.empty()) << "no live URL printed";
+    const fs::path liveDb = work() / "live.db";
+    const Result ingest = vcm("ingest -q " + url + " -o " + liveDb.string());
+    ASSERT_EQ(ingest.status, 0) << ingest.out;
+    const std::string query = " \"SELECT (SELECT value FROM meta WHERE key = 'events') || ' ' || "
+                              "(SELECT group_concat(kind || '=' || n) FROM (SELECT kind, count(*) n FROM finding "
+                              "GROUP BY kind ORDER BY kind))\"";
+    const Result recorded = vcm("query " + recordedDb.string() + query);
+    const Result live = vcm("query " + liveDb.string() + query);
+    EXPECT_EQ(live.out, recorded.out);
+    EXPECT_THAT(live.out, HasSubstr("stale_read=8"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500)); // the player's relay daemon lingers, then exits
 }
 
 } // namespace

@@ -6,8 +6,27 @@ namespace vcm::tracer {
 
 FlightRecorderSink::FlightRecorderSink(EventSink& next, std::uint64_t flushSegmentThresholdNs,
                                        std::function<void(const std::string& reason)> snapshot)
-    : m_next(next), m_threshold(flushSegmentThresholdNs), m_snapshot(std::move(snapshot))
+    : ForwardingSink(next), m_threshold(flushSegmentThresholdNs), m_snapshot(std::move(snapshot))
 {
+}
+
+void FlightRecorderSink::runConfiguration(const RunConfiguration& c)
+{
+    m_configuration = c;
+    ForwardingSink::runConfiguration(c);
+}
+
+void FlightRecorderSink::agent(std::uint32_t id, AgentRole role, const std::string& name, std::int32_t core)
+{
+    m_agents.push_back({id, role, name, core});
+    ForwardingSink::agent(id, role, name, core);
+}
+
+void FlightRecorderSink::vcpuCreate(std::uint32_t vm, std::uint32_t vcpu, std::uint32_t agent, std::uint32_t core,
+                                    const std::string& vmName, const std::string& name)
+{
+    m_vcpus.push_back({vm, vcpu, agent, core, vmName, name});
+    ForwardingSink::vcpuCreate(vm, vcpu, agent, core, vmName, name);
 }
 
 void FlightRecorderSink::trigger(const std::string& reason)
@@ -15,11 +34,11 @@ void FlightRecorderSink::trigger(const std::string& reason)
     if (m_triggered)
         return;
     m_triggered = true;
-    m_next.runConfiguration(m_configuration);
+    next().runConfiguration(m_configuration);
     for (const AgentRecord& a : m_agents)
-        m_next.agent(a.id, a.role, a.name, a.core);
+        next().agent(a.id, a.role, a.name, a.core);
     for (const VcpuRecord& v : m_vcpus)
-        m_next.vcpuCreate(v.vm, v.vcpu, v.agent, v.core, v.vmName, v.name);
+        next().vcpuCreate(v.vm, v.vcpu, v.agent, v.core, v.vmName, v.name);
     m_snapshot(reason);
 }
 
@@ -27,7 +46,7 @@ void FlightRecorderSink::flushSegment(std::uint64_t start, std::uint64_t end, st
                                       std::uint32_t id, std::uint64_t pages, std::uint64_t skipped, bool finished,
                                       std::uint64_t resume, std::uint64_t delay)
 {
-    m_next.flushSegment(start, end, vm, core, id, pages, skipped, finished, resume, delay);
+    ForwardingSink::flushSegment(start, end, vm, core, id, pages, skipped, finished, resume, delay);
     if (end - start > m_threshold)
         trigger(fmt::format("flush segment of {} ns on core {} (threshold {} ns)", end - start, core, m_threshold));
 }
@@ -37,8 +56,8 @@ void FlightRecorderSink::staleRead(std::uint64_t t, std::uint32_t agent, std::in
                                    std::uint32_t writer, ValueSourceKind source, std::uint32_t sourceInstance,
                                    ValueSourceKind held, std::uint32_t heldInstance)
 {
-    m_next.staleRead(t, agent, core, address, words, returned, latest, writer, source, sourceInstance, held,
-                     heldInstance);
+    ForwardingSink::staleRead(t, agent, core, address, words, returned, latest, writer, source, sourceInstance, held,
+                              heldInstance);
     trigger(fmt::format("stale read at {:#x}, virtual time {} ns", address, t));
 }
 
@@ -46,7 +65,7 @@ void FlightRecorderSink::clobber(std::uint64_t t, std::uint64_t address, std::ui
                                  std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
                                  const std::string& cause)
 {
-    m_next.clobber(t, address, words, origin, instance, lineVersion, overwritten, cause);
+    ForwardingSink::clobber(t, address, words, origin, instance, lineVersion, overwritten, cause);
     trigger(fmt::format("clobber at {:#x}, virtual time {} ns", address, t));
 }
 

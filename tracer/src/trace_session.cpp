@@ -119,7 +119,14 @@ public:
         static RelayDaemon instance;
         instance.start();
     }
-    ~RelayDaemon() { stopChild(m_pid); }
+    ~RelayDaemon()
+    {
+        // Viewers poll the relay (Babeltrace2's live source every 100 ms) and learn that the session ended
+        // only from it: stopping it at once resets their connection before they read the last packets.
+        if (m_pid > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        stopChild(m_pid);
+    }
 
 private:
     static bool listening()

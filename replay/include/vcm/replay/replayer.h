@@ -8,7 +8,9 @@
 #include "vcm/replay/recorded_run.h"
 #include "vcm/replay/trace_comparison.h"
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,13 @@ struct TracedRun {
 // images, listed) before running anything.
 TracedRun rerunTraced(const RecordedRun& run, const std::vector<std::string>& extraOverrides,
                       const std::filesystem::path& trace, const std::filesystem::path& guestDirectory);
+
+// Plays the recorded run back as a live LTTng session (through lttng-relayd), paced at `speed` virtual
+// seconds per wall second; `onLiveUrl` is called with the URL before the run starts, after which the run
+// waits `waitBeforeStart` so a viewer can attach. Returns the run's report.
+hyp::scenario::RunReport playLive(const RecordedRun& run, double speed, std::chrono::milliseconds waitBeforeStart,
+                                  const std::function<void(const std::string& url)>& onLiveUrl,
+                                  const std::filesystem::path& guestDirectory);
 
 struct ReplayResult {
     RecordedRun recorded;

@@ -35,6 +35,7 @@ done
 echo "=== every shipped scenario under native and xen ==="
 $vcm matrix --policies native,xen
 echo
-echo "Open a run in the GUI:  ./build/default/gui/vcm-gui $out/seed004-native.db   (the timeline that reads it is issue 9, not built yet)"
+echo "Open a run in the GUI:  ./build/default/gui/vcm-gui $out/seed004-native.db"
+echo "Replay it:              $vcm replay $out/seed004-native --until-first stale_read --inspect 0x80005000"
 echo "Summaries:              $vcm report $out/seed004-native.db --format text"
 echo "Perfetto UI:            $vcm export $out/seed004-native.db --perfetto $out/seed004-native.json (open at ui.perfetto.dev)"

@@ -1,13 +1,91 @@
-// vcm-gui: the timeline viewer. Thin: builds the application and the main window.
+// vcm-gui: the timeline viewer. Thin: parses the command line, then builds the main window, or renders a
+// screenshot or runs the benchmark without a display.
+//   vcm-gui [run.db | TRACE_DIR | net://URL]
+//   vcm-gui --screenshot out.png [--range A:B] [--size WxH] [--window] run.db
+//   vcm-gui --benchmark [--size WxH] run.db
 #include "vcm/gui/main_window.h"
+#include "vcm/gui/offscreen_render.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QTextStream>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+// Offscreen modes must not need a display: choose the offscreen platform before QApplication exists,
+// unless the user chose one.
+void preferOffscreenWhenHeadless(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        if ((std::strcmp(argv[i], "--screenshot") == 0 || std::strcmp(argv[i], "--benchmark") == 0) &&
+            std::getenv("QT_QPA_PLATFORM") == nullptr) {
+            ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
+            return;
+        }
+    }
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
+    preferOffscreenWhenHeadless(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("vcm-gui"));
-    vcm::gui::MainWindow window;
-    window.show();
+    QApplication::setOrganizationName(QStringLiteral("vcm"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("vcm timeline viewer"));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("source"), QStringLiteral("a trace database, a trace directory or a net:// live URL"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render to this PNG and exit"), QStringLiteral("file"));
+    const QCommandLineOption range(QStringLiteral("range"), QStringLiteral("Visible range A:B (ns, or with ns/us/ms/s)"), QStringLiteral("A:B"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Image size WxH (default 1600x900)"), QStringLiteral("WxH"));
+    const QCommandLineOption window(QStringLiteral("window"), QStringLiteral("Screenshot the whole window, not only the timeline"));
+    const QCommandLineOption benchmark(QStringLiteral("benchmark"), QStringLiteral("Print frame timings for the database and exit"));
+    parser.addOptions({screenshot, range, size, window, benchmark});
+    parser.process(app);
+    const QStringList positional = parser.positionalArguments();
+    QTextStream err(stderr);
+    QTextStream out(stdout);
+
+    std::optional<QSize> imageSize = QSize(1600, 900);
+    if (parser.isSet(size) && !(imageSize = vcm::gui::parseSize(parser.value(size)))) {
+        err << "vcm-gui: --size wants WxH (400x200 to 16384x16384), got '" << parser.value(size) << "'\n";
+        return 2;
+    }
+    if (parser.isSet(screenshot) || parser.isSet(benchmark)) {
+        if (positional.size() != 1) {
+            err << "vcm-gui: --screenshot and --benchmark need one trace database\n";
+            return 2;
+        }
+        try {
+            if (parser.isSet(benchmark))
+                return vcm::gui::runBenchmark({positional.first(), *imageSize, 1000, 100}, out);
+            vcm::gui::ScreenshotOptions options{positional.first(), parser.value(screenshot), std::nullopt, *imageSize,
+                                                parser.isSet(window)};
+            if (parser.isSet(range) && !(options.range = vcm::gui::parseRange(parser.value(range)))) {
+                err << "vcm-gui: --range wants A:B with A < B, got '" << parser.value(range) << "'\n";
+                return 2;
+            }
+            if (!vcm::gui::renderScreenshot(options).save(options.output, "PNG")) {
+                err << "vcm-gui: cannot write " << options.output << "\n";
+                return 1;
+            }
+            return 0;
+        } catch (const std::exception& error) {
+            err << "vcm-gui: " << error.what() << "\n";
+            return 1;
+        }
+    }
+
+    vcm::gui::MainWindow mainWindow;
+    mainWindow.show();
+    if (!positional.isEmpty())
+        mainWindow.openSource(positional.first());
     return QApplication::exec();
 }

@@ -1,29 +1,353 @@
 #include "vcm/gui/main_window.h"
 
+#include "vcm/analyzer/ingest.h"
+#include "vcm/gui/area_statistics_panel.h"
+#include "vcm/gui/details_panel.h"
+#include "vcm/gui/event_table_panel.h"
+#include "vcm/gui/findings_model.h"
+#include "vcm/gui/ingest_job.h"
+#include "vcm/gui/time_format.h"
+#include "vcm/gui/timeline_widget.h"
+
 #include <QApplication>
+#include <QBuffer>
+#include <QDragEnterEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+
+#include <algorithm>
+#include <exception>
 
 namespace vcm::gui {
+
+namespace {
+
+constexpr int kRecentFiles = 8;
+constexpr double kFindingMargin = 0.05; // a finding's range is framed with 5% of its width on each side
+
+QSettings settings()
+{
+    return QSettings(QStringLiteral("vcm"), QStringLiteral("vcm-gui"));
+}
+
+} // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
     setWindowTitle(QStringLiteral("vcm"));
     resize(1280, 800);
+    setAcceptDrops(true);
 
+    m_timeline = new TimelineWidget(this);
+    m_findings = new FindingsModel(this);
+    m_findingsView = new QTableView(this);
+    m_findingsView->setObjectName(QStringLiteral("findings"));
+    m_findingsView->setModel(m_findings);
+    m_findingsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_findingsView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_findingsView->verticalHeader()->setDefaultSectionSize(20);
+    m_findingsView->horizontalHeader()->setStretchLastSection(true);
+    m_details = new DetailsPanel(this);
+    m_events = new EventTablePanel(this);
+    m_area = new AreaStatisticsPanel(this);
+
+    auto* tabs = new QTabWidget(this);
+    tabs->setObjectName(QStringLiteral("panels"));
+    tabs->addTab(m_findingsView, tr("Findings"));
+    tabs->addTab(m_events, tr("Events"));
+    tabs->addTab(m_area, tr("Area"));
+    auto* bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(tabs);
+    bottom->addWidget(m_details);
+    bottom->setStretchFactor(0, 3);
+    bottom->setStretchFactor(1, 2);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(m_timeline);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    setCentralWidget(split);
+
+    m_status = new QLabel(tr("No trace open"), this);
+    m_rangeLabel = new QLabel(this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 0); // events to come are unknown: a busy indicator with the count as text
+    m_progress->setTextVisible(true);
+    m_progress->setMaximumWidth(260);
+    m_progress->hide();
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_rangeLabel);
+
+    m_ingest = new IngestJob(this);
+    connect(m_ingest, &IngestJob::progress, this, [this](quint64 events) {
+        m_progress->setFormat(tr("%1 events").arg(events));
+        setStatus(tr("Ingesting: %1 events read").arg(events));
+    });
+    connect(m_ingest, &IngestJob::succeeded, this, [this](const QString& database, quint64 events, quint64 lost) {
+        m_progress->hide();
+        if (openDatabase(database))
+            setStatus(statusText() + tr(" (ingested %1 events, %2 lost)").arg(events).arg(lost));
+    });
+    connect(m_ingest, &IngestJob::failed, this, [this](const QString& message) {
+        m_progress->hide();
+        setStatus(tr("Ingest failed: %1").arg(message));
+    });
+
+    connect(m_timeline, &TimelineWidget::rangeChanged, this, [this](TimeRange range) {
+        m_rangeLabel->setText(tr("%1 .. %2 (%3)").arg(formatTime(range.start), formatTime(range.end), formatDuration(range.width())));
+    });
+    connect(m_timeline, &TimelineWidget::selectionChanged, this, [this] {
+        const auto& selection = m_timeline->selection();
+        m_details->showRow(selection ? std::optional<RowRef>(selection->row) : std::nullopt);
+    });
+    connect(m_timeline, &TimelineWidget::areaSelectionChanged, this,
+            [this] { m_area->showArea(m_source.get(), m_timeline->areaSelection()); });
+    connect(m_timeline, &TimelineWidget::keysHelpRequested, this, &MainWindow::showKeys);
+    connect(m_findingsView, &QTableView::activated, this, [this](const QModelIndex& index) { activateFinding(index.row()); });
+    connect(m_details, &DetailsPanel::rowLinkActivated, this, &MainWindow::showRow);
+    connect(m_events, &EventTablePanel::rowActivated, this, &MainWindow::showRow);
+
+    buildMenus();
+}
+
+MainWindow::~MainWindow()
+{
+    m_ingest->wait();
+    // The widgets hold plain pointers to the source: detach them before it goes.
+    m_timeline->setSource(nullptr);
+}
+
+void MainWindow::buildMenus()
+{
     QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
     fileMenu->setObjectName(QStringLiteral("fileMenu"));
+    fileMenu->addAction(tr("&Open Database..."), QKeySequence::Open, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Open trace database"), {}, tr("Trace databases (*.db);;All files (*)"));
+        if (!file.isEmpty())
+            openSource(file);
+    });
+    fileMenu->addAction(tr("Open Trace &Directory..."), this, [this] {
+        const QString directory = QFileDialog::getExistingDirectory(this, tr("Open trace directory"));
+        if (!directory.isEmpty())
+            openSource(directory);
+    });
+    fileMenu->addAction(tr("Open &Live URL..."), this, [this] {
+        const QString url = QInputDialog::getText(this, tr("Open live session"), tr("net:// URL of the live session"));
+        if (!url.isEmpty())
+            openSource(url);
+    });
+    m_recentMenu = fileMenu->addMenu(tr("&Recent Files"));
+    refreshRecentMenu();
+    fileMenu->addSeparator();
+    fileMenu->addAction(tr("Export &PNG..."), this, [this] {
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export PNG"), {}, tr("PNG images (*.png)"));
+        if (!file.isEmpty())
+            exportPng(file);
+    });
+    fileMenu->addAction(tr("Export &SVG..."), this, [this] {
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export SVG"), {}, tr("SVG images (*.svg)"));
+        if (!file.isEmpty())
+            exportSvg(file);
+    });
+    fileMenu->addSeparator();
     QAction* quit = fileMenu->addAction(tr("&Quit"), qApp, &QApplication::quit);
     quit->setShortcut(QKeySequence::Quit);
 
-    m_status = new QLabel(tr("No trace open"), this);
-    statusBar()->addWidget(m_status);
+    QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
+    viewMenu->addAction(tr("&Whole Run"), m_timeline, &TimelineWidget::showWholeRun);
+    viewMenu->addAction(tr("&Focus Selection"), m_timeline, &TimelineWidget::focusSelection);
+    QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
+    helpMenu->addAction(tr("&Keys"), this, &MainWindow::showKeys);
 }
 
 QString MainWindow::statusText() const
 {
     return m_status->text();
+}
+
+void MainWindow::setStatus(const QString& text)
+{
+    m_status->setText(text);
+}
+
+void MainWindow::openSource(const QString& source)
+{
+    const QFileInfo info(source);
+    if (analyzer::isLiveUrl(source.toStdString()) || info.isDir()) {
+        const QString database = IngestJob::databaseFor(source);
+        m_progress->setFormat(tr("ingesting"));
+        m_progress->show();
+        setStatus(tr("Ingesting %1 into %2").arg(source, database));
+        m_ingest->start(source, database);
+        return;
+    }
+    openDatabase(source);
+}
+
+bool MainWindow::openDatabase(const QString& file)
+{
+    std::unique_ptr<TraceSource> source;
+    try {
+        source = std::make_unique<TraceSource>(file.toStdString());
+    } catch (const std::exception& error) {
+        setStatus(tr("Cannot open %1: %2").arg(file, QString::fromUtf8(error.what())));
+        return false;
+    }
+    m_timeline->setSource(nullptr);
+    m_findings->setSource(nullptr);
+    m_events->setSource(nullptr);
+    m_details->setSource(nullptr);
+    m_source = std::move(source);
+    m_timeline->setSource(m_source.get());
+    m_findings->setSource(m_source.get());
+    m_events->setSource(m_source.get());
+    m_details->setSource(m_source.get());
+    m_area->showArea(nullptr, std::nullopt);
+    m_findingsView->resizeColumnsToContents();
+    const RunFacts& facts = m_source->facts();
+    setWindowTitle(QStringLiteral("vcm - %1").arg(QFileInfo(file).fileName()));
+    setStatus(tr("%1: %2 under %3, %4%5")
+                  .arg(QFileInfo(file).fileName(), facts.scenario, facts.policy, formatDuration(static_cast<double>(facts.endTs)),
+                       facts.complete ? QString() : tr(" (incomplete run)")));
+    rememberRecent(QFileInfo(file).absoluteFilePath());
+    return true;
+}
+
+void MainWindow::activateFinding(int row)
+{
+    if (!m_source || row < 0 || row >= m_findings->rowCount())
+        return;
+    const FindingRow& finding = m_findings->finding(row);
+    auto start = static_cast<double>(finding.ts);
+    auto end = static_cast<double>(finding.ts + finding.dur);
+    std::vector<RowRef> evidenceRows;
+    for (const EvidenceRow& evidence : m_source->evidence(finding.id)) {
+        evidenceRows.push_back(evidence.row);
+        if (evidence.time) {
+            start = std::min(start, static_cast<double>(evidence.time->first));
+            end = std::max(end, static_cast<double>(evidence.time->second));
+        }
+    }
+    m_timeline->setVisibleRange(framing(start, end, kFindingMargin));
+    m_timeline->setHighlightedRows(std::move(evidenceRows));
+    m_timeline->setSelection(TimelineSelection{{"finding", finding.id}, finding.ts, finding.ts + finding.dur, -1});
+    m_findingsView->selectRow(row);
+}
+
+void MainWindow::showRow(const RowRef& row)
+{
+    if (!m_source)
+        return;
+    if (row.table == "finding") {
+        const int findingRow = m_findings->rowOf(row.id);
+        if (findingRow >= 0) {
+            activateFinding(findingRow);
+            return;
+        }
+    }
+    const auto time = m_source->rowTime(row);
+    if (!time) {
+        m_details->showRow(row);
+        return;
+    }
+    m_timeline->setSelection(TimelineSelection{row, time->first, time->second, -1});
+    m_timeline->focusSelection();
+}
+
+bool MainWindow::exportPng(const QString& file)
+{
+    const bool saved = m_timeline->grab().save(file, "PNG");
+    setStatus(saved ? tr("Exported %1").arg(file) : tr("Could not write %1").arg(file));
+    return saved;
+}
+
+bool MainWindow::exportSvg(const QString& file)
+{
+    // Qt SVG is not among the project's dependencies: the SVG carries the rendered timeline as an embedded PNG,
+    // at its pixel size, so it opens in any SVG viewer and scales like the raster it is.
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    const QPixmap image = m_timeline->grab();
+    image.save(&buffer, "PNG");
+    QFile out(file);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        setStatus(tr("Could not write %1").arg(file));
+        return false;
+    }
+    const QString svg = QStringLiteral("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%1\" height=\"%2\" viewBox=\"0 0 %1 %2\">\n"
+                                       "<title>vcm timeline %3</title>\n"
+                                       "<image width=\"%1\" height=\"%2\" href=\"data:image/png;base64,%4\"/>\n</svg>\n")
+                            .arg(image.width())
+                            .arg(image.height())
+                            .arg(m_source ? QString::fromStdString(m_source->file().filename().string()).toHtmlEscaped() : QString())
+                            .arg(QString::fromLatin1(png.toBase64()));
+    out.write(svg.toUtf8());
+    setStatus(tr("Exported %1").arg(file));
+    return true;
+}
+
+QStringList MainWindow::recentFiles()
+{
+    return settings().value(QStringLiteral("recentFiles")).toStringList();
+}
+
+void MainWindow::rememberRecent(const QString& file)
+{
+    QStringList files = recentFiles();
+    files.removeAll(file);
+    files.prepend(file);
+    while (files.size() > kRecentFiles)
+        files.removeLast();
+    settings().setValue(QStringLiteral("recentFiles"), files);
+    refreshRecentMenu();
+}
+
+void MainWindow::refreshRecentMenu()
+{
+    m_recentMenu->clear();
+    for (const QString& file : recentFiles())
+        m_recentMenu->addAction(file, this, [this, file] { openSource(file); });
+    m_recentMenu->setEnabled(!m_recentMenu->actions().isEmpty());
+}
+
+void MainWindow::showKeys()
+{
+    auto* box = new QMessageBox(QMessageBox::Information, tr("Timeline keys"), TimelineWidget::keysHelp(), QMessageBox::Close, this);
+    box->setObjectName(QStringLiteral("keysHelp"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty())
+        return;
+    openSource(urls.first().isLocalFile() ? urls.first().toLocalFile() : urls.first().toString());
+    event->acceptProposedAction();
 }
 
 } // namespace vcm::gui

@@ -1,22 +1,84 @@
-// The vcm main window: the frame that the timeline, findings and details panels live in.
+// The vcm main window: the timeline above, the findings / events / area panels below, the details of the
+// selection on the right. Opens a trace database, or ingests a trace directory or live URL first.
 #pragma once
+
+#include "vcm/gui/trace_source.h"
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QLabel;
+class QMenu;
+class QProgressBar;
+class QTableView;
 
 namespace vcm::gui {
+
+class AreaStatisticsPanel;
+class DetailsPanel;
+class EventTablePanel;
+class FindingsModel;
+class IngestJob;
+class TimelineWidget;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
 
     // What the status bar says about the open trace ("No trace open" until one is loaded).
     QString statusText() const;
 
+    // A database file opens at once; a directory or net:// URL is ingested in the background first.
+    void openSource(const QString& source);
+    // Returns false (and shows why in the status bar) when the file is not a trace database.
+    bool openDatabase(const QString& file);
+    IngestJob* ingestJob() const { return m_ingest; }
+
+    TimelineWidget* timeline() const { return m_timeline; }
+    FindingsModel* findings() const { return m_findings; }
+    QTableView* findingsView() const { return m_findingsView; }
+    DetailsPanel* details() const { return m_details; }
+    EventTablePanel* events() const { return m_events; }
+    AreaStatisticsPanel* areaStatistics() const { return m_area; }
+    TraceSource* source() const { return m_source.get(); }
+
+    // Zooms the timeline to the finding's range and its evidence, selects it and outlines its evidence.
+    void activateFinding(int row);
+    // Selects a row of an event table on the timeline and frames it.
+    void showRow(const RowRef& row);
+
+    bool exportPng(const QString& file);
+    // SVG: see docs/gui.md (without Qt SVG the image is embedded as PNG inside the SVG).
+    bool exportSvg(const QString& file);
+
+    static QStringList recentFiles();
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
 private:
+    void buildMenus();
+    void rememberRecent(const QString& file);
+    void refreshRecentMenu();
+    void setStatus(const QString& text);
+    void showKeys();
+
+    std::unique_ptr<TraceSource> m_source;
+    TimelineWidget* m_timeline = nullptr;
+    FindingsModel* m_findings = nullptr;
+    QTableView* m_findingsView = nullptr;
+    DetailsPanel* m_details = nullptr;
+    EventTablePanel* m_events = nullptr;
+    AreaStatisticsPanel* m_area = nullptr;
+    IngestJob* m_ingest = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_rangeLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QMenu* m_recentMenu = nullptr;
 };
 
 } // namespace vcm::gui

@@ -1,0 +1,29 @@
+// Details of the selected item: every column of its row, the findings that cite it and, for a finding, its
+// evidence. Related rows are links: clicking one selects it on the timeline.
+#pragma once
+
+#include "vcm/gui/trace_source.h"
+
+#include <QWidget>
+
+class QTextBrowser;
+
+namespace vcm::gui {
+
+class DetailsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit DetailsPanel(QWidget* parent = nullptr);
+    void setSource(TraceSource* source);
+    void showRow(const std::optional<RowRef>& row);
+    QString text() const;
+
+signals:
+    void rowLinkActivated(vcm::gui::RowRef row);
+
+private:
+    TraceSource* m_source = nullptr;
+    QTextBrowser* m_browser = nullptr;
+};
+
+} // namespace vcm::gui

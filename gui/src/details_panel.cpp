@@ -1,0 +1,89 @@
+#include "vcm/gui/details_panel.h"
+
+#include "vcm/gui/time_format.h"
+
+#include <QTextBrowser>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace vcm::gui {
+
+namespace {
+
+QString linkTo(const RowRef& row, const QString& text)
+{
+    return QStringLiteral("<a href=\"row:%1/%2\">%3</a>")
+        .arg(QString::fromStdString(row.table))
+        .arg(row.id)
+        .arg(text.toHtmlEscaped());
+}
+
+} // namespace
+
+DetailsPanel::DetailsPanel(QWidget* parent) : QWidget(parent)
+{
+    m_browser = new QTextBrowser(this);
+    m_browser->setObjectName(QStringLiteral("details"));
+    m_browser->setOpenLinks(false);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addWidget(m_browser);
+    connect(m_browser, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
+        const QStringList parts = url.path().split(QLatin1Char('/'));
+        if (url.scheme() == QLatin1String("row") && parts.size() == 2)
+            emit rowLinkActivated(RowRef{parts[0].toStdString(), parts[1].toLongLong()});
+    });
+    showRow(std::nullopt);
+}
+
+void DetailsPanel::setSource(TraceSource* source)
+{
+    m_source = source;
+    showRow(std::nullopt);
+}
+
+QString DetailsPanel::text() const
+{
+    return m_browser->toPlainText();
+}
+
+void DetailsPanel::showRow(const std::optional<RowRef>& row)
+{
+    if (!m_source || !row) {
+        m_browser->setHtml(tr("<i>Nothing selected.</i> Click an event on the timeline or a finding."));
+        return;
+    }
+    QString html = QStringLiteral("<b>%1 %2</b>").arg(QString::fromStdString(row->table)).arg(row->id);
+    if (const auto time = m_source->rowTime(*row)) {
+        html += QStringLiteral(" &mdash; %1").arg(formatTime(static_cast<double>(time->first)));
+        if (time->second > time->first)
+            html += QStringLiteral(" for %1").arg(formatDuration(static_cast<double>(time->second - time->first)));
+    }
+    html += QStringLiteral("<table>");
+    for (const auto& [name, value] : m_source->rowFields(*row))
+        html += QStringLiteral("<tr><td><i>%1</i></td><td>%2</td></tr>").arg(name.toHtmlEscaped(), value.toHtmlEscaped());
+    html += QStringLiteral("</table>");
+    if (row->table == "finding") {
+        html += tr("<p><b>Evidence</b></p><ul>");
+        for (const EvidenceRow& evidence : m_source->evidence(row->id)) {
+            QString when = evidence.time ? QStringLiteral(" at %1").arg(formatTime(static_cast<double>(evidence.time->first)))
+                                         : QString();
+            html += QStringLiteral("<li>%1: %2%3</li>")
+                        .arg(evidence.role.toHtmlEscaped(),
+                             linkTo(evidence.row, QStringLiteral("%1 %2").arg(QString::fromStdString(evidence.row.table)).arg(evidence.row.id)),
+                             when);
+        }
+        html += QStringLiteral("</ul>");
+    } else {
+        const std::vector<std::int64_t> findings = m_source->findingsAbout(*row);
+        if (!findings.empty()) {
+            html += tr("<p><b>Findings citing it</b></p><ul>");
+            for (const std::int64_t finding : findings)
+                html += QStringLiteral("<li>%1</li>").arg(linkTo({"finding", finding}, QStringLiteral("finding %1").arg(finding)));
+            html += QStringLiteral("</ul>");
+        }
+    }
+    m_browser->setHtml(html);
+}
+
+} // namespace vcm::gui

@@ -1,0 +1,66 @@
+#include "vcm/gui/ingest_job.h"
+
+#include "vcm/analyzer/ingest.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QThread>
+
+#include <exception>
+
+namespace vcm::gui {
+
+IngestJob::IngestJob(QObject* parent) : QObject(parent) {}
+
+IngestJob::~IngestJob()
+{
+    wait();
+}
+
+QString IngestJob::databaseFor(const QString& source)
+{
+    if (!analyzer::isLiveUrl(source.toStdString())) {
+        const QFileInfo directory(source);
+        const QFileInfo parent(directory.absolutePath());
+        if (parent.isWritable())
+            return directory.absoluteFilePath() + QStringLiteral(".db");
+    }
+    const QString key = QString::fromLatin1(QCryptographicHash::hash(source.toUtf8(), QCryptographicHash::Sha1).toHex().left(12));
+    return QDir::temp().filePath(QStringLiteral("vcm-gui-%1.db").arg(key));
+}
+
+void IngestJob::start(const QString& source, const QString& database)
+{
+    wait();
+    const std::string from = source.toStdString();
+    const std::string to = database.toStdString();
+    m_thread = QThread::create([this, from, to, database] {
+        try {
+            analyzer::IngestOptions options;
+            // Emitted from the worker: the connections to GUI objects are queued.
+            options.progress = [this](std::uint64_t events) { emit progress(events); };
+            const analyzer::IngestResult result = analyzer::ingestTrace(from, to, options);
+            emit succeeded(database, result.events, result.discardedEvents);
+        } catch (const std::exception& error) {
+            emit failed(QString::fromStdString(error.what()));
+        }
+    });
+    m_thread->start();
+}
+
+bool IngestJob::isRunning() const
+{
+    return m_thread && m_thread->isRunning();
+}
+
+void IngestJob::wait()
+{
+    if (!m_thread)
+        return;
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+}
+
+} // namespace vcm::gui

@@ -1,0 +1,212 @@
+#include "vcm/gui/trace_source.h"
+
+#include "vcm/db/schema.h"
+#include "vcm/gui/track_catalog.h"
+#include "vcm/gui/track_query_sql.h"
+#include "vcm/gui/track_sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vcm::gui {
+
+struct TraceSource::TrackStatements {
+    TrackSamplerStatements sampler;
+    db::Statement next;
+    db::Statement previous;
+};
+
+namespace {
+
+RunFacts readFacts(db::Database& db)
+{
+    RunFacts facts;
+    db::Statement run = db.prepare("SELECT coalesce(scenario, ''), coalesce(policy, ''), coalesce(end_ts, 0), complete FROM run");
+    if (run.step()) {
+        facts.scenario = QString::fromStdString(run.columnText(0));
+        facts.policy = QString::fromStdString(run.columnText(1));
+        facts.endTs = run.columnInt(2);
+        facts.complete = run.columnInt(3) != 0;
+    }
+    // A trace without run_end: the last time any interval reaches.
+    if (facts.endTs <= 0)
+        facts.endTs = std::max<std::int64_t>(db.scalar("SELECT max(ts + dur) FROM sched_slice"), 1);
+    db::Statement vms = db.prepare("SELECT id, coalesce(name, 'd' || (id + 1)) FROM vm ORDER BY id");
+    while (vms.step())
+        facts.vmNames[vms.columnInt(0)] = QString::fromStdString(vms.columnText(1));
+    db::Statement vcpus = db.prepare("SELECT id, coalesce(name, 'vcpu' || id) FROM vcpu ORDER BY id");
+    while (vcpus.step())
+        facts.vcpuNames[vcpus.columnInt(0)] = QString::fromStdString(vcpus.columnText(1));
+    return facts;
+}
+
+// The time columns of each event table: ts and the duration expression (0 for instants).
+const char* durationOf(const std::string& table)
+{
+    static const std::map<std::string, const char*> durations = {
+        {"sched_slice", "dur"}, {"migration", "0"},     {"timer_tick", "0"},     {"sctlr_state", "dur"},
+        {"tvm_state", "dur"},   {"trap", "0"},          {"flush", "dur"},        {"flush_segment", "dur"},
+        {"maintenance", "0"},   {"stale_read", "0"},    {"clobber", "0"},        {"stale_window", "dur"},
+        {"toolstack_action", "0"}, {"marker", "0"},     {"console", "0"},        {"finding", "dur"},
+    };
+    const auto found = durations.find(table);
+    return found == durations.end() ? nullptr : found->second;
+}
+
+} // namespace
+
+TraceSource::TraceSource(const std::filesystem::path& file) : m_file(file), m_db(db::openTraceDatabase(file))
+{
+    m_facts = readFacts(m_db);
+    TrackCatalog catalog = buildTrackCatalog(m_db, m_facts);
+    m_tracks = std::move(catalog.tracks);
+    m_groups = std::move(catalog.groups);
+    m_statements.resize(m_tracks.size());
+}
+
+TraceSource::~TraceSource() = default;
+
+TraceSource::TrackStatements& TraceSource::statements(int track)
+{
+    auto& slot = m_statements.at(static_cast<std::size_t>(track));
+    if (!slot) {
+        const TrackQuery& q = m_tracks[static_cast<std::size_t>(track)].query;
+        slot = std::make_unique<TrackStatements>();
+        slot->sampler.inRange = m_db.prepare(inRangeSql(q));
+        slot->sampler.lastBefore = m_db.prepare(lastBeforeSql(q));
+        if (q.overlapping)
+            slot->sampler.coveringFrom = m_db.prepare(coveringFromSql(q));
+        slot->next = m_db.prepare(neighbourSql(q, true));
+        slot->previous = m_db.prepare(neighbourSql(q, false));
+    }
+    return *slot;
+}
+
+std::vector<TrackItem> TraceSource::sample(int track, const TimeRange& range, int pixels)
+{
+    return sampleTrack(statements(track).sampler, m_tracks.at(static_cast<std::size_t>(track)).query, range, pixels);
+}
+
+std::int64_t TraceSource::countRows(int track, const TimeRange& range)
+{
+    const TrackQuery& q = m_tracks.at(static_cast<std::size_t>(track)).query;
+    db::Statement statement =
+        m_db.prepare("SELECT count(*) FROM " + q.from + " WHERE " + q.where + " AND " + q.ts + " >= ?1 AND " + q.ts + " < ?2");
+    statement.bind(1, static_cast<std::int64_t>(std::floor(range.start))).bind(2, static_cast<std::int64_t>(std::ceil(range.end)));
+    return statement.step() ? statement.columnInt(0) : 0;
+}
+
+std::vector<std::int64_t> TraceSource::durations(int track, const TimeRange& range, int limit)
+{
+    const TrackQuery& q = m_tracks.at(static_cast<std::size_t>(track)).query;
+    db::Statement statement = m_db.prepare("SELECT " + q.dur + " FROM " + q.from + " WHERE " + q.where + " AND " + q.ts +
+                                           " >= ?1 AND " + q.ts + " < ?2 LIMIT ?3");
+    statement.bind(1, static_cast<std::int64_t>(std::floor(range.start)))
+        .bind(2, static_cast<std::int64_t>(std::ceil(range.end)))
+        .bind(3, limit);
+    std::vector<std::int64_t> values;
+    while (statement.step())
+        values.push_back(statement.columnInt(0));
+    return values;
+}
+
+std::optional<TrackItem> TraceSource::neighbour(int track, std::int64_t ts, std::int64_t rowId, bool forward)
+{
+    TrackStatements& s = statements(track);
+    db::Statement& statement = forward ? s.next : s.previous;
+    statement.reset();
+    statement.bind(1, ts).bind(2, rowId);
+    if (!statement.step())
+        return std::nullopt;
+    TrackItem item;
+    item.rowId = statement.columnInt(0);
+    item.ts = statement.columnInt(1);
+    item.end = item.ts + std::max<std::int64_t>(statement.columnInt(2), 0);
+    item.style = statement.columnInt(3);
+    item.link = statement.columnInt(4);
+    if (statement.columnType(5) != db::ColumnType::Null)
+        item.label = QString::fromStdString(statement.columnText(5));
+    statement.reset();
+    return item;
+}
+
+const std::vector<std::string>& TraceSource::eventTables()
+{
+    static const std::vector<std::string> tables = {
+        "finding", "sched_slice", "migration", "timer_tick", "sctlr_state", "tvm_state", "trap", "flush",
+        "flush_segment", "maintenance", "stale_read", "clobber", "stale_window", "toolstack_action", "marker",
+        "console", "data_loss",
+    };
+    return tables;
+}
+
+bool TraceSource::isEventTable(const std::string& table)
+{
+    const auto& tables = eventTables();
+    return std::find(tables.begin(), tables.end(), table) != tables.end();
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> TraceSource::rowTime(const RowRef& row)
+{
+    std::string sql;
+    if (row.table == "data_loss") {
+        sql = "SELECT coalesce(ts_before, ts_after, 0), coalesce(ts_after, " + std::to_string(m_facts.endTs) +
+              ") FROM data_loss WHERE id = ?1";
+    } else if (const char* dur = durationOf(row.table)) {
+        sql = "SELECT ts, ts + " + std::string(dur) + " FROM " + row.table + " WHERE id = ?1";
+    } else {
+        return std::nullopt;
+    }
+    db::Statement statement = m_db.prepare(sql);
+    statement.bind(1, row.id);
+    if (!statement.step())
+        return std::nullopt;
+    return std::pair{statement.columnInt(0), statement.columnInt(1)};
+}
+
+std::vector<std::pair<QString, QString>> TraceSource::rowFields(const RowRef& row)
+{
+    std::vector<std::pair<QString, QString>> fields;
+    if (!isEventTable(row.table))
+        return fields;
+    db::Statement statement = m_db.prepare("SELECT * FROM " + row.table + " WHERE id = ?1");
+    statement.bind(1, row.id);
+    if (!statement.step())
+        return fields;
+    for (int column = 0; column < statement.columnCount(); ++column) {
+        const QString value = statement.columnType(column) == db::ColumnType::Null
+                                  ? QStringLiteral("NULL")
+                                  : QString::fromStdString(statement.columnText(column));
+        fields.emplace_back(QString::fromStdString(statement.columnName(column)), value);
+    }
+    return fields;
+}
+
+std::vector<EvidenceRow> TraceSource::evidence(std::int64_t findingId)
+{
+    std::vector<EvidenceRow> rows;
+    db::Statement statement =
+        m_db.prepare("SELECT table_name, row_id, role FROM finding_evidence WHERE finding = ?1 ORDER BY id");
+    statement.bind(1, findingId);
+    while (statement.step()) {
+        EvidenceRow row{{statement.columnText(0), statement.columnInt(1)}, QString::fromStdString(statement.columnText(2)), {}};
+        rows.push_back(std::move(row));
+    }
+    for (EvidenceRow& row : rows)
+        row.time = rowTime(row.row);
+    return rows;
+}
+
+std::vector<std::int64_t> TraceSource::findingsAbout(const RowRef& row)
+{
+    std::vector<std::int64_t> findings;
+    // No index on (table_name, row_id): the evidence table is small next to the events (a few rows per finding).
+    db::Statement statement = m_db.prepare(
+        "SELECT DISTINCT finding FROM finding_evidence WHERE table_name = ?1 AND row_id = ?2 ORDER BY finding LIMIT 100");
+    statement.bind(1, row.table).bind(2, row.id);
+    while (statement.step())
+        findings.push_back(statement.columnInt(0));
+    return findings;
+}
+
+} // namespace vcm::gui

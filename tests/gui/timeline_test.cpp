@@ -1,0 +1,373 @@
+// The timeline on databases recorded from shipped scenarios through the real pipeline: which tracks exist,
+// how many flush slices and stale-data windows are in view, the exact W/S/A/D steps, finding activation,
+// next/previous event, the event table's paging, background ingest and the screenshot pixels.
+#include "gui_test_support.h"
+
+#include "vcm/gui/details_panel.h"
+#include "vcm/gui/event_table_model.h"
+#include "vcm/gui/event_table_panel.h"
+#include "vcm/gui/findings_model.h"
+#include "vcm/gui/ingest_job.h"
+#include "vcm/gui/main_window.h"
+#include "vcm/gui/offscreen_render.h"
+#include "vcm/gui/timeline_palette.h"
+#include "vcm/gui/timeline_widget.h"
+
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+#include <QWheelEvent>
+
+#include <set>
+
+namespace vcm::gui {
+namespace {
+
+using test::application;
+using test::tracedDatabase;
+
+std::int64_t scalar(TraceSource& source, const std::string& sql)
+{
+    return source.database().scalar(sql);
+}
+
+std::set<QString> groupNames(const TraceSource& source)
+{
+    std::set<QString> names;
+    for (const TrackGroup& group : source.groups())
+        names.insert(group.name);
+    return names;
+}
+
+int countTracks(const TraceSource& source, TrackKind kind)
+{
+    int count = 0;
+    for (const TrackInfo& track : source.tracks())
+        count += track.kind == kind ? 1 : 0;
+    return count;
+}
+
+TEST(Timeline, Seed004NativeHasCoreVcpuAndPerPageStaleWindowTracks)
+{
+    application();
+    TraceSource source(tracedDatabase("seed004-bootloader-setway", "native"));
+    EXPECT_EQ(groupNames(source), (std::set<QString>{QStringLiteral("Trace"), QStringLiteral("core 0"), QStringLiteral("core 1"),
+                                                     QStringLiteral("core 2"), QStringLiteral("core 3"),
+                                                     QStringLiteral("vCPU d1v0"), QStringLiteral("memory")}));
+    EXPECT_EQ(countTracks(source, TrackKind::Findings), 1);
+    EXPECT_EQ(countTracks(source, TrackKind::CoreVcpu), 4);
+    EXPECT_EQ(countTracks(source, TrackKind::VcpuSctlr), 1);
+    EXPECT_EQ(countTracks(source, TrackKind::VcpuMarkers), 1);
+    // 8 pages went stale: one track each (up to kMaximumPageTracks).
+    EXPECT_EQ(countTracks(source, TrackKind::StaleWindows), 8);
+    EXPECT_EQ(countTracks(source, TrackKind::StaleReads), 1);
+    EXPECT_EQ(countTracks(source, TrackKind::VmFlushes), 0);
+    EXPECT_EQ(countTracks(source, TrackKind::CoreHypervisor), 0);
+    EXPECT_EQ(countTracks(source, TrackKind::DataLoss), 0);
+}
+
+TEST(Timeline, StaleWindowsInViewMatchTheDatabase)
+{
+    application();
+    TraceSource source(tracedDatabase("seed004-bootloader-setway", "native"));
+    TimelineWidget timeline;
+    timeline.resize(1600, 900);
+    timeline.setSource(&source);
+    int windows = 0;
+    for (std::size_t track = 0; track < source.tracks().size(); ++track) {
+        if (source.tracks()[track].kind != TrackKind::StaleWindows)
+            continue;
+        const auto& items = timeline.itemsOf(static_cast<int>(track));
+        ASSERT_EQ(items.size(), 1u) << source.tracks()[track].name.toStdString();
+        windows += items.front().rows;
+    }
+    EXPECT_EQ(windows, scalar(source, "SELECT count(*) FROM stale_window"));
+    EXPECT_EQ(windows, 8);
+    // Zoomed before the first window opens: none in view.
+    const auto firstOpen = static_cast<double>(scalar(source, "SELECT min(ts) FROM stale_window"));
+    timeline.setVisibleRange({0, firstOpen - 1000});
+    for (std::size_t track = 0; track < source.tracks().size(); ++track) {
+        if (source.tracks()[track].kind == TrackKind::StaleWindows) {
+            EXPECT_TRUE(timeline.itemsOf(static_cast<int>(track)).empty());
+        }
+    }
+}
+
+TEST(Timeline, StormUnderKvmShowsTwoFlushesOf16LinkedLongSegments)
+{
+    application();
+    TraceSource source(tracedDatabase("storm-16g", "kvm"));
+    TimelineWidget timeline;
+    timeline.resize(1600, 900);
+    timeline.setSource(&source);
+    const int flushes = timeline.findTrack(TrackKind::VmFlushes, 0);
+    const int segments = timeline.findTrack(TrackKind::VmSegments, 0);
+    const int hypervisor = timeline.findTrack(TrackKind::CoreHypervisor, 1);
+    ASSERT_GE(flushes, 0);
+    ASSERT_GE(segments, 0);
+    ASSERT_GE(hypervisor, 0);
+    EXPECT_EQ(timeline.findTrack(TrackKind::CoreHypervisor, 0), -1);
+    EXPECT_EQ(timeline.itemsOf(flushes).size(), 2u);
+    EXPECT_EQ(scalar(source, "SELECT count(*) FROM flush"), 2);
+    // Whole run at 1588 px: each 72 ms segment is ~47 px wide, so every segment is its own item.
+    const auto& items = timeline.itemsOf(segments);
+    ASSERT_EQ(items.size(), 32u);
+    std::set<std::int64_t> links;
+    for (const TrackItem& item : items) {
+        EXPECT_EQ(item.rows, 1);
+        EXPECT_EQ(item.style, 1) << "unpreempted delay over 1 ms: warning colour";
+        links.insert(item.link);
+    }
+    EXPECT_EQ(links.size(), 2u) << "segments linked by their flush";
+    EXPECT_EQ(timeline.itemsOf(hypervisor).size(), 32u);
+}
+
+TEST(Timeline, WsadChangeTheRangeByTheDocumentedSteps)
+{
+    application();
+    TraceSource source(tracedDatabase("storm-16g", "kvm"));
+    TimelineWidget timeline;
+    timeline.resize(1600, 900);
+    timeline.setSource(&source);
+    timeline.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&timeline));
+    const TimeRange start{1.0e8, 2.0e8};
+    timeline.setVisibleRange(start);
+    ASSERT_EQ(timeline.visibleRange(), start);
+
+    // No pointer over the tracks: W zooms at the centre by 1.25.
+    QTest::keyClick(&timeline, Qt::Key_W);
+    EXPECT_DOUBLE_EQ(timeline.visibleRange().width(), 1.0e8 / 1.25);
+    EXPECT_DOUBLE_EQ((timeline.visibleRange().start + timeline.visibleRange().end) / 2, 1.5e8);
+    QTest::keyClick(&timeline, Qt::Key_S);
+    EXPECT_NEAR(timeline.visibleRange().start, start.start, 1e-3);
+    EXPECT_NEAR(timeline.visibleRange().end, start.end, 1e-3);
+
+    // A and D pan by 10% of the width.
+    timeline.setVisibleRange(start);
+    QTest::keyClick(&timeline, Qt::Key_D);
+    EXPECT_NEAR(timeline.visibleRange().start, 1.1e8, 1e-3);
+    EXPECT_NEAR(timeline.visibleRange().end, 2.1e8, 1e-3);
+    QTest::keyClick(&timeline, Qt::Key_A);
+    QTest::keyClick(&timeline, Qt::Key_A);
+    EXPECT_NEAR(timeline.visibleRange().start, 0.9e8, 1e-3);
+    EXPECT_NEAR(timeline.visibleRange().end, 1.9e8, 1e-3);
+
+    // With the pointer over the plot, the time under it stays put.
+    timeline.setVisibleRange(start);
+    const QPoint pointer(timeline.plotLeft() + timeline.plotWidth() / 4, 100);
+    QTest::mouseMove(&timeline, pointer);
+    const double anchor = timeline.timeForX(pointer.x());
+    QTest::keyClick(&timeline, Qt::Key_W);
+    EXPECT_DOUBLE_EQ(timeline.visibleRange().width(), 1.0e8 / 1.25);
+    EXPECT_NEAR(timeline.timeForX(pointer.x()), anchor, 1e-3);
+
+    // Ctrl+wheel: one notch is one W.
+    timeline.setVisibleRange(start);
+    QWheelEvent wheel(QPointF(pointer), timeline.mapToGlobal(QPointF(pointer)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                      Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(&timeline, &wheel);
+    EXPECT_DOUBLE_EQ(timeline.visibleRange().width(), 1.0e8 / 1.25);
+    EXPECT_NEAR(timeline.timeForX(pointer.x()), anchor, 1e-3);
+
+    // Panning stops at the ends of the run.
+    timeline.setVisibleRange({0, 1.0e8});
+    QTest::keyClick(&timeline, Qt::Key_A);
+    EXPECT_EQ(timeline.visibleRange(), (TimeRange{0, 1.0e8}));
+}
+
+TEST(Timeline, NextAndPreviousEventOnTheTrackUnderThePointer)
+{
+    application();
+    TraceSource source(tracedDatabase("storm-16g", "kvm"));
+    TimelineWidget timeline;
+    timeline.resize(1600, 900);
+    timeline.setSource(&source);
+    timeline.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&timeline));
+    const int segments = timeline.findTrack(TrackKind::VmSegments, 0);
+    const QRect row = timeline.trackRect(segments);
+    ASSERT_FALSE(row.isEmpty());
+    QTest::mouseMove(&timeline, QPoint(timeline.plotLeft(), row.center().y()));
+    QTest::keyClick(&timeline, Qt::Key_Period);
+    ASSERT_TRUE(timeline.selection().has_value());
+    EXPECT_EQ(timeline.selection()->row.table, "flush_segment");
+    const std::int64_t first = timeline.selection()->row.id;
+    EXPECT_EQ(timeline.selection()->ts, scalar(source, "SELECT min(ts) FROM flush_segment"));
+    QTest::keyClick(&timeline, Qt::Key_Period);
+    EXPECT_EQ(timeline.selection()->ts,
+              scalar(source, "SELECT min(ts) FROM flush_segment WHERE ts > (SELECT min(ts) FROM flush_segment)"));
+    QTest::keyClick(&timeline, Qt::Key_Comma);
+    EXPECT_EQ(timeline.selection()->row.id, first);
+    // F frames the selected segment with 10% margins.
+    QTest::keyClick(&timeline, Qt::Key_F);
+    const double width = static_cast<double>(timeline.selection()->end - timeline.selection()->ts);
+    EXPECT_NEAR(timeline.visibleRange().width(), width * 1.2, 1.0);
+    // M marks the time under the pointer.
+    QTest::keyClick(&timeline, Qt::Key_M);
+    EXPECT_EQ(timeline.marks().size(), 1u);
+}
+
+TEST(Timeline, ActivatingAFindingZoomsToItAndItsEvidence)
+{
+    application();
+    MainWindow window;
+    ASSERT_TRUE(window.openDatabase(QString::fromStdString(tracedDatabase("storm-16g", "kvm").string())));
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    FindingsModel* findings = window.findings();
+    ASSERT_EQ(findings->rowCount(), 33);
+    // The last finding (in time) is a long_flush_segment: its evidence is the segment and its flush.
+    const int row = findings->rowCount() - 1;
+    const FindingRow finding = findings->finding(row);
+    window.timeline()->setVisibleRange({0, 1000});
+    // Activate the finding in the list as a user would: select it and press Enter (as a double-click does).
+    QTableView* view = window.findingsView();
+    view->setFocus();
+    view->setCurrentIndex(findings->index(row, FindingsModel::Kind));
+    QTest::keyClick(view, Qt::Key_Return);
+    const TimeRange range = window.timeline()->visibleRange();
+    EXPECT_LE(range.start, static_cast<double>(finding.ts));
+    EXPECT_GE(range.end, static_cast<double>(finding.ts + finding.dur));
+    const auto evidence = window.source()->evidence(finding.id);
+    ASSERT_FALSE(evidence.empty());
+    for (const EvidenceRow& e : evidence) {
+        ASSERT_TRUE(e.time.has_value()) << e.row.table;
+        EXPECT_LE(range.start, static_cast<double>(e.time->first)) << e.row.table;
+        EXPECT_GE(range.end, static_cast<double>(e.time->second)) << e.row.table;
+    }
+    ASSERT_TRUE(window.timeline()->selection().has_value());
+    EXPECT_EQ(window.timeline()->selection()->row, (RowRef{"finding", finding.id}));
+    EXPECT_TRUE(window.details()->text().contains(QStringLiteral("Evidence")));
+    EXPECT_TRUE(window.details()->text().contains(QStringLiteral("flush_segment")));
+}
+
+TEST(Timeline, EventTablePagesThroughTwoHundredThousandTrapsWithBoundedMemory)
+{
+    application();
+    TraceSource source(tracedDatabase("storm-16g", "kvm"));
+    EventTableModel model;
+    model.setSource(&source);
+    model.setTable("trap");
+    const std::int64_t traps = scalar(source, "SELECT count(*) FROM trap");
+    ASSERT_GT(traps, 100000);
+    EXPECT_EQ(model.rowCount(), traps);
+    for (int row = 0; row < model.rowCount(); row += 5000)
+        EXPECT_EQ(model.rowId(row), scalar(source, "SELECT id FROM trap ORDER BY id LIMIT 1 OFFSET " + std::to_string(row)));
+    EXPECT_LE(model.cachedPages(), EventTableModel::kCachedPages);
+    model.setFilter({QStringLiteral("vm_register"), std::nullopt, std::nullopt, std::nullopt});
+    EXPECT_EQ(model.rowCount(), scalar(source, "SELECT count(*) FROM trap WHERE kind = 'vm_register'"));
+    model.sort(0, Qt::DescendingOrder);
+    EXPECT_EQ(model.rowId(0), scalar(source, "SELECT max(id) FROM trap WHERE kind = 'vm_register'"));
+}
+
+TEST(Timeline, TraceDirectoryIsIngestedInTheBackgroundThenOpened)
+{
+    application();
+    const std::filesystem::path trace = test::tracedRun("seed004-bootloader-setway", "xen");
+    const QString database = IngestJob::databaseFor(QString::fromStdString(trace.string()));
+    std::filesystem::remove(database.toStdString());
+    MainWindow window;
+    QSignalSpy done(window.ingestJob(), &IngestJob::succeeded);
+    window.openSource(QString::fromStdString(trace.string()));
+    EXPECT_EQ(window.source(), nullptr) << "opened only when the ingest is done";
+    EXPECT_TRUE(window.statusText().startsWith(QStringLiteral("Ingesting")));
+    ASSERT_TRUE(done.wait(60000));
+    QTRY_VERIFY(window.source() != nullptr);
+    EXPECT_EQ(window.source()->file(), std::filesystem::path(database.toStdString()));
+    EXPECT_TRUE(MainWindow::recentFiles().contains(database));
+}
+
+// Pixel positions computed from the data and the documented layout (timeline_layout.h), not from the widget.
+struct Geometry {
+    TimeRange range;
+    QSize size;
+    double x(double t) const
+    {
+        const int plot = size.width() - kLabelWidth - kScrollBarWidth;
+        return kLabelWidth + (t - range.start) * plot / range.width();
+    }
+};
+
+int trackTop(const TraceSource& source, TrackKind kind)
+{
+    const auto rows = layoutTimeline(source.groups(), std::vector<bool>(source.groups().size(), false));
+    for (const TimelineRow& row : rows) {
+        if (row.track >= 0 && source.tracks()[static_cast<std::size_t>(row.track)].kind == kind)
+            return kRulerHeight + row.y;
+    }
+    return -1;
+}
+
+TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
+{
+    application();
+    const QSize size(1200, 700);
+
+    {   // storm-16g under kvm, whole run: the middle of flush 1 on the VM's flushes track.
+        const auto file = tracedDatabase("storm-16g", "kvm");
+        TraceSource source(file);
+        const double ts = static_cast<double>(scalar(source, "SELECT ts FROM flush WHERE flush_id = 1"));
+        const double dur = static_cast<double>(scalar(source, "SELECT dur FROM flush WHERE flush_id = 1"));
+        const Geometry geometry{{0, static_cast<double>(source.facts().endTs)}, size};
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, std::nullopt, size, false});
+        const int top = trackTop(source, TrackKind::VmFlushes);
+        ASSERT_GT(top, 0);
+        const QPoint inside(static_cast<int>(geometry.x(ts + dur / 2)), top + kTrackHeight / 2);
+        EXPECT_EQ(image.pixelColor(inside), palette::kFlush) << inside.x() << "," << inside.y();
+        const QPoint before(static_cast<int>(geometry.x(ts)) - 5, top + kTrackHeight / 2);
+        EXPECT_EQ(image.pixelColor(before), palette::kFlush) << "flush 0 ends right before flush 1";
+    }
+    {   // seed004 native, 600 us .. 700 us: the first page's stale window opens inside.
+        const auto file = tracedDatabase("seed004-bootloader-setway", "native");
+        TraceSource source(file);
+        const TimeRange range{600000, 700000};
+        const Geometry geometry{range, size};
+        const double ts = static_cast<double>(scalar(source, "SELECT min(ts) FROM stale_window"));
+        ASSERT_TRUE(range.contains(ts));
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false});
+        const int top = trackTop(source, TrackKind::StaleWindows);
+        ASSERT_GT(top, 0);
+        const int y = top + kTrackHeight / 2;
+        EXPECT_EQ(image.pixelColor(static_cast<int>(geometry.x(ts)) + 10, y), palette::kStaleWindowOpen);
+        EXPECT_NE(image.pixelColor(static_cast<int>(geometry.x(ts)) - 10, y), palette::kStaleWindowOpen) << "before it opens";
+    }
+    {   // seed004 xen with tiny sub-buffers: the tracer lost events; the first loss is hatched.
+        const auto file = tracedDatabase("seed004-bootloader-setway", "xen", "--subbuffer-bytes 4096 --subbuffers 2");
+        TraceSource source(file);
+        ASSERT_GT(scalar(source, "SELECT count(*) FROM data_loss WHERE ts_before IS NOT NULL AND ts_after IS NOT NULL"), 0);
+        const auto before = static_cast<double>(scalar(source, "SELECT ts_before FROM data_loss WHERE ts_before IS NOT NULL AND ts_after IS NOT NULL ORDER BY id LIMIT 1"));
+        const auto after = static_cast<double>(scalar(source, "SELECT ts_after FROM data_loss WHERE ts_before IS NOT NULL AND ts_after IS NOT NULL ORDER BY id LIMIT 1"));
+        const double margin = after - before;
+        const TimeRange range{before - margin, after + margin};
+        const Geometry geometry{range, size};
+        // Through the real binary, as CI would make an artefact.
+        const auto png = test::workDirectory() / "loss.png";
+        const std::string command = std::string(VCM_GUI_BINARY) + " --screenshot " + png.string() + " --range " +
+                                    std::to_string(static_cast<long long>(range.start)) + ":" +
+                                    std::to_string(static_cast<long long>(range.end)) + " --size 1200x700 " + file.string();
+        ASSERT_EQ(std::system(command.c_str()), 0) << command;
+        const QImage image(QString::fromStdString(png.string()));
+        ASSERT_EQ(image.size(), size);
+        const int top = trackTop(source, TrackKind::DataLoss);
+        ASSERT_GT(top, 0);
+        int hatch = 0;
+        int background = 0;
+        for (int x = static_cast<int>(geometry.x(before)) + 2; x < static_cast<int>(geometry.x(after)) - 2; ++x) {
+            for (int y = top + 3; y < top + kTrackHeight - 3; ++y) {
+                const QColor c = image.pixelColor(x, y);
+                hatch += c == palette::kLossHatch ? 1 : 0;
+                background += c == palette::kLossBackground ? 1 : 0;
+            }
+        }
+        EXPECT_GT(hatch, 50) << "hatch lines inside the loss";
+        EXPECT_GT(background, 50) << "the unknown background between them";
+        // Outside the loss the track is blank.
+        const QColor outside = image.pixelColor(static_cast<int>(geometry.x(before)) - 20, top + kTrackHeight / 2);
+        EXPECT_NE(outside, palette::kLossHatch);
+        EXPECT_NE(outside, palette::kLossBackground);
+    }
+}
+
+} // namespace
+} // namespace vcm::gui

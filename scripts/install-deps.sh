@@ -19,7 +19,7 @@ packages=(
   # replay: SHA-256 of guest images (OpenSSL's libcrypto)
   libssl-dev
   # gui (the offscreen platform plugin ships in qt6-qpa-plugins)
-  qt6-base-dev qt6-qpa-plugins
+  qt6-base-dev qt6-qpa-plugins qt6-svg-dev
   # hyp: CPU emulator and the cross toolchain for the bare-metal guests
   libunicorn-dev gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
   # shared libraries

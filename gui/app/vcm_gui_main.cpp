@@ -42,7 +42,7 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("vcm timeline viewer"));
     parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("source"), QStringLiteral("a trace database, a trace directory or a net:// live URL"));
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render to this PNG and exit"), QStringLiteral("file"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render to this file (PNG, or SVG when it ends in .svg) and exit"), QStringLiteral("file"));
     const QCommandLineOption range(QStringLiteral("range"), QStringLiteral("Visible range A:B (ns, or with ns/us/ms/s)"), QStringLiteral("A:B"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Image size WxH (default 1600x900)"), QStringLiteral("WxH"));
     const QCommandLineOption window(QStringLiteral("window"), QStringLiteral("Screenshot the whole window, not only the timeline"));
@@ -72,10 +72,7 @@ int main(int argc, char** argv)
                 err << "vcm-gui: --range wants A:B with A < B, got '" << parser.value(range) << "'\n";
                 return 2;
             }
-            if (!vcm::gui::renderScreenshot(options).save(options.output, "PNG")) {
-                err << "vcm-gui: cannot write " << options.output << "\n";
-                return 1;
-            }
+            vcm::gui::writeScreenshot(options);
             return 0;
         } catch (const std::exception& error) {
             err << "vcm-gui: " << error.what() << "\n";

@@ -1,4 +1,5 @@
 #include "vcm/gui/main_window.h"
+#include "vcm/gui/svg_export.h"
 
 #include "vcm/analyzer/ingest.h"
 #include "vcm/gui/area_statistics_panel.h"
@@ -277,29 +278,12 @@ bool MainWindow::exportPng(const QString& file)
 
 bool MainWindow::exportSvg(const QString& file)
 {
-    // Qt SVG is not among the project's dependencies: the SVG carries the rendered timeline as an embedded PNG,
-    // at its pixel size, so it opens in any SVG viewer and scales like the raster it is.
-    QByteArray png;
-    QBuffer buffer(&png);
-    buffer.open(QIODevice::WriteOnly);
-    const QPixmap image = m_timeline->grab();
-    image.save(&buffer, "PNG");
-    QFile out(file);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        setStatus(tr("Could not write %1").arg(file));
-        return false;
-    }
-    const QString svg = QStringLiteral("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%1\" height=\"%2\" viewBox=\"0 0 %1 %2\">\n"
-                                       "<title>vcm timeline %3</title>\n"
-                                       "<image width=\"%1\" height=\"%2\" href=\"data:image/png;base64,%4\"/>\n</svg>\n")
-                            .arg(image.width())
-                            .arg(image.height())
-                            .arg(m_source ? QString::fromStdString(m_source->file().filename().string()).toHtmlEscaped() : QString())
-                            .arg(QString::fromLatin1(png.toBase64()));
-    out.write(svg.toUtf8());
-    setStatus(tr("Exported %1").arg(file));
-    return true;
+    const QString title = m_source ? QStringLiteral("vcm timeline %1").arg(
+                                         QString::fromStdString(m_source->file().filename().string()))
+                                   : QStringLiteral("vcm timeline");
+    const bool saved = writeWidgetSvg(*m_timeline, file, title);
+    setStatus(saved ? tr("Exported %1").arg(file) : tr("Could not write %1").arg(file));
+    return saved;
 }
 
 QStringList MainWindow::recentFiles()

@@ -1,4 +1,5 @@
 #include "vcm/gui/offscreen_render.h"
+#include "vcm/gui/svg_export.h"
 
 #include "vcm/gui/main_window.h"
 #include "vcm/gui/time_format.h"
@@ -11,6 +12,7 @@
 #include <QTextStream>
 
 #include <algorithm>
+#include <stdexcept>
 #include <cmath>
 #include <vector>
 
@@ -102,7 +104,11 @@ std::optional<QSize> parseSize(const QString& text)
     return QSize(width, height);
 }
 
-QImage renderScreenshot(const ScreenshotOptions& options)
+namespace {
+
+// Sets up what a screenshot shows (the timeline alone, or the whole window) and hands it to `use`.
+template <typename Use>
+auto withScreenshotWidget(const ScreenshotOptions& options, Use use)
 {
     if (options.wholeWindow) {
         MainWindow window;
@@ -112,7 +118,7 @@ QImage renderScreenshot(const ScreenshotOptions& options)
         window.show();
         if (options.range)
             window.timeline()->setVisibleRange(*options.range);
-        return window.grab().toImage();
+        return use(static_cast<QWidget&>(window));
     }
     TraceSource source(options.database.toStdString());
     TimelineWidget timeline;
@@ -120,9 +126,27 @@ QImage renderScreenshot(const ScreenshotOptions& options)
     timeline.setSource(&source);
     if (options.range)
         timeline.setVisibleRange(*options.range);
-    QImage image = timeline.grab().toImage();
+    auto result = use(static_cast<QWidget&>(timeline));
     timeline.setSource(nullptr);
-    return image;
+    return result;
+}
+
+} // namespace
+
+QImage renderScreenshot(const ScreenshotOptions& options)
+{
+    return withScreenshotWidget(options, [](QWidget& widget) { return widget.grab().toImage(); });
+}
+
+void writeScreenshot(const ScreenshotOptions& options)
+{
+    const bool svg = options.output.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive);
+    const bool written = withScreenshotWidget(options, [&](QWidget& widget) {
+        return svg ? writeWidgetSvg(widget, options.output, QStringLiteral("vcm timeline ") + options.database)
+                   : widget.grab().save(options.output, "PNG");
+    });
+    if (!written)
+        throw std::runtime_error("cannot write " + options.output.toStdString());
 }
 
 long peakResidentKiB()

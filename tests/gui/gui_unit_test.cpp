@@ -9,6 +9,8 @@
 #include "vcm/gui/trace_source.h"
 
 #include <QApplication>
+#include <QFile>
+#include <QRegularExpression>
 #include <QElapsedTimer>
 
 #include <filesystem>
@@ -171,6 +173,30 @@ TEST(Sampler, AMergedSummaryShowsTheRowThatCoversMostOfIt)
     ASSERT_EQ(zoomed.size(), 2u) << "zoomed in, each state is its own item";
     EXPECT_EQ(zoomed.front().label, QStringLiteral("off"));
     std::filesystem::remove(file);
+}
+
+// The SVG export is vector graphics: the slices are shapes in the file, not an embedded picture.
+TEST(SvgExport, TheTimelineIsWrittenAsShapes)
+{
+    application();
+    const auto file = syntheticDatabase(1000);
+    const std::filesystem::path svg = std::filesystem::temp_directory_path() /
+                                      ("vcm-gui-unit-" + std::to_string(::getpid()) + ".svg");
+    ScreenshotOptions options{QString::fromStdString(file.string()), QString::fromStdString(svg.string()),
+                              TimeRange{0, 5000}, QSize(800, 300), false};
+    writeScreenshot(options);
+    QFile in(QString::fromStdString(svg.string()));
+    ASSERT_TRUE(in.open(QIODevice::ReadOnly));
+    const QByteArray text = in.readAll();
+    EXPECT_TRUE(text.contains("<svg"));
+    // No embedded raster of the timeline: the only images are the scroll bar's arrows, a few pixels wide.
+    const QRegularExpression images(QStringLiteral("<image[^>]* width=\"(\\d+)\""));
+    for (auto match = images.globalMatch(QString::fromUtf8(text)); match.hasNext();)
+        EXPECT_LE(match.next().captured(1).toInt(), 16);
+    EXPECT_TRUE(text.contains("d1v0")) << "slice labels are text";
+    EXPECT_GE(text.count("<path") + text.count("<rect") + text.count("<polygon"), 50) << "50 slices of 100 ns are shapes";
+    std::filesystem::remove(file);
+    std::filesystem::remove(svg);
 }
 
 TEST(Sampler, TimelineOverAMillionRowsDrawsFast)

@@ -51,7 +51,7 @@ public:
     void showRow(const RowRef& row);
 
     bool exportPng(const QString& file);
-    // SVG: see docs/gui.md (without Qt SVG the image is embedded as PNG inside the SVG).
+    // SVG: vector graphics through Qt SVG (svg_export.h).
     bool exportSvg(const QString& file);
 
     static QStringList recentFiles();

@@ -29,6 +29,9 @@ std::optional<QSize> parseSize(const QString& text);
 
 // Renders the timeline (or window) of the database to an image. Throws db::DatabaseError.
 QImage renderScreenshot(const ScreenshotOptions& options);
+// Writes the screenshot to options.output: SVG (vector) when it ends in .svg, else PNG. Throws
+// db::DatabaseError for the database, std::runtime_error when the file cannot be written.
+void writeScreenshot(const ScreenshotOptions& options);
 
 struct BenchmarkOptions {
     QString database;

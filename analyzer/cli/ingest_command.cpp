@@ -1,6 +1,8 @@
 // vcm ingest TRACE_DIR|LIVE_URL -o run.db
 #include "analyzer_commands.h"
 #include "vcm/analyzer/ingest.h"
+#include "vcm/db/database_file.h"
+#include "vcm/db/remove_on_termination_signal.h"
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -59,7 +61,12 @@ int ingest(const IngestOptionsCli& o)
     const bool terminal = ::isatty(STDERR_FILENO) != 0 && !o.quiet;
     if (terminal)
         options.progress = [progress](std::uint64_t events) { (*progress)(events); };
-    const IngestResult r = ingestTrace(o.source, o.output, options);
+    IngestResult r;
+    {
+        // Ctrl-C or kill during the ingest: no DB.tmp-PID left behind (ingestTrace writes that file).
+        const db::RemoveOnTerminationSignal cleanup(db::DatabaseFile::temporaryFor(o.output));
+        r = ingestTrace(o.source, o.output, options);
+    }
     if (terminal)
         progress->done();
     fmt::print("{}: {} events ({:.2f} M events/s), {} discarded, {} packets lost; {} findings\n", o.output, r.events,

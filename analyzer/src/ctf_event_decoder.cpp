@@ -42,6 +42,10 @@ struct EventSpec {
     const char* name;
     Event event;
     std::vector<const char*> fields; // in the order the handlers read them (docs/events.md)
+    // Fields the tracer derives from `fields` (sctlr_change's bits of its values, for whoever reads the trace
+    // without decoding registers): known, so not kept as raw_event/args, but neither read (the builder
+    // recomputes them) nor required.
+    std::vector<const char*> derived = {};
 };
 
 const std::vector<EventSpec>& eventSpecs()
@@ -60,7 +64,8 @@ const std::vector<EventSpec>& eventSpecs()
         {"vcm:timer_tick", Event::TimerTick, {"vtime_ns", "core"}},
         {"vcm:trap", Event::Trap,
          {"vtime_ns", "vm", "vcpu", "core", "kind", "detail", "operand", "old_value", "new_value"}},
-        {"vcm:sctlr_change", Event::SctlrChange, {"vtime_ns", "vm", "vcpu", "old_value", "new_value"}},
+        {"vcm:sctlr_change", Event::SctlrChange, {"vtime_ns", "vm", "vcpu", "old_value", "new_value"},
+         {"old_m", "old_c", "old_i", "new_m", "new_c", "new_i"}},
         {"vcm:tvm_change", Event::TvmChange, {"vtime_ns", "vm", "vcpu", "armed"}},
         {"vcm:console", Event::Console, {"vtime_ns", "vm", "vcpu", "text"}},
         {"vcm:marker", Event::Marker, {"vtime_ns", "vm", "vcpu", "name"}},
@@ -101,6 +106,8 @@ struct CtfEventDecoder::Impl {
     TraceDatabaseBuilder& builder;
     std::function<void(std::uint64_t)> progress;
     std::unordered_map<const void*, ClassLayout> layouts;
+    const void* lastClass = nullptr;
+    const ClassLayout* lastLayout = nullptr;
     std::unordered_map<std::string, const EventSpec*> specsByName;
     std::uint64_t index = 0;
     // flush_segment_begin waits for its end (they are emitted back to back): (vm, flush_id) -> start.
@@ -108,9 +115,16 @@ struct CtfEventDecoder::Impl {
 
     const ClassLayout& layout(const CtfEventView& e)
     {
-        const auto found = layouts.find(e.classKey());
-        if (found != layouts.end())
+        // Runs of one event class are the rule (a set/way pass is millions of maintenance events in a row).
+        const void* key = e.classKey();
+        if (key == lastClass)
+            return *lastLayout;
+        const auto found = layouts.find(key);
+        if (found != layouts.end()) {
+            lastClass = key;
+            lastLayout = &found->second;
             return found->second;
+        }
         ClassLayout layout;
         layout.name = std::string(e.name());
         const std::size_t count = e.fieldCount();
@@ -134,6 +148,9 @@ struct CtfEventDecoder::Impl {
                 layout.kind[f] = e.fieldKind(at->second);
                 used[at->second] = true;
             }
+            for (const char* derived : spec->second->derived)
+                if (const auto at = byName.find(derived); at != byName.end())
+                    used[at->second] = true;
             for (std::size_t i = 0; i < count; ++i)
                 if (!used[i])
                     layout.extra.push_back(i);
@@ -141,7 +158,9 @@ struct CtfEventDecoder::Impl {
             for (std::size_t i = 0; i < count; ++i)
                 layout.extra.push_back(i);
         }
-        return layouts.emplace(e.classKey(), std::move(layout)).first->second;
+        lastClass = key;
+        lastLayout = &layouts.emplace(key, std::move(layout)).first->second; // nodes stay put: the pointer stays valid
+        return *lastLayout;
     }
 
     std::vector<RawField> rawFields(const CtfEventView& e, const std::vector<std::size_t>& which)
@@ -171,7 +190,7 @@ struct CtfEventDecoder::Impl {
 };
 
 CtfEventDecoder::CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress)
-    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), {}, {}, 0, {}}))
+    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), {}, nullptr, nullptr, {}, 0, {}}))
 {
     for (const EventSpec& spec : eventSpecs())
         m_impl->specsByName.emplace(spec.name, &spec);

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <exception>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,8 +58,57 @@ std::string babeltraceErrorCauses()
 
 struct SinkState {
     CtfVisitor* visitor = nullptr;
-    std::string error;
+    // An exception the visitor threw. It must not unwind through Babeltrace2's C frames: it is kept here,
+    // the sink reports an error to the graph, and the reader rethrows it once the graph has returned.
+    std::exception_ptr failure;
 };
+
+void deliver(SinkState& state, const bt_message* message)
+{
+    switch (bt_message_get_type(message)) {
+    case BT_MESSAGE_TYPE_EVENT:
+        state.visitor->onEvent(CtfEventView(bt_message_event_borrow_event_const(message)));
+        break;
+    case BT_MESSAGE_TYPE_DISCARDED_EVENTS: {
+        std::uint64_t discarded = 1; // "if this property is missing, the number is at least one"
+        bt_message_discarded_events_get_count(message, &discarded);
+        CtfVisitor::HostRange range;
+        const bt_stream_class* cls =
+            bt_stream_borrow_class_const(bt_message_discarded_events_borrow_stream_const(message));
+        if (bt_stream_class_discarded_events_have_default_clock_snapshots(cls)) {
+            range.beginNs = nanoseconds(bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(message));
+            range.endNs = nanoseconds(bt_message_discarded_events_borrow_end_default_clock_snapshot_const(message));
+        }
+        state.visitor->onDiscardedEvents(discarded, range);
+        break;
+    }
+    case BT_MESSAGE_TYPE_DISCARDED_PACKETS: {
+        std::uint64_t lost = 1;
+        bt_message_discarded_packets_get_count(message, &lost);
+        CtfVisitor::HostRange range;
+        const bt_stream_class* cls =
+            bt_stream_borrow_class_const(bt_message_discarded_packets_borrow_stream_const(message));
+        if (bt_stream_class_discarded_packets_have_default_clock_snapshots(cls)) {
+            range.beginNs = nanoseconds(bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(message));
+            range.endNs = nanoseconds(bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(message));
+        }
+        state.visitor->onDiscardedPackets(lost, range);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+// After a failed graph run: the visitor's own exception when it threw one (Babeltrace2's error, which only
+// says that the sink failed, is dropped), else nothing and the caller reports Babeltrace2's causes.
+void rethrowVisitorFailure(const SinkState& state)
+{
+    if (state.failure) {
+        bt_current_thread_clear_error();
+        std::rethrow_exception(state.failure);
+    }
+}
 
 bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator* iterator, void* data)
 {
@@ -73,46 +123,20 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator* 
     case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
         break;
     default:
-        state.error = "the message iterator failed";
         return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
     }
     for (std::uint64_t i = 0; i < count; ++i) {
-        const bt_message* message = messages[i];
-        switch (bt_message_get_type(message)) {
-        case BT_MESSAGE_TYPE_EVENT:
-            state.visitor->onEvent(CtfEventView(bt_message_event_borrow_event_const(message)));
-            break;
-        case BT_MESSAGE_TYPE_DISCARDED_EVENTS: {
-            std::uint64_t discarded = 1; // "if this property is missing, the number is at least one"
-            bt_message_discarded_events_get_count(message, &discarded);
-            CtfVisitor::HostRange range;
-            const bt_stream_class* cls =
-                bt_stream_borrow_class_const(bt_message_discarded_events_borrow_stream_const(message));
-            if (bt_stream_class_discarded_events_have_default_clock_snapshots(cls)) {
-                range.beginNs = nanoseconds(bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(message));
-                range.endNs = nanoseconds(bt_message_discarded_events_borrow_end_default_clock_snapshot_const(message));
+        if (!state.failure) {
+            try {
+                deliver(state, messages[i]);
+            } catch (...) {
+                state.failure = std::current_exception();
             }
-            state.visitor->onDiscardedEvents(discarded, range);
-            break;
         }
-        case BT_MESSAGE_TYPE_DISCARDED_PACKETS: {
-            std::uint64_t lost = 1;
-            bt_message_discarded_packets_get_count(message, &lost);
-            CtfVisitor::HostRange range;
-            const bt_stream_class* cls =
-                bt_stream_borrow_class_const(bt_message_discarded_packets_borrow_stream_const(message));
-            if (bt_stream_class_discarded_packets_have_default_clock_snapshots(cls)) {
-                range.beginNs = nanoseconds(bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(message));
-                range.endNs = nanoseconds(bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(message));
-            }
-            state.visitor->onDiscardedPackets(lost, range);
-            break;
-        }
-        default:
-            break;
-        }
-        bt_message_put_ref(message);
+        bt_message_put_ref(messages[i]);
     }
+    if (state.failure)
+        return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
     return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
@@ -260,13 +284,14 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
         bt_graph_run_status status = BT_GRAPH_RUN_STATUS_AGAIN;
         while (status == BT_GRAPH_RUN_STATUS_AGAIN)
             status = bt_graph_run(graph);
-        if (status != BT_GRAPH_RUN_STATUS_OK)
+        if (status != BT_GRAPH_RUN_STATUS_OK && !state.failure)
             failure = fmt::format("{}: Babeltrace2 failed while reading the trace ({})", directory.string(),
                                   babeltraceErrorCauses());
     }
     bt_graph_put_ref(graph);
     bt_plugin_put_ref(ctf);
     bt_plugin_put_ref(utils);
+    rethrowVisitorFailure(state);
     if (!failure.empty())
         throw CtfReadError(failure);
 }
@@ -302,13 +327,14 @@ void readLiveTrace(const std::string& url, CtfVisitor& visitor)
             if (status == BT_GRAPH_RUN_STATUS_AGAIN)
                 std::this_thread::sleep_for(std::chrono::milliseconds(10)); // no data yet: the relay is polled
         }
-        if (status != BT_GRAPH_RUN_STATUS_OK)
+        if (status != BT_GRAPH_RUN_STATUS_OK && !state.failure)
             failure = fmt::format("{}: Babeltrace2 failed while reading the live session ({})", url,
                                   babeltraceErrorCauses());
     }
     bt_value_put_ref(params);
     bt_graph_put_ref(graph);
     bt_plugin_put_ref(ctf);
+    rethrowVisitorFailure(state);
     if (!failure.empty())
         throw CtfReadError(failure);
 }

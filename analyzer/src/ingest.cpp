@@ -54,7 +54,9 @@ IngestResult ingestTrace(const std::string& source, const std::filesystem::path&
         result.findings = runDetectors(database, options.detectors);
         transaction.commit();
     }
-    database.exec("ANALYZE");
+    // The planner's statistics from a sample (about 1000 rows per index) rather than from every row: close
+    // enough for its choices (which index, which join order), in a fraction of the time on millions of rows.
+    database.exec("PRAGMA analysis_limit = 1000; ANALYZE");
     result.detectSeconds = std::chrono::duration<double>(Clock::now() - detecting).count();
     file.commit();
     return result;

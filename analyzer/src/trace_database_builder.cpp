@@ -1,17 +1,20 @@
 #include "vcm/analyzer/trace_database_builder.h"
 
+#include "maintenance_summary.h"
+#include "trace_row_writer.h"
+#include "trace_rows.h"
 #include "vcm/analyzer/analyzer_version.h"
-#include "vcm/db/schema.h"
 #include "vcm/analyzer/trace_labels.h"
-
-#include <fmt/core.h>
+#include "vcm/db/schema.h"
 
 #include <algorithm>
 
 namespace vcm::analyzer {
 namespace {
 
-using db::Statement;
+// Rows per batch handed to the writer: large enough that the hand-over (a lock, a wake-up) is a negligible
+// cost per row, small enough that the writer starts early and the queue holds little memory.
+constexpr std::size_t kRowsPerBatch = 4096;
 
 const char* sctlrStateLabel(bool m, bool c)
 {
@@ -26,7 +29,6 @@ const char* sctlrStateLabel(bool m, bool c)
 
 constexpr std::uint64_t kSctlrM = 1u << 0;
 constexpr std::uint64_t kSctlrC = 1u << 2;
-constexpr std::uint64_t kSctlrI = 1u << 12;
 
 std::optional<std::int64_t> coreOrNull(std::int32_t core)
 {
@@ -42,6 +44,9 @@ struct TraceDatabaseBuilder::Impl {
     };
     struct VcpuTrack {
         std::int64_t id = 0;
+        std::uint32_t vm = 0;
+        std::uint32_t idx = 0;
+        std::optional<std::string> name;
         std::optional<OpenSlice> slice;
         std::optional<std::uint64_t> sctlrSince; // start of the current SCTLR interval (none before a change)
         std::uint64_t sctlr = 0;
@@ -52,54 +57,32 @@ struct TraceDatabaseBuilder::Impl {
         std::uint64_t eventIndex;
         std::optional<std::uint32_t> agent;
     };
-    std::optional<SetWayTrap> setWayTrap;
-    struct FlushTotals {
-        std::int64_t row = 0;
-        std::uint64_t ts = 0;
-        std::uint64_t lastEnd = 0;
-        std::uint32_t segments = 0;
-        std::uint64_t pages = 0;
-        std::uint64_t longest = 0;
-        bool finished = false;
-    };
     struct OpenWindow {
         std::uint64_t ts;
         std::string observers;
         std::string cause;
     };
+    // A flush row is complete only at the end (segments, pages, duration).
+    struct PendingFlush {
+        FlushRow row;
+        std::uint64_t lastEnd; // the end of its last segment read (the request time before any)
+    };
 
-    explicit Impl(db::Database& database)
-        : db(database),
-          insertSlice(db.prepare("INSERT INTO sched_slice (ts, dur, core, vcpu_id, end_reason, instructions, open) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?)")),
-          insertMigration(db.prepare("INSERT INTO migration (ts, vcpu_id, from_core, to_core) VALUES (?, ?, ?, ?)")),
-          insertTick(db.prepare("INSERT INTO timer_tick (ts, core) VALUES (?, ?)")),
-          insertSctlr(db.prepare("INSERT INTO sctlr_state (ts, dur, vcpu_id, value, m, c, i, state, open) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-          insertTvm(db.prepare("INSERT INTO tvm_state (ts, dur, vcpu_id, open) VALUES (?, ?, ?, ?)")),
-          insertTrap(db.prepare("INSERT INTO trap (ts, vcpu_id, core, kind, detail, what, operand, old_value, "
-                                "new_value, caches_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-          insertFlush(db.prepare("INSERT INTO flush (vm, flush_id, vcpu_id, ts, dur, reason) VALUES (?, ?, ?, ?, 0, ?)")),
-          insertSegment(db.prepare("INSERT INTO flush_segment (flush, vm, flush_id, seq, core, ts, dur, pages, "
-                                   "regions_skipped, finished, resume_gfn, unpreempted_delay_ns) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-          insertMaintenance(db.prepare("INSERT INTO maintenance (ts, agent, core, op, by_set_way, address, bytes, "
-                                       "level, trapped, lines_cleaned, lines_invalidated, dirty_discarded) "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-          insertStaleRead(db.prepare("INSERT INTO stale_read (ts, agent, core, address, stale_words, version_returned, "
-                                     "latest_version, latest_writer, source, source_instance, latest_held_in, "
-                                     "held_instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")),
-          insertClobber(db.prepare("INSERT INTO clobber (ts, address, words, origin, origin_instance, line_version, "
-                                   "overwritten_version, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")),
-          insertWindow(db.prepare("INSERT INTO stale_window (page, ts, dur, observers, cause, resolved_by, open) "
-                                  "VALUES (?, ?, ?, ?, ?, ?, ?)")),
-          insertToolstack(db.prepare("INSERT INTO toolstack_action (ts, vm, core, action, mode, ipa, bytes) "
-                                     "VALUES (?, ?, ?, 'write', ?, ?, ?)")),
-          insertMarker(db.prepare("INSERT INTO marker (ts, vcpu_id, name) VALUES (?, ?, ?)")),
-          insertConsole(db.prepare("INSERT INTO console (ts, vcpu_id, text) VALUES (?, ?, ?)")),
-          insertRawEvent(db.prepare("INSERT INTO raw_event (event_index, name, ts, known) VALUES (?, ?, ?, ?)")),
-          insertArg(db.prepare("INSERT INTO args (raw_event, key, int_value, string_value) VALUES (?, ?, ?, ?)"))
+    explicit Impl(db::Database& database) : writer(database), batch(writer.emptyBatch()) {}
+
+    // Queues a complete row; a full batch goes to the writer.
+    template <typename Row>
+    void add(Row&& row)
     {
+        batch.add(std::forward<Row>(row));
+        if (batch.rows() >= kRowsPerBatch)
+            handOver();
+    }
+
+    void handOver()
+    {
+        writer.submit(std::move(batch));
+        batch = writer.emptyBatch();
     }
 
     void see(std::uint64_t t) { maxTs = std::max(maxTs, t); }
@@ -108,10 +91,10 @@ struct TraceDatabaseBuilder::Impl {
     {
         auto [it, inserted] = vcpus.try_emplace({vm, index});
         if (inserted) {
-            db.prepare("INSERT OR IGNORE INTO vm (id) VALUES (?)").bind(1, vm).run();
-            Statement insert = db.prepare("INSERT INTO vcpu (vm, idx) VALUES (?, ?)");
-            insert.bind(1, vm).bind(2, index).run();
-            it->second.id = db.lastInsertRowId();
+            it->second.id = ids.take<VcpuRow>();
+            it->second.vm = vm;
+            it->second.idx = index;
+            vmNames.try_emplace(vm);
         }
         return it->second;
     }
@@ -119,38 +102,47 @@ struct TraceDatabaseBuilder::Impl {
     void closeSctlr(VcpuTrack& v, std::uint64_t end, bool open)
     {
         const std::uint64_t since = v.sctlrSince.value_or(0);
-        const bool m = (v.sctlr & kSctlrM) != 0;
-        const bool c = (v.sctlr & kSctlrC) != 0;
-        insertSctlr.bind(1, since)
-            .bind(2, end - std::min(end, since))
-            .bind(3, v.id)
-            .bind(4, v.sctlr)
-            .bind(5, std::int64_t{m})
-            .bind(6, std::int64_t{c})
-            .bind(7, std::int64_t{(v.sctlr & kSctlrI) != 0})
-            .bind(8, sctlrStateLabel(m, c))
-            .bind(9, std::int64_t{open})
-            .run();
+        add(SctlrStateRow{.id = ids.take<SctlrStateRow>(),
+                          .ts = since,
+                          .dur = end - std::min(end, since),
+                          .vcpuId = v.id,
+                          .value = v.sctlr,
+                          .state = sctlrStateLabel((v.sctlr & kSctlrM) != 0, (v.sctlr & kSctlrC) != 0),
+                          .open = open});
     }
 
-    db::Database& db;
-    Statement insertSlice, insertMigration, insertTick, insertSctlr, insertTvm, insertTrap, insertFlush, insertSegment,
-        insertMaintenance, insertStaleRead, insertClobber, insertWindow, insertToolstack, insertMarker, insertConsole,
-        insertRawEvent, insertArg;
+    // The data-loss rows waiting for the time of the next timed event (their ts_after).
+    void completeLosses(std::optional<std::uint64_t> tsAfter)
+    {
+        for (DataLossRow& loss : lossesAwaitingNextTime) {
+            loss.tsAfter = tsAfter;
+            add(std::move(loss));
+        }
+        lossesAwaitingNextTime.clear();
+    }
+
+    TraceRowWriter writer;
+    RowBatch batch;
+    RowIds ids;
+    MaintenanceSummary maintenanceSummary;
 
     std::map<std::pair<std::uint32_t, std::uint32_t>, VcpuTrack> vcpus;
-    std::map<std::pair<std::uint32_t, std::uint32_t>, FlushTotals> flushes;
+    std::map<std::uint32_t, std::optional<std::string>> vmNames; // VMs seen, with the name vcpu_create gave
+    std::vector<PendingFlush> flushes; // in request order
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> flushByKey; // (vm, flush_id) -> flushes index
     std::map<std::uint64_t, OpenWindow> windows;
-    std::vector<std::int64_t> lossAwaitingNextTime;
+    std::vector<DataLossRow> lossesAwaitingNextTime;
+    std::optional<SetWayTrap> setWayTrap;
+    std::optional<tracer::RunConfiguration> configuration;
     std::uint64_t events = 0;
     std::uint64_t maxTs = 0;
     std::optional<std::uint64_t> lastTs;
     std::optional<std::uint64_t> runEndTs;
     std::optional<std::uint64_t> instructions;
-    bool configured = false;
     std::uint64_t discardedEvents = 0;
     std::uint64_t lostPackets = 0;
     std::uint64_t rawEvents = 0;
+    bool finished = false;
 };
 
 TraceDatabaseBuilder::TraceDatabaseBuilder(db::Database& db) : m_impl(std::make_unique<Impl>(db)) {}
@@ -179,12 +171,8 @@ void TraceDatabaseBuilder::beginEvent(std::optional<std::uint64_t> vtimeNs)
     if (!vtimeNs)
         return;
     m.lastTs = vtimeNs;
-    if (!m.lossAwaitingNextTime.empty()) {
-        Statement update = m.db.prepare("UPDATE data_loss SET ts_after = ? WHERE id = ?");
-        for (std::int64_t row : m.lossAwaitingNextTime)
-            update.bind(1, *vtimeNs).bind(2, row).run();
-        m.lossAwaitingNextTime.clear();
-    }
+    if (!m.lossesAwaitingNextTime.empty())
+        m.completeLosses(vtimeNs);
 }
 
 void TraceDatabaseBuilder::dataLoss(const char* kind, std::uint64_t count, std::optional<std::int64_t> hostBegin,
@@ -192,16 +180,14 @@ void TraceDatabaseBuilder::dataLoss(const char* kind, std::uint64_t count, std::
 {
     Impl& m = *m_impl;
     (std::string_view(kind) == "packets" ? m.lostPackets : m.discardedEvents) += count;
-    m.db.prepare("INSERT INTO data_loss (kind, count, event_index, ts_before, host_begin, host_end) "
-                 "VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(1, kind)
-        .bind(2, count)
-        .bind(3, m.events)
-        .bind(4, m.lastTs)
-        .bind(5, hostBegin)
-        .bind(6, hostEnd)
-        .run();
-    m.lossAwaitingNextTime.push_back(m.db.lastInsertRowId());
+    m.lossesAwaitingNextTime.push_back(DataLossRow{.id = m.ids.take<DataLossRow>(),
+                                                   .kind = kind,
+                                                   .count = count,
+                                                   .eventIndex = m.events,
+                                                   .tsBefore = m.lastTs,
+                                                   .tsAfter = std::nullopt,
+                                                   .hostBegin = hostBegin,
+                                                   .hostEnd = hostEnd});
 }
 
 void TraceDatabaseBuilder::rawEvent(const std::string& name, std::optional<std::uint64_t> vtimeNs, bool known,
@@ -211,43 +197,27 @@ void TraceDatabaseBuilder::rawEvent(const std::string& name, std::optional<std::
     ++m.rawEvents;
     if (vtimeNs)
         m.see(*vtimeNs);
-    m.insertRawEvent.bind(1, m.events - (m.events > 0 ? 1 : 0)).bind(2, name).bind(3, vtimeNs).bind(4, std::int64_t{known}).run();
-    const std::int64_t row = m.db.lastInsertRowId();
+    const std::int64_t row = m.ids.take<RawEventRow>();
+    m.add(RawEventRow{.id = row,
+                      .eventIndex = m.events - (m.events > 0 ? 1 : 0),
+                      .name = name,
+                      .ts = vtimeNs,
+                      .known = known});
     for (const RawField& f : fields)
-        m.insertArg.bind(1, row).bind(2, f.key).bind(3, f.intValue).bind(4, f.stringValue).run();
+        m.add(ArgRow{.id = m.ids.take<ArgRow>(),
+                     .rawEvent = row,
+                     .key = f.key,
+                     .intValue = f.intValue,
+                     .stringValue = f.stringValue});
 }
 
 void TraceDatabaseBuilder::runConfiguration(const tracer::RunConfiguration& c)
 {
     Impl& m = *m_impl;
-    m.configured = true;
-    m.db.prepare("INSERT OR REPLACE INTO run (id, scenario, scenario_text, policy, knobs, overrides, vcm_version, guests, "
-                 "seed, core_mhz) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(1, c.scenario)
-        .bind(2, c.scenarioText)
-        .bind(3, c.policy)
-        .bind(4, c.knobs)
-        .bind(5, c.overrides)
-        .bind(6, c.vcmVersion)
-        .bind(7, c.guests)
-        .bind(8, c.seed)
-        .bind(9, c.coreMHz)
-        .run();
-    m.db.prepare("INSERT OR REPLACE INTO machine (id, clusters, cores_per_cluster, line_bytes, l1_bytes, l1_ways, "
-                 "l2_bytes, l2_ways, system_cache_bytes, system_cache_ways) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(1, c.clusters)
-        .bind(2, c.coresPerCluster)
-        .bind(3, c.lineBytes)
-        .bind(4, c.l1Bytes)
-        .bind(5, c.l1Ways)
-        .bind(6, c.l2Bytes)
-        .bind(7, c.l2Ways)
-        .bind(8, c.systemCacheBytes)
-        .bind(9, c.systemCacheWays)
-        .run();
-    Statement core = m.db.prepare("INSERT OR IGNORE INTO core (id, cluster) VALUES (?, ?)");
+    m.configuration = c; // the run row is written by finish(), with what run_end adds
+    m.add(MachineRow{c});
     for (std::uint32_t i = 0; i < c.clusters * c.coresPerCluster; ++i)
-        core.bind(1, i).bind(2, i / std::max(c.coresPerCluster, 1u)).run();
+        m.add(CoreRow{.id = i, .cluster = i / std::max(c.coresPerCluster, 1u)});
 }
 
 void TraceDatabaseBuilder::runEnd(std::uint64_t t, std::uint64_t instructions)
@@ -259,12 +229,7 @@ void TraceDatabaseBuilder::runEnd(std::uint64_t t, std::uint64_t instructions)
 
 void TraceDatabaseBuilder::agent(std::uint32_t id, tracer::AgentRole role, const std::string& name, std::int32_t core)
 {
-    m_impl->db.prepare("INSERT OR REPLACE INTO agent (id, role, name, core) VALUES (?, ?, ?, ?)")
-        .bind(1, id)
-        .bind(2, label(role))
-        .bind(3, name)
-        .bind(4, coreOrNull(core))
-        .run();
+    m_impl->add(AgentRow{.id = id, .role = label(role), .name = name, .core = coreOrNull(core)});
 }
 
 void TraceDatabaseBuilder::vcpuCreate(std::uint32_t vm, std::uint32_t index, std::uint32_t agent, std::uint32_t,
@@ -273,8 +238,8 @@ void TraceDatabaseBuilder::vcpuCreate(std::uint32_t vm, std::uint32_t index, std
     Impl& m = *m_impl;
     Impl::VcpuTrack& v = m.vcpu(vm, index);
     v.agent = agent;
-    m.db.prepare("UPDATE vcpu SET name = ?, agent = ? WHERE id = ?").bind(1, name).bind(2, agent).bind(3, v.id).run();
-    m.db.prepare("UPDATE vm SET name = ? WHERE id = ?").bind(1, vmName).bind(2, vm).run();
+    v.name = name;
+    m.vmNames[vm] = vmName;
 }
 
 void TraceDatabaseBuilder::vcpuRun(std::uint64_t t, std::uint32_t vm, std::uint32_t index, std::uint32_t core)
@@ -292,14 +257,14 @@ void TraceDatabaseBuilder::vcpuStop(std::uint64_t t, std::uint32_t vm, std::uint
     Impl::VcpuTrack& v = m.vcpu(vm, index);
     // Without its vcpu_run (lost, or before a snapshot's start) the slice is known to end here only.
     const std::uint64_t start = v.slice ? v.slice->ts : t;
-    m.insertSlice.bind(1, start)
-        .bind(2, t - std::min(t, start))
-        .bind(3, core)
-        .bind(4, v.id)
-        .bind(5, label(reason))
-        .bind(6, instructions)
-        .bind(7, std::int64_t{0})
-        .run();
+    m.add(SchedSliceRow{.id = m.ids.take<SchedSliceRow>(),
+                        .ts = start,
+                        .dur = t - std::min(t, start),
+                        .core = core,
+                        .vcpuId = v.id,
+                        .endReason = label(reason),
+                        .instructions = instructions,
+                        .open = false});
     v.slice.reset();
 }
 
@@ -308,13 +273,15 @@ void TraceDatabaseBuilder::vcpuMigrate(std::uint64_t t, std::uint32_t vm, std::u
 {
     Impl& m = *m_impl;
     m.see(t);
-    m.insertMigration.bind(1, t).bind(2, m.vcpu(vm, index).id).bind(3, from).bind(4, to).run();
+    m.add(MigrationRow{
+        .id = m.ids.take<MigrationRow>(), .ts = t, .vcpuId = m.vcpu(vm, index).id, .fromCore = from, .toCore = to});
 }
 
 void TraceDatabaseBuilder::timerTick(std::uint64_t t, std::uint32_t core)
 {
-    m_impl->see(t);
-    m_impl->insertTick.bind(1, t).bind(2, core).run();
+    Impl& m = *m_impl;
+    m.see(t);
+    m.add(TimerTickRow{.id = m.ids.take<TimerTickRow>(), .ts = t, .core = core});
 }
 
 void TraceDatabaseBuilder::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t index, std::uint32_t core,
@@ -324,20 +291,19 @@ void TraceDatabaseBuilder::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t
     Impl& m = *m_impl;
     m.see(t);
     const Impl::VcpuTrack& v = m.vcpu(vm, index);
-    const bool cachesOn = (v.sctlr & kSctlrM) != 0 && (v.sctlr & kSctlrC) != 0;
     if (kind == tracer::TrapKind::SetWay)
         m.setWayTrap = Impl::SetWayTrap{m.events, v.agent};
-    m.insertTrap.bind(1, t)
-        .bind(2, v.id)
-        .bind(3, core)
-        .bind(4, label(kind))
-        .bind(5, detail)
-        .bind(6, trapWhat(kind, detail))
-        .bind(7, operand)
-        .bind(8, oldValue)
-        .bind(9, newValue)
-        .bind(10, std::int64_t{cachesOn})
-        .run();
+    m.add(TrapRow{.id = m.ids.take<TrapRow>(),
+                  .ts = t,
+                  .vcpuId = v.id,
+                  .core = core,
+                  .kind = label(kind),
+                  .detail = detail,
+                  .what = trapWhat(kind, detail),
+                  .operand = operand,
+                  .oldValue = oldValue,
+                  .newValue = newValue,
+                  .cachesOn = (v.sctlr & kSctlrM) != 0 && (v.sctlr & kSctlrC) != 0});
 }
 
 void TraceDatabaseBuilder::sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t index, std::uint64_t oldValue,
@@ -361,7 +327,11 @@ void TraceDatabaseBuilder::tvmChange(std::uint64_t t, std::uint32_t vm, std::uin
     if (armed && !v.tvmSince) {
         v.tvmSince = t;
     } else if (!armed && v.tvmSince) {
-        m.insertTvm.bind(1, *v.tvmSince).bind(2, t - std::min(t, *v.tvmSince)).bind(3, v.id).bind(4, std::int64_t{0}).run();
+        m.add(TvmStateRow{.id = m.ids.take<TvmStateRow>(),
+                          .ts = *v.tvmSince,
+                          .dur = t - std::min(t, *v.tvmSince),
+                          .vcpuId = v.id,
+                          .open = false});
         v.tvmSince.reset();
     }
 }
@@ -370,14 +340,14 @@ void TraceDatabaseBuilder::console(std::uint64_t t, std::uint32_t vm, std::uint3
 {
     Impl& m = *m_impl;
     m.see(t);
-    m.insertConsole.bind(1, t).bind(2, m.vcpu(vm, index).id).bind(3, text).run();
+    m.add(ConsoleRow{.id = m.ids.take<ConsoleRow>(), .ts = t, .vcpuId = m.vcpu(vm, index).id, .text = text});
 }
 
 void TraceDatabaseBuilder::marker(std::uint64_t t, std::uint32_t vm, std::uint32_t index, const std::string& name)
 {
     Impl& m = *m_impl;
     m.see(t);
-    m.insertMarker.bind(1, t).bind(2, m.vcpu(vm, index).id).bind(3, name).run();
+    m.add(MarkerRow{.id = m.ids.take<MarkerRow>(), .ts = t, .vcpuId = m.vcpu(vm, index).id, .name = name});
 }
 
 void TraceDatabaseBuilder::flushRequest(std::uint64_t t, std::uint32_t vm, std::uint32_t index, std::uint32_t flushId,
@@ -385,11 +355,21 @@ void TraceDatabaseBuilder::flushRequest(std::uint64_t t, std::uint32_t vm, std::
 {
     Impl& m = *m_impl;
     m.see(t);
-    m.insertFlush.bind(1, vm).bind(2, flushId).bind(3, m.vcpu(vm, index).id).bind(4, t).bind(5, label(reason)).run();
-    Impl::FlushTotals& totals = m.flushes[{vm, flushId}];
-    totals.row = m.db.lastInsertRowId();
-    totals.ts = t;
-    totals.lastEnd = t;
+    // A second request of one (vm, flush_id) still gets its row: the table's UNIQUE (vm, flush_id) then
+    // refuses the trace at finish(), as an INSERT at the request used to.
+    m.flushByKey[{vm, flushId}] = m.flushes.size();
+    m.flushes.push_back(Impl::PendingFlush{.row = FlushRow{.id = m.ids.take<FlushRow>(),
+                                                           .vm = vm,
+                                                           .flushId = flushId,
+                                                           .vcpuId = m.vcpu(vm, index).id,
+                                                           .ts = t,
+                                                           .dur = 0,
+                                                           .reason = label(reason),
+                                                           .segments = 0,
+                                                           .pages = 0,
+                                                           .longestSegment = 0,
+                                                           .finished = false},
+                                           .lastEnd = t});
 }
 
 void TraceDatabaseBuilder::flushSegment(std::uint64_t start, std::uint64_t end, std::uint32_t vm, std::uint32_t core,
@@ -398,28 +378,29 @@ void TraceDatabaseBuilder::flushSegment(std::uint64_t start, std::uint64_t end, 
 {
     Impl& m = *m_impl;
     m.see(end);
-    const auto found = m.flushes.find({vm, flushId});
-    Impl::FlushTotals* totals = found != m.flushes.end() ? &found->second : nullptr;
+    const auto found = m.flushByKey.find({vm, flushId});
+    Impl::PendingFlush* pending = found != m.flushByKey.end() ? &m.flushes[found->second] : nullptr;
+    FlushRow* flush = pending != nullptr ? &pending->row : nullptr;
     const std::uint64_t dur = end - std::min(end, start);
-    m.insertSegment.bind(1, totals != nullptr ? std::optional<std::int64_t>(totals->row) : std::nullopt)
-        .bind(2, vm)
-        .bind(3, flushId)
-        .bind(4, totals != nullptr ? totals->segments : 0u)
-        .bind(5, core)
-        .bind(6, start)
-        .bind(7, dur)
-        .bind(8, pages)
-        .bind(9, regionsSkipped)
-        .bind(10, std::int64_t{finished})
-        .bind(11, resumeGfn)
-        .bind(12, unpreemptedDelayNs)
-        .run();
-    if (totals != nullptr) {
-        ++totals->segments;
-        totals->pages += pages;
-        totals->longest = std::max(totals->longest, dur);
-        totals->lastEnd = std::max(totals->lastEnd, end);
-        totals->finished = finished;
+    m.add(FlushSegmentRow{.id = m.ids.take<FlushSegmentRow>(),
+                          .flush = flush != nullptr ? std::optional<std::int64_t>(flush->id) : std::nullopt,
+                          .vm = vm,
+                          .flushId = flushId,
+                          .seq = flush != nullptr ? flush->segments : 0u,
+                          .core = core,
+                          .ts = start,
+                          .dur = dur,
+                          .pages = pages,
+                          .regionsSkipped = regionsSkipped,
+                          .finished = finished,
+                          .resumeGfn = resumeGfn,
+                          .unpreemptedDelayNs = unpreemptedDelayNs});
+    if (flush != nullptr) {
+        ++flush->segments;
+        flush->pages += pages;
+        flush->longestSegment = std::max(flush->longestSegment, dur);
+        flush->finished = finished;
+        pending->lastEnd = std::max(pending->lastEnd, end);
     }
 }
 
@@ -437,19 +418,21 @@ void TraceDatabaseBuilder::maintenance(std::uint64_t t, std::uint32_t agent, std
     // The set/way operand's level field is bits [3:1], level - 1 (Arm ARM D7.5.9.16).
     const std::optional<std::int64_t> level =
         bySetWay ? std::optional<std::int64_t>(((address >> 1) & 7) + 1) : std::nullopt;
-    m.insertMaintenance.bind(1, t)
-        .bind(2, agent)
-        .bind(3, coreOrNull(core))
-        .bind(4, label(op))
-        .bind(5, std::int64_t{bySetWay})
-        .bind(6, address)
-        .bind(7, bytes)
-        .bind(8, level)
-        .bind(9, std::int64_t{trapped})
-        .bind(10, cleaned)
-        .bind(11, invalidated)
-        .bind(12, discarded)
-        .run();
+    MaintenanceRow row{.id = m.ids.take<MaintenanceRow>(),
+                       .ts = t,
+                       .agent = agent,
+                       .core = coreOrNull(core),
+                       .op = label(op),
+                       .bySetWay = bySetWay,
+                       .address = address,
+                       .bytes = bytes,
+                       .level = level,
+                       .trapped = trapped,
+                       .linesCleaned = cleaned,
+                       .linesInvalidated = invalidated,
+                       .dirtyDiscarded = discarded};
+    m.maintenanceSummary.add(row);
+    m.add(std::move(row));
 }
 
 void TraceDatabaseBuilder::staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
@@ -460,19 +443,19 @@ void TraceDatabaseBuilder::staleRead(std::uint64_t t, std::uint32_t agent, std::
 {
     Impl& m = *m_impl;
     m.see(t);
-    m.insertStaleRead.bind(1, t)
-        .bind(2, agent)
-        .bind(3, coreOrNull(core))
-        .bind(4, address)
-        .bind(5, staleWords)
-        .bind(6, versionReturned)
-        .bind(7, latestVersion)
-        .bind(8, latestWriter)
-        .bind(9, label(source))
-        .bind(10, sourceInstance)
-        .bind(11, label(heldIn))
-        .bind(12, heldInstance)
-        .run();
+    m.add(StaleReadRow{.id = m.ids.take<StaleReadRow>(),
+                       .ts = t,
+                       .agent = agent,
+                       .core = coreOrNull(core),
+                       .address = address,
+                       .staleWords = staleWords,
+                       .versionReturned = versionReturned,
+                       .latestVersion = latestVersion,
+                       .latestWriter = latestWriter,
+                       .source = label(source),
+                       .sourceInstance = sourceInstance,
+                       .latestHeldIn = label(heldIn),
+                       .heldInstance = heldInstance});
 }
 
 void TraceDatabaseBuilder::clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words,
@@ -481,15 +464,15 @@ void TraceDatabaseBuilder::clobber(std::uint64_t t, std::uint64_t address, std::
 {
     Impl& m = *m_impl;
     m.see(t);
-    m.insertClobber.bind(1, t)
-        .bind(2, address)
-        .bind(3, words)
-        .bind(4, label(origin))
-        .bind(5, instance)
-        .bind(6, lineVersion)
-        .bind(7, overwritten)
-        .bind(8, cause)
-        .run();
+    m.add(ClobberRow{.id = m.ids.take<ClobberRow>(),
+                     .ts = t,
+                     .address = address,
+                     .words = words,
+                     .origin = label(origin),
+                     .originInstance = instance,
+                     .lineVersion = lineVersion,
+                     .overwrittenVersion = overwritten,
+                     .cause = cause});
 }
 
 void TraceDatabaseBuilder::staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,
@@ -505,17 +488,18 @@ void TraceDatabaseBuilder::staleWindowClose(std::uint64_t t, std::uint64_t page,
     Impl& m = *m_impl;
     m.see(t);
     const auto open = m.windows.find(page);
+    const bool opened = open != m.windows.end();
     // A close without its open (lost, or before a snapshot's start): the window is known to end here only.
-    const std::uint64_t start = open != m.windows.end() ? open->second.ts : t;
-    m.insertWindow.bind(1, page)
-        .bind(2, start)
-        .bind(3, t - std::min(t, start))
-        .bind(4, open != m.windows.end() ? open->second.observers : std::string())
-        .bind(5, open != m.windows.end() ? open->second.cause : std::string("(open not in trace)"))
-        .bind(6, resolvedBy)
-        .bind(7, std::int64_t{0})
-        .run();
-    if (open != m.windows.end())
+    const std::uint64_t start = opened ? open->second.ts : t;
+    m.add(StaleWindowRow{.id = m.ids.take<StaleWindowRow>(),
+                         .page = page,
+                         .ts = start,
+                         .dur = t - std::min(t, start),
+                         .observers = opened ? std::move(open->second.observers) : std::string(),
+                         .cause = opened ? std::move(open->second.cause) : std::string("(open not in trace)"),
+                         .resolvedBy = resolvedBy,
+                         .open = false});
+    if (opened)
         m.windows.erase(open);
 }
 
@@ -524,69 +508,96 @@ void TraceDatabaseBuilder::toolstackWrite(std::uint64_t t, std::uint32_t vm, std
 {
     Impl& m = *m_impl;
     m.see(t);
-    m.insertToolstack.bind(1, t).bind(2, vm).bind(3, core).bind(4, toolstackModeLabel(mode)).bind(5, ipa).bind(6, bytes).run();
+    m.add(ToolstackActionRow{.id = m.ids.take<ToolstackActionRow>(),
+                             .ts = t,
+                             .vm = vm,
+                             .core = core,
+                             .mode = toolstackModeLabel(mode),
+                             .ipa = ipa,
+                             .bytes = bytes});
 }
 
 void TraceDatabaseBuilder::finish()
 {
     Impl& m = *m_impl;
+    if (m.finished) {
+        m.writer.finish(); // rethrows the writer's error, if it had one
+        return;
+    }
+    m.finished = true;
+    m.completeLosses(std::nullopt);
     const std::uint64_t end = std::max(m.runEndTs.value_or(0), m.maxTs);
     for (auto& [key, v] : m.vcpus) {
         if (v.slice)
-            m.insertSlice.bind(1, v.slice->ts)
-                .bind(2, end - std::min(end, v.slice->ts))
-                .bind(3, v.slice->core)
-                .bind(4, v.id)
-                .bindNull(5)
-                .bindNull(6)
-                .bind(7, std::int64_t{1})
-                .run();
+            m.add(SchedSliceRow{.id = m.ids.take<SchedSliceRow>(),
+                                .ts = v.slice->ts,
+                                .dur = end - std::min(end, v.slice->ts),
+                                .core = v.slice->core,
+                                .vcpuId = v.id,
+                                .endReason = nullptr,
+                                .instructions = std::nullopt,
+                                .open = true});
         if (v.sctlrSince) {
             m.closeSctlr(v, end, true);
         } else {
             // Never changed: one interval with the value unknown (the reset value is not in the trace).
-            m.insertSctlr.bind(1, std::int64_t{0}).bind(2, end).bind(3, v.id).bindNull(4).bindNull(5).bindNull(6)
-                .bindNull(7).bind(8, "reset").bind(9, std::int64_t{1}).run();
+            m.add(SctlrStateRow{.id = m.ids.take<SctlrStateRow>(),
+                                .ts = 0,
+                                .dur = end,
+                                .vcpuId = v.id,
+                                .value = std::nullopt,
+                                .state = "reset",
+                                .open = true});
         }
         if (v.tvmSince)
-            m.insertTvm.bind(1, *v.tvmSince).bind(2, end - std::min(end, *v.tvmSince)).bind(3, v.id)
-                .bind(4, std::int64_t{1}).run();
+            m.add(TvmStateRow{.id = m.ids.take<TvmStateRow>(),
+                              .ts = *v.tvmSince,
+                              .dur = end - std::min(end, *v.tvmSince),
+                              .vcpuId = v.id,
+                              .open = true});
     }
-    for (const auto& [page, w] : m.windows)
-        m.insertWindow.bind(1, page)
-            .bind(2, w.ts)
-            .bind(3, end - std::min(end, w.ts))
-            .bind(4, w.observers)
-            .bind(5, w.cause)
-            .bindNull(6)
-            .bind(7, std::int64_t{1})
-            .run();
-    Statement updateFlush = m.db.prepare(
-        "UPDATE flush SET dur = ?, segments = ?, pages = ?, longest_segment = ?, finished = ? WHERE id = ?");
-    for (const auto& [key, f] : m.flushes) {
-        const std::uint64_t flushEnd = f.finished ? f.lastEnd : end;
-        updateFlush.bind(1, flushEnd - std::min(flushEnd, f.ts))
-            .bind(2, f.segments)
-            .bind(3, f.pages)
-            .bind(4, f.longest)
-            .bind(5, std::int64_t{f.finished})
-            .bind(6, f.row)
-            .run();
+    for (auto& [page, w] : m.windows)
+        m.add(StaleWindowRow{.id = m.ids.take<StaleWindowRow>(),
+                             .page = page,
+                             .ts = w.ts,
+                             .dur = end - std::min(end, w.ts),
+                             .observers = std::move(w.observers),
+                             .cause = std::move(w.cause),
+                             .resolvedBy = std::nullopt,
+                             .open = true});
+    m.windows.clear();
+    for (Impl::PendingFlush& flush : m.flushes) {
+        // An unfinished flush lasts to the run end.
+        const std::uint64_t flushEnd = flush.row.finished ? flush.lastEnd : end;
+        flush.row.dur = flushEnd - std::min(flushEnd, flush.row.ts);
+        m.add(std::move(flush.row));
     }
-    m.db.exec("INSERT OR IGNORE INTO run (id) VALUES (1)");
-    m.db.prepare("UPDATE run SET end_ts = ?, instructions = ?, complete = ? WHERE id = 1")
-        .bind(1, end)
-        .bind(2, m.instructions)
-        .bind(3, std::int64_t{m.configured && m.runEndTs.has_value()})
-        .run();
-    Statement meta = m.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-    meta.bind(1, "vcm_version").bind(2, VCM_VERSION).run();
-    meta.bind(1, "babeltrace_version").bind(2, babeltraceVersion()).run();
-    meta.bind(1, "schema_version").bind(2, std::to_string(db::kSchemaVersion)).run();
-    meta.bind(1, "events").bind(2, std::to_string(m.events)).run();
-    meta.bind(1, "unknown_events").bind(2, std::to_string(m.rawEvents)).run();
-    meta.bind(1, "discarded_events").bind(2, std::to_string(m.discardedEvents)).run();
-    meta.bind(1, "lost_packets").bind(2, std::to_string(m.lostPackets)).run();
+    m.flushes.clear();
+    std::vector<const Impl::VcpuTrack*> byId;
+    for (const auto& [key, v] : m.vcpus)
+        byId.push_back(&v);
+    std::sort(byId.begin(), byId.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+    for (const Impl::VcpuTrack* v : byId)
+        m.add(VcpuRow{.id = v->id, .vm = v->vm, .idx = v->idx, .name = v->name, .agent = v->agent});
+    for (const auto& [vm, name] : m.vmNames)
+        m.add(VmRow{.id = vm, .name = name});
+    m.add(RunRow{.configuration = m.configuration,
+                 .endTs = end,
+                 .instructions = m.instructions,
+                 .complete = m.configuration.has_value() && m.runEndTs.has_value()});
+    for (MaintenanceSummaryRow& row : m.maintenanceSummary.rows())
+        m.add(std::move(row));
+    for (auto [key, value] : {std::pair<const char*, std::string>{"vcm_version", VCM_VERSION},
+                              {"babeltrace_version", babeltraceVersion()},
+                              {"schema_version", std::to_string(db::kSchemaVersion)},
+                              {"events", std::to_string(m.events)},
+                              {"unknown_events", std::to_string(m.rawEvents)},
+                              {"discarded_events", std::to_string(m.discardedEvents)},
+                              {"lost_packets", std::to_string(m.lostPackets)}})
+        m.add(MetaRow{.key = key, .value = std::move(value)});
+    if (!m.batch.empty())
+        m.handOver();
+    m.writer.finish();
 }
 
 } // namespace vcm::analyzer

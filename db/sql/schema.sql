@@ -20,7 +20,7 @@ CREATE TABLE run (
     guests TEXT,             -- "program=sha256:HEX;..." of the guest images, in VM order
     seed INTEGER,
     core_mhz INTEGER,
-    end_ts INTEGER,          -- run_end.vtime_ns, or the largest ts seen when the trace has no run_end
+    end_ts INTEGER,          -- the larger of run_end.vtime_ns and the largest ts of any event read (open intervals end here)
     instructions INTEGER,    -- run_end.instructions; NULL without run_end
     complete INTEGER NOT NULL DEFAULT 0  -- 1: run_configuration and run_end were both seen
 );
@@ -174,6 +174,31 @@ CREATE TABLE maintenance (
     lines_cleaned INTEGER NOT NULL,
     lines_invalidated INTEGER NOT NULL,
     dirty_discarded INTEGER NOT NULL
+);
+-- Created with the table, unlike the indexes of indexes.sql, and kept up to date by every insert: its WHERE
+-- leaves the set/way rows out at insert time, almost for free, where building it after the load would read
+-- them all (millions in a set/way storm) only to leave them out. By-address rows are few.
+CREATE INDEX maintenance_address ON maintenance (address) WHERE by_set_way = 0;
+
+-- The maintenance rows summed per (agent, op, by_set_way, trapped), accumulated by the builder while it
+-- writes them: questions about all of an agent's maintenance (untrapped_setway, the causal chain's set/way
+-- counts) read a few rows here instead of scanning millions there.
+CREATE TABLE maintenance_summary (
+    id INTEGER PRIMARY KEY,     -- in order of the group's first maintenance row
+    agent INTEGER NOT NULL,
+    op TEXT NOT NULL,
+    by_set_way INTEGER NOT NULL,
+    trapped INTEGER NOT NULL,
+    count INTEGER NOT NULL,     -- maintenance rows of the group
+    first_ts INTEGER NOT NULL,  -- min(ts) of those rows
+    last_ts INTEGER NOT NULL,   -- max(ts)
+    first_id INTEGER NOT NULL,  -- min(maintenance.id): the group's first row in record order
+    last_id INTEGER NOT NULL,   -- max(maintenance.id)
+    lines_cleaned INTEGER NOT NULL,      -- sums over the rows
+    lines_invalidated INTEGER NOT NULL,
+    dirty_discarded INTEGER NOT NULL,
+    cores TEXT,                 -- the distinct cores of the rows, ascending, comma-separated ('0,2'); NULL: none had a core
+    UNIQUE (agent, op, by_set_way, trapped)
 );
 
 CREATE TABLE stale_read (

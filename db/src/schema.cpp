@@ -29,12 +29,11 @@ void createIndexes(Database& db)
     db.exec(indexesSql());
 }
 
-Database openTraceDatabase(const std::filesystem::path& file)
+namespace {
+
+// The file's schema version, after checking that it is a vcm trace database at all.
+int traceSchemaVersion(Database& db, const std::filesystem::path& file)
 {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec))
-        throw DatabaseError(fmt::format("{}: no such database file", file.string()));
-    Database db(file, Database::Mode::ReadWrite);
     int version = 0;
     try {
         version = db.userVersion();
@@ -50,12 +49,40 @@ Database openTraceDatabase(const std::filesystem::path& file)
     if (version > kSchemaVersion)
         throw DatabaseError(fmt::format("{}: schema version {} is newer than this vcm reads ({}); upgrade vcm",
                                         file.string(), version, kSchemaVersion));
-    if (version < kSchemaVersion) {
-        Transaction transaction(db);
-        for (int v = version; v < kSchemaVersion; ++v)
-            kMigrations.at(static_cast<std::size_t>(v - 1))(db);
-        db.setUserVersion(kSchemaVersion);
-        transaction.commit();
+    return version;
+}
+
+void migrate(Database& db, const std::filesystem::path& file)
+{
+    Transaction transaction(db);
+    // Read again inside the transaction: another process may have migrated the file since it was checked.
+    const int version = traceSchemaVersion(db, file);
+    for (int v = version; v < kSchemaVersion; ++v)
+        kMigrations.at(static_cast<std::size_t>(v - 1))(db);
+    db.setUserVersion(kSchemaVersion);
+    transaction.commit();
+}
+
+} // namespace
+
+Database openTraceDatabase(const std::filesystem::path& file, TraceDatabaseAccess access)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+        throw DatabaseError(fmt::format("{}: no such database file", file.string()));
+    const Database::Mode mode = access == TraceDatabaseAccess::Read ? Database::Mode::ReadOnly : Database::Mode::ReadWrite;
+    Database db(file, mode);
+    if (traceSchemaVersion(db, file) < kSchemaVersion) {
+        if (mode == Database::Mode::ReadOnly) {
+            // A migration has to write: a read-write connection for it alone, so the reader's stays read-only.
+            db.close();
+            Database writer(file, Database::Mode::ReadWrite);
+            migrate(writer, file);
+            writer.close();
+            db = Database(file, mode);
+        } else {
+            migrate(db, file);
+        }
     }
     return db;
 }

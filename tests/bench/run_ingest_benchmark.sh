@@ -12,16 +12,19 @@
 #   load drifts hit both alike; the best and the median are reported (wall time from date +%s.%N):
 #   - decode: `babeltrace2 TRACE -c sink.utils.dummy`: src.ctf.fs -> flt.utils.muxer -> a sink that drops every
 #     message. The floor: the same graph `vcm ingest` runs, minus everything vcm does per event.
-#   - ingest: `vcm ingest TRACE -o DB -q`: the whole process, i.e. decoding and row building in one transaction
-#     (the "read" part), then indexes, the detectors and ANALYZE, then the rename into place. The command's own
+#   - ingest: `vcm ingest TRACE -o DB -q`: the whole process, i.e. decoding and row building on one thread with
+#     the SQLite inserts on a writer thread, in one transaction (the "read" part), then indexes, the detectors
+#     and ANALYZE, then the rename into place (which frees the previous run's database). The command's own
 #     line `DB: N events (X M events/s), ...` gives X = events / read seconds; "read s" is events / X and "after
 #     read s" is the wall time minus it (indexes, detectors, ANALYZE, process start and exit).
 #   - ratio: ingest events/s over decode events/s (= decode wall / ingest wall), of the medians and of the bests.
 #   - `vcm check DB` with the built-in rules (it exits 1 when a rule fails: the status is reported, not fatal).
 # The event count is the database's (`SELECT value FROM meta WHERE key='events'`), checked to be at least 5 M.
 # Caveats: the host is shared (others build and test on it; the load average is printed before and after), so
-#   expect several percent of noise; the trace and the databases are in the temporary directory (page cache warm
-#   after the first read). LTTng sessions are per user: do not record another vcm run of the same user meanwhile.
+#   expect several percent of noise, and more for ingest than for decode: ingest keeps two CPUs busy (decoding,
+#   SQLite), decode one, so another process's load on a 2-CPU host slows ingest most. The trace and the databases
+#   are in the temporary directory (page cache warm after the first read). LTTng sessions are per user: do not
+#   record another vcm run of the same user meanwhile.
 #
 # Usage: tests/bench/run_ingest_benchmark.sh [--keep DIR]   (after cmake --build build/default --target vcm)
 #   --keep DIR: record the trace into DIR and keep it (default: a temporary directory removed at exit).
@@ -197,8 +200,9 @@ row(("  read (vcm ingest's figure)", f"{readBest:.3f}", f"{readMedian:.3f}", mev
 row(("  after read (wall - read)", f"{afterBest:.3f}", f"{afterMedian:.3f}", "", ""))
 row(("vcm check DB", f"{checkBest:.3f}", f"{checkMedian:.3f}", "", ""))
 print(f"Best and median of {runs} runs each, wall time of the whole process. read: the events/s vcm ingest prints")
-print("(decoding and row building, one transaction), its seconds = events / that rate; after read: indexes,")
-print("detectors, ANALYZE, process start and exit (per run, then best and median).")
+print("(decoding and row building, overlapped with the writer thread's inserts, one transaction), its seconds =")
+print("events / that rate; after read: indexes, detectors, ANALYZE, the rename over the previous database,")
+print("process start and exit (per run, then best and median).")
 print(f"vcm check exit status per run: {', '.join(map(str, checkStatus))} (0 pass, 1 a rule failed, 2 unusable).")
 print()
 ratioMedian, ratioBest = decodeMedian / ingestMedian, decodeBest / ingestBest

@@ -123,6 +123,30 @@ TEST(TraceRun, TinyBuffersReportDiscardedEvents)
     EXPECT_LT(c.byName.at("vcm:trap"), run.report.traps.total());
 }
 
+// A visitor's exception stops the read and reaches the caller as itself: it never unwinds through
+// Babeltrace2's C frames (the reader keeps it, fails the graph, and rethrows it afterwards).
+TEST(TraceRun, AVisitorsExceptionReachesTheCallerUnchanged)
+{
+    const RecordedRun run = record("seed004-bootloader-setway.toml", {}, "throwing");
+    struct Throwing final : analyzer::CtfVisitor {
+        int seen = 0;
+        void onEvent(const analyzer::CtfEventView&) override
+        {
+            if (++seen == 5)
+                throw std::logic_error("visitor gave up at event 5");
+        }
+    } visitor;
+    try {
+        analyzer::readCtfTrace(run.directory, visitor);
+        FAIL() << "the exception was lost";
+    } catch (const std::logic_error& e) {
+        EXPECT_STREQ(e.what(), "visitor gave up at event 5");
+    }
+    EXPECT_EQ(visitor.seen, 5) << "no event is delivered after the failure";
+    Counter again = readBack(run.directory);
+    EXPECT_GT(again.byName.at("vcm:run_configuration"), 0u) << "the next read in this thread works";
+}
+
 TEST(TraceRun, FlightRecorderKeepsTheFirstStaleReadAndWhatLedToIt)
 {
     const auto directory = freshDirectory("flight");

@@ -76,7 +76,16 @@ CausalChain explainLine(db::Database& db, const LineIncident& incident)
                                     agentName(db, byAddress.columnInt(2)), byAddress.columnInt(1), why));
         chain.evidence.push_back({"maintenance", byAddress.columnInt(0), "maintenance"});
     } else {
-        db::Statement setWay = db.prepare("SELECT count(*), max(id) FROM maintenance WHERE by_set_way = 1 AND ts <= ?");
+        // Set/way rows can be millions and have no index: whole maintenance_summary groups that ended by the
+        // incident count from the summary; only a group the incident falls inside is counted row by row, over
+        // its id range (a rowid range, not the table).
+        db::Statement setWay = db.prepare(
+            "SELECT coalesce(sum(n), 0), max(last) FROM ("
+            "SELECT s.count AS n, s.last_id AS last FROM maintenance_summary s WHERE s.by_set_way = 1 AND s.last_ts <= ?1 "
+            "UNION ALL "
+            "SELECT count(*), max(m.id) FROM maintenance_summary s JOIN maintenance m ON m.id BETWEEN s.first_id AND "
+            "s.last_id AND m.agent = s.agent AND m.op = s.op AND m.trapped = s.trapped AND m.by_set_way = 1 "
+            "WHERE s.by_set_way = 1 AND s.first_ts <= ?1 AND s.last_ts > ?1 AND m.ts <= ?1)");
         setWay.bind(1, ts);
         if (setWay.step() && setWay.columnInt(0) > 0) {
             const std::int64_t last = setWay.columnInt(1);
@@ -107,8 +116,12 @@ CausalChain explainLine(db::Database& db, const LineIncident& incident)
         traps.bind(1, vcpu->id).bind(2, ts);
         traps.step();
         const std::int64_t setWayTraps = traps.columnInt(0);
-        db::Statement untrapped = db.prepare("SELECT count(*) FROM maintenance m JOIN vcpu v ON v.agent = m.agent "
-                                             "WHERE v.id = ? AND m.by_set_way = 1 AND m.trapped = 0 AND m.ts <= ?");
+        // As above: from the summary, row by row (by id range) only inside a group the incident falls in.
+        db::Statement untrapped = db.prepare(
+            "SELECT coalesce(sum(CASE WHEN s.last_ts <= ?2 THEN s.count ELSE (SELECT count(*) FROM maintenance m "
+            "WHERE m.id BETWEEN s.first_id AND s.last_id AND m.agent = s.agent AND m.op = s.op AND m.by_set_way = 1 "
+            "AND m.trapped = 0 AND m.ts <= ?2) END), 0) FROM maintenance_summary s JOIN vcpu v ON v.agent = s.agent "
+            "WHERE v.id = ?1 AND s.by_set_way = 1 AND s.trapped = 0 AND s.first_ts <= ?2");
         untrapped.bind(1, vcpu->id).bind(2, ts);
         untrapped.step();
         if (untrapped.columnInt(0) > 0)

@@ -23,8 +23,8 @@ struct IngestResult {
     std::uint64_t discardedEvents = 0;
     std::uint64_t lostPackets = 0;
     std::uint64_t findings = 0;
-    double readSeconds = 0;     // decoding and row building
-    double detectSeconds = 0;   // indexes and detectors
+    double readSeconds = 0;     // decoding and row building, and the writer thread's inserts overlapping them
+    double detectSeconds = 0;   // indexes, detectors and ANALYZE
 };
 
 // `source`: a directory holding a CTF trace (searched recursively) or a net:// live URL. Throws CtfReadError

@@ -1,8 +1,14 @@
 // Turns the event stream of one vcm run into the rows of a trace database (db/sql/schema.sql): instants
 // become rows, begin/end pairs become intervals with ts and dur, and the run's entities get their tables.
 // It is an EventSink, so the same code ingests a CTF trace (through the Babeltrace2 decoder), a synthetic
-// stream in a detector test, or a run in process. All rows are written through prepared statements inside
-// the caller's transaction; finish() closes what is still open at the end of the trace.
+// stream in a detector test, or a run in process.
+// Rows are made on the caller's thread and inserted on a writer thread of the builder's own, in batches, inside
+// the caller's transaction (if any): SQLite's work overlaps the caller's decoding. So from construction until
+// finish() returns the database belongs to the builder: the caller must not use it meanwhile. finish() closes
+// what is still open at the end of the trace and waits until every row is written; a write error is thrown by
+// finish() or by the event call that hands over the next batch. Destroying the builder without finish()
+// abandons the rows not yet written. The builder numbers the rows itself, so the same events give the same
+// rows and ids.
 #pragma once
 
 #include "vcm/db/database.h"
@@ -42,7 +48,8 @@ public:
     void rawEvent(const std::string& name, std::optional<std::uint64_t> vtimeNs, bool known,
                   const std::vector<RawField>& fields);
 
-    // Closes open intervals at the run's end, completes flush rows, records ingest counts in meta.
+    // Closes open intervals at the run's end, writes the rows completed only now (flushes, vCPUs, VMs, run,
+    // maintenance_summary, meta with the ingest counts), then waits for the writer. Throws its error, if any.
     void finish();
 
     std::uint64_t events() const;

@@ -40,6 +40,9 @@ public:
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view text);
     Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+    // Binds text without copying it: it must stay unchanged and alive until the parameter is bound again or
+    // the statement is reset or finalized (a bulk writer's rows, static labels).
+    Statement& bindUncopied(int index, std::string_view text);
     Statement& bindNull(int index);
     template <typename T>
     Statement& bind(int index, const std::optional<T>& value)
@@ -51,6 +54,10 @@ public:
     bool step();
     // Runs a statement that returns no rows, then resets it for the next bindings.
     void run();
+    // As run(), but leaves the bindings in place: for a writer that binds every parameter before every run,
+    // clearing them is wasted work.
+    void runKeepingBindings();
+    // Rewinds the statement and clears its bindings (to NULL).
     void reset();
 
     int columnCount() const;
@@ -69,6 +76,9 @@ private:
     std::string m_sql;
 };
 
+// One SQLite connection. It is opened without SQLite's per-connection mutex (SQLITE_OPEN_NOMUTEX): a
+// connection may move between threads, but two threads must never use it (or its statements) at once; the
+// code that hands a connection to another thread provides the happens-before (a queue, a join).
 class Database {
 public:
     enum class Mode { ReadOnly, ReadWrite, Create };
@@ -80,7 +90,10 @@ public:
     Database& operator=(const Database&) = delete;
     ~Database();
 
+    // Runs every statement of the text (schema scripts, pragmas).
     void exec(std::string_view sql);
+    // Compiles exactly one statement. Text after it other than blanks and comments (a second statement) is an
+    // error, not silently ignored: whoever passed it expected it to run.
     Statement prepare(std::string_view sql);
     // A query with one integer result (0 when it returns no row or NULL).
     std::int64_t scalar(std::string_view sql);

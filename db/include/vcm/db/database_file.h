@@ -1,6 +1,7 @@
 // Writes a database atomically: everything goes to a temporary file beside the target, which replaces the
-// target only on commit() (rename(2) within one directory). An ingest that fails or is interrupted leaves
-// the previous database, if any, untouched, and removes its temporary file.
+// target only on commit() (rename(2) within one directory). An ingest that fails leaves the previous database,
+// if any, untouched, and removes its temporary file. A process that was killed cannot clean up: the next
+// DatabaseFile for the same target removes the temporary files of writers that no longer run.
 #pragma once
 
 #include "vcm/db/database.h"
@@ -15,6 +16,9 @@ public:
     DatabaseFile(const DatabaseFile&) = delete;
     DatabaseFile& operator=(const DatabaseFile&) = delete;
     ~DatabaseFile();
+
+    // The temporary file this process writes for `target`: TARGET.tmp-PID, beside it.
+    static std::filesystem::path temporaryFor(const std::filesystem::path& target);
 
     Database& database() { return m_database; }
     const std::filesystem::path& temporary() const { return m_temporary; }

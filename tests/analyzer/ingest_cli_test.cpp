@@ -1,0 +1,210 @@
+// vcm ingest and vcm query on real traces (vcm run --trace, LTTng): what the ingest keeps of sctlr_change,
+// what vcm query refuses, and that neither a killed nor an interrupted ingest leaves its DB.tmp-PID behind.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+namespace {
+
+const fs::path kVcm = VCM_BINARY;
+const fs::path kScenarios = VCM_SCENARIO_DIR;
+
+struct Result {
+    int status;
+    std::string output;
+};
+
+fs::path workDirectory()
+{
+    const fs::path dir = fs::temp_directory_path() / ("vcm-ingest-cli-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    return dir;
+}
+
+// The traces and databases of one test process go when it ends (a recorded trace is tens of MB).
+class RemoveWorkDirectory : public ::testing::Environment {
+public:
+    void TearDown() override
+    {
+        std::error_code ignored;
+        fs::remove_all(workDirectory(), ignored);
+    }
+};
+[[maybe_unused]] ::testing::Environment* const kRemoveWorkDirectory =
+    ::testing::AddGlobalTestEnvironment(new RemoveWorkDirectory);
+
+Result vcm(const std::string& arguments)
+{
+    static int n = 0;
+    const fs::path log = workDirectory() / ("out-" + std::to_string(n++) + ".log");
+    const int raw = std::system((kVcm.string() + " " + arguments + " > " + log.string() + " 2>&1").c_str());
+    std::ifstream in(log);
+    std::stringstream text;
+    text << in.rdbuf();
+    fs::remove(log);
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, text.str()};
+}
+
+std::string readFile(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Records scenario/policy (with extra vcm run arguments) once per test process.
+fs::path recordedTrace(const std::string& scenario, const std::string& policy, const std::string& extra = "")
+{
+    static std::map<std::string, fs::path> done;
+    std::string key = scenario + "-" + policy + extra;
+    for (char& c : key)
+        c = std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+    if (const auto found = done.find(key); found != done.end())
+        return found->second;
+    const fs::path trace = workDirectory() / key;
+    fs::remove_all(trace);
+    const Result run = vcm("run " + (kScenarios / (scenario + ".toml")).string() + " --policy " + policy + " --trace " +
+                           trace.string() + " " + extra);
+    EXPECT_TRUE(run.status == 0 || run.status == 3) << run.output;
+    done[key] = trace;
+    return trace;
+}
+
+// The one value of a one-row, one-column query.
+std::string queryValue(const fs::path& database, const std::string& sql)
+{
+    const Result r = vcm("query " + database.string() + " \"" + sql + "\"");
+    EXPECT_EQ(r.status, 0) << r.output;
+    std::string value = r.output.substr(r.output.find('\n') + 1);
+    while (!value.empty() && value.back() == '\n')
+        value.pop_back();
+    return value;
+}
+
+pid_t deadProcessId()
+{
+    const pid_t child = ::fork();
+    if (child == 0)
+        ::_exit(0);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return child;
+}
+
+TEST(IngestCli, SctlrBitFieldsAreKnownSoNothingIsRaw)
+{
+    const fs::path database = workDirectory() / "sctlr.db";
+    const Result ingest = vcm("ingest -q " + recordedTrace("seed004-bootloader-setway", "native").string() + " -o " +
+                              database.string());
+    ASSERT_EQ(ingest.status, 0) << ingest.output;
+    EXPECT_EQ(queryValue(database, "SELECT count(*) FROM raw_event"), "0");
+    EXPECT_EQ(queryValue(database, "SELECT count(*) FROM args"), "0");
+    EXPECT_EQ(queryValue(database, "SELECT value FROM meta WHERE key = 'unknown_events'"), "0");
+    EXPECT_EQ(queryValue(database, "SELECT count(*) > 0 FROM sctlr_state WHERE state = 'mmu_caches'"), "1")
+        << "sctlr_change itself is still read";
+    EXPECT_THAT(queryValue(database, "SELECT guests FROM run"), HasSubstr("=sha256:"));
+}
+
+TEST(IngestCli, QueryIsReadOnlyAndRunsExactlyOneStatement)
+{
+    const fs::path database = workDirectory() / "query.db";
+    ASSERT_EQ(vcm("ingest -q " + recordedTrace("seed004-bootloader-setway", "native").string() + " -o " +
+                  database.string())
+                  .status,
+              0);
+    const std::string before = readFile(database);
+
+    const Result two = vcm("query " + database.string() + " \"SELECT 1; DELETE FROM finding\"");
+    EXPECT_EQ(two.status, 2) << two.output;
+    EXPECT_THAT(two.output, HasSubstr("more than one SQL statement; only one can run (the second begins: DELETE"));
+
+    const Result write = vcm("query " + database.string() + " \"DELETE FROM finding\"");
+    EXPECT_EQ(write.status, 2) << write.output;
+    EXPECT_THAT(write.output, HasSubstr("attempt to write a readonly database"));
+
+    EXPECT_EQ(readFile(database), before) << "neither changed the file";
+    EXPECT_EQ(vcm("query " + database.string() + " \"SELECT 1; -- trailing comment\"").status, 0);
+}
+
+TEST(IngestCli, TheNextIngestRemovesAKilledIngestsTemporary)
+{
+    const fs::path database = workDirectory() / "leftover.db";
+    const fs::path leftover = fs::path(database.string() + ".tmp-" + std::to_string(deadProcessId()));
+    std::ofstream(leftover) << "what a SIGKILL left";
+    const Result ingest = vcm("ingest -q " + recordedTrace("seed004-bootloader-setway", "native").string() + " -o " +
+                              database.string());
+    EXPECT_EQ(ingest.status, 0) << ingest.output;
+    EXPECT_FALSE(fs::exists(leftover));
+    EXPECT_TRUE(fs::exists(database));
+}
+
+TEST(IngestCli, InterruptedIngestLeavesNoTemporary)
+{
+    // About 700,000 events: a few tenths of a second of ingest, time enough to interrupt it.
+    const fs::path trace = recordedTrace("storm-16g", "native", "--set machine.l2.size_kib=2048");
+    for (const int signal : {SIGTERM, SIGINT}) {
+        const fs::path database = workDirectory() / ("interrupted-" + std::to_string(signal) + ".db");
+        fs::remove(database);
+        const std::vector<std::string> arguments = {kVcm.string(), "ingest", "-q", trace.string(), "-o",
+                                                    database.string()};
+        std::vector<char*> argv;
+        for (const std::string& a : arguments)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        // Default dispositions in the child whatever the test runner ignores (a background job ignores SIGINT).
+        posix_spawnattr_t attributes;
+        ::posix_spawnattr_init(&attributes);
+        sigset_t defaults;
+        sigemptyset(&defaults);
+        sigaddset(&defaults, signal);
+        ::posix_spawnattr_setsigdefault(&attributes, &defaults);
+        ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+        pid_t child = 0;
+        const int spawned = ::posix_spawn(&child, kVcm.c_str(), nullptr, &attributes, argv.data(), environ);
+        ::posix_spawnattr_destroy(&attributes);
+        ASSERT_EQ(spawned, 0);
+        const fs::path temporary = fs::path(database.string() + ".tmp-" + std::to_string(child));
+        // Signal it as soon as its temporary file exists (the handler is installed before the file is made).
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        bool seen = false;
+        while (!seen && std::chrono::steady_clock::now() < deadline) {
+            seen = fs::exists(temporary);
+            if (!seen)
+                std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+        ASSERT_TRUE(seen) << "the ingest never made " << temporary;
+        std::this_thread::sleep_for(std::chrono::milliseconds(30)); // mid-read, with rows written
+        ::kill(child, signal);
+        int status = 0;
+        ASSERT_EQ(::waitpid(child, &status, 0), child);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            ADD_FAILURE() << "the ingest finished before the signal: use a longer trace";
+            continue;
+        }
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << "status " << status;
+        EXPECT_FALSE(fs::exists(temporary)) << "signal " << signal;
+        EXPECT_FALSE(fs::exists(database)) << "nothing was committed";
+    }
+}
+
+} // namespace

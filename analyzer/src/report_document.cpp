@@ -178,7 +178,7 @@ Table flushTable(const FlushSummary& f)
                 "segments", "pages", "longest segment", "longest delay", "finished"};
     t.align = {Align::Left,  Align::Right, Align::Left,  Align::Left,  Align::Right, Align::Right,
                Align::Right, Align::Right, Align::Right, Align::Right, Align::Left};
-    for (const FlushRow& r : f.list)
+    for (const FlushListEntry& r : f.list)
         t.rows.push_back({r.vm, number(r.flushId), r.requestedBy, r.reason, at(r.ts), duration(r.dur),
                           number(r.segments), number(r.pages), duration(r.longestSegment), duration(r.longestDelay),
                           r.finished ? "yes" : "no"});

@@ -101,7 +101,7 @@ void loadSegmentStatistics(db::Database& db, FlushSummary& f)
     f.histogram = linearHistogram(lengths, RunSummary::kHistogramBuckets);
 }
 
-std::vector<FlushRow> loadFlushList(db::Database& db)
+std::vector<FlushListEntry> loadFlushList(db::Database& db)
 {
     Statement q = db.prepare(
         "SELECT coalesce(vm.name, 'VM ' || f.vm), f.flush_id, coalesce(v.name, 'vcpu ' || f.vcpu_id), f.reason, "
@@ -110,7 +110,7 @@ std::vector<FlushRow> loadFlushList(db::Database& db)
         "FROM flush f LEFT JOIN vm ON vm.id = f.vm LEFT JOIN vcpu v ON v.id = f.vcpu_id "
         "ORDER BY f.ts, f.id LIMIT ?");
     q.bind(1, RunSummary::kMaxListed);
-    std::vector<FlushRow> rows;
+    std::vector<FlushListEntry> rows;
     while (q.step())
         rows.push_back({q.columnText(0), q.columnInt(1), q.columnText(2), q.columnText(3), q.columnInt(4),
                         q.columnInt(5), q.columnInt(6), q.columnInt(7), q.columnInt(8), q.columnInt(9),

@@ -50,7 +50,9 @@ struct TrapGroup {
     std::int64_t lastTs = 0;
 };
 
-struct FlushRow {
+// (Not "FlushRow": trace_rows.h has the ingest's FlushRow in this namespace, and two classes of one name are
+// an ODR violation the linker resolves silently: AddressSanitizer caught the corruption.)
+struct FlushListEntry {
     std::string vm;
     std::int64_t flushId = 0;
     std::string requestedBy;
@@ -75,7 +77,7 @@ struct FlushSummary {
     std::int64_t longestFlush = 0;             // max flush.dur
     std::optional<std::int64_t> p50, p95, max; // of flush_segment.dur; none without segments
     std::vector<HistogramBucket> histogram;    // of flush_segment.dur
-    std::vector<FlushRow> list;                // the first kMaxListed by request time
+    std::vector<FlushListEntry> list;                // the first kMaxListed by request time
 };
 
 struct VcpuSummary {

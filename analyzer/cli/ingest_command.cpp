@@ -1,4 +1,4 @@
-// vcm ingest TRACE_DIR|LIVE_URL -o run.db
+// vcm ingest [--follow [--commit-ms N]] TRACE_DIR|LIVE_URL -o run.db
 #include "analyzer_commands.h"
 #include "vcm/analyzer/ingest.h"
 #include "vcm/db/database_file.h"
@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -18,6 +19,8 @@ struct IngestOptionsCli {
     std::string output;
     std::uint64_t longFlushNs = DetectorOptions{}.longFlushSegmentNs;
     bool quiet = false;
+    bool follow = false;
+    std::uint32_t commitMs = 500;
 };
 
 // Progress on a terminal: events read and rate; the ETA comes from the trace's size on disk, read at the
@@ -57,12 +60,17 @@ int ingest(const IngestOptionsCli& o)
 {
     IngestOptions options;
     options.detectors.longFlushSegmentNs = o.longFlushNs;
+    options.follow = o.follow;
+    options.commitInterval = std::chrono::milliseconds(std::max<std::uint32_t>(o.commitMs, 1));
     auto progress = std::make_shared<Progress>(o.source);
     const bool terminal = ::isatty(STDERR_FILENO) != 0 && !o.quiet;
     if (terminal)
         options.progress = [progress](std::uint64_t events) { (*progress)(events); };
     IngestResult r;
-    {
+    if (o.follow) {
+        // Written in place: Ctrl-C or kill leaves what was committed so far, which is what a follower wants.
+        r = ingestTrace(o.source, o.output, options);
+    } else {
         // Ctrl-C or kill during the ingest: no DB.tmp-PID left behind (ingestTrace writes that file).
         const db::RemoveOnTerminationSignal cleanup(db::DatabaseFile::temporaryFor(o.output));
         r = ingestTrace(o.source, o.output, options);
@@ -83,10 +91,18 @@ Command addIngestCommand(CLI::App& parent)
     CLI::App* app = parent.add_subcommand("ingest", "Read a CTF trace (or a live session) into a SQLite database "
                                                     "and run the detectors");
     app->add_option("trace", options->source, "Trace directory, or a net:// live URL")->required();
-    app->add_option("-o,--output", options->output, "Database file to write (replaced atomically)")->required();
+    app->add_option("-o,--output", options->output,
+                    "Database file to write (replaced atomically; written in place with --follow)")
+        ->required();
     app->add_option("--long-flush-ns", options->longFlushNs,
                     "Flush segments longer than this (virtual ns) are findings (default 1000000)");
     app->add_flag("-q,--quiet", options->quiet, "No progress line");
+    app->add_flag("--follow", options->follow,
+                  "Write the database in place (WAL) and commit as rows arrive, so that readers can watch a live "
+                  "session fill it; meta ingest_state is 'following', then 'complete' (not atomic: a failed "
+                  "ingest leaves a partial database)");
+    app->add_option("--commit-ms", options->commitMs, "With --follow: commit every this many ms of wall time "
+                                                      "(default 500)");
     return {app, [options] { return ingest(*options); }};
 }
 

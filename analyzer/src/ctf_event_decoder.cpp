@@ -332,4 +332,9 @@ void CtfEventDecoder::onDiscardedPackets(std::uint64_t count, const HostRange& r
     m_impl->builder.dataLoss("packets", count, range.beginNs, range.endNs);
 }
 
+void CtfEventDecoder::onIdle()
+{
+    m_impl->builder.idle();
+}
+
 } // namespace vcm::analyzer

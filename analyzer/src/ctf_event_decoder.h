@@ -18,6 +18,7 @@ public:
     void onEvent(const CtfEventView& event) override;
     void onDiscardedEvents(std::uint64_t count, const HostRange& range) override;
     void onDiscardedPackets(std::uint64_t count, const HostRange& range) override;
+    void onIdle() override;
 
 private:
     struct Impl;

@@ -324,8 +324,15 @@ void readLiveTrace(const std::string& url, CtfVisitor& visitor)
         bt_graph_run_status status = BT_GRAPH_RUN_STATUS_AGAIN;
         while (status == BT_GRAPH_RUN_STATUS_AGAIN) {
             status = bt_graph_run(graph);
-            if (status == BT_GRAPH_RUN_STATUS_AGAIN)
+            if (status == BT_GRAPH_RUN_STATUS_AGAIN) {
+                try {
+                    visitor.onIdle();
+                } catch (...) {
+                    state.failure = std::current_exception();
+                    break;
+                }
                 std::this_thread::sleep_for(std::chrono::milliseconds(10)); // no data yet: the relay is polled
+            }
         }
         if (status != BT_GRAPH_RUN_STATUS_OK && !state.failure)
             failure = fmt::format("{}: Babeltrace2 failed while reading the live session ({})", url,

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <system_error>
 
 namespace vcm::analyzer {
 
@@ -17,9 +18,110 @@ bool isLiveUrl(const std::string& source)
     return source.starts_with("net://") || source.starts_with("net4://") || source.starts_with("net6://");
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void readSource(const std::string& source, CtfEventDecoder& decoder)
+{
+    if (isLiveUrl(source))
+        readLiveTrace(source, decoder);
+    else
+        readCtfTrace(source, decoder);
+}
+
+void setIngestState(db::Database& database, const char* state)
+{
+    database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('ingest_state', ?)").bind(1, state).run();
+}
+
+// A new database at `output` for a following ingest: whatever was there goes (with its WAL and shared-memory
+// files, which belong to that file only), so that a reader never mixes the old file's WAL with the new one.
+db::Database createInPlace(const std::filesystem::path& output)
+{
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        std::filesystem::path file = output;
+        file += suffix;
+        std::error_code ignored;
+        std::filesystem::remove(file, ignored);
+    }
+    db::Database database(output, db::Database::Mode::Create);
+    // WAL: readers see the last commit while the writer goes on, and never block it. synchronous NORMAL: a
+    // commit costs no fsync (a power cut may lose the last commits, which a re-ingest would redo anyway).
+    database.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+    return database;
+}
+
+IngestResult ingestFollowing(const std::string& source, const std::filesystem::path& output,
+                             const IngestOptions& options)
+{
+    IngestResult result;
+    db::Database database = createInPlace(output);
+    {
+        // Schema and every index up front: readers query while rows arrive, and an index built at the end would
+        // take the write lock for as long as it takes to build.
+        db::Transaction transaction(database);
+        db::createSchema(database);
+        db::createIndexes(database);
+        database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('source', ?)").bind(1, source).run();
+        setIngestState(database, "following");
+        transaction.commit();
+    }
+    try {
+        const auto started = Clock::now();
+        // Begun here and committed, then begun again, by the builder's writer at each commit point.
+        database.exec("BEGIN");
+        {
+            TraceDatabaseBuilder builder(database, options.commitInterval);
+            CtfEventDecoder decoder(builder, options.progress);
+            try {
+                readSource(source, decoder);
+            } catch (const CtfReadError& e) {
+                throw CtfReadError(fmt::format("{} [after {} events; the rows committed until then stay in {}]",
+                                               e.what(), builder.events(), output.string()));
+            }
+            if (builder.events() == 0)
+                throw CtfReadError(source + ": the trace holds no events");
+            builder.finish();
+            result.events = builder.events();
+            result.discardedEvents = builder.discardedEvents();
+            result.lostPackets = builder.lostPackets();
+        }
+        database.exec("COMMIT");
+        result.readSeconds = std::chrono::duration<double>(Clock::now() - started).count();
+        const auto detecting = Clock::now();
+        {
+            db::Transaction transaction(database);
+            result.findings = runDetectors(database, options.detectors);
+            transaction.commit();
+        }
+        database.exec("PRAGMA analysis_limit = 1000; ANALYZE");
+        // Last: a reader that sees 'complete' sees the findings and the final run row too.
+        setIngestState(database, "complete");
+        result.detectSeconds = std::chrono::duration<double>(Clock::now() - detecting).count();
+    } catch (...) {
+        // Best effort: the rows committed so far stay, marked as the leftovers of a failed ingest.
+        try {
+            database.exec("ROLLBACK");
+        } catch (const db::DatabaseError&) {
+            // no transaction was open
+        }
+        try {
+            setIngestState(database, "failed");
+        } catch (const db::DatabaseError&) {
+            // the database itself is what failed: its state cannot be recorded either
+        }
+        throw;
+    }
+    return result;
+}
+
+} // namespace
+
 IngestResult ingestTrace(const std::string& source, const std::filesystem::path& output, const IngestOptions& options)
 {
-    using Clock = std::chrono::steady_clock;
+    if (options.follow)
+        return ingestFollowing(source, output, options);
     IngestResult result;
     db::DatabaseFile file(output);
     db::Database& database = file.database();
@@ -30,10 +132,7 @@ IngestResult ingestTrace(const std::string& source, const std::filesystem::path&
         TraceDatabaseBuilder builder(database);
         CtfEventDecoder decoder(builder, options.progress);
         try {
-            if (isLiveUrl(source))
-                readLiveTrace(source, decoder);
-            else
-                readCtfTrace(source, decoder);
+            readSource(source, decoder);
         } catch (const CtfReadError& e) {
             throw CtfReadError(fmt::format("{} [after {} events; nothing was written]", e.what(), builder.events()));
         }

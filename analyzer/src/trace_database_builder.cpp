@@ -8,6 +8,7 @@
 #include "vcm/db/schema.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace vcm::analyzer {
 namespace {
@@ -68,7 +69,11 @@ struct TraceDatabaseBuilder::Impl {
         std::uint64_t lastEnd; // the end of its last segment read (the request time before any)
     };
 
-    explicit Impl(db::Database& database) : writer(database), batch(writer.emptyBatch()) {}
+    Impl(db::Database& database, std::chrono::milliseconds interval)
+        : writer(database), batch(writer.emptyBatch()), commitInterval(interval),
+          nextCommit(std::chrono::steady_clock::now() + interval)
+    {
+    }
 
     // Queues a complete row; a full batch goes to the writer.
     template <typename Row>
@@ -86,6 +91,40 @@ struct TraceDatabaseBuilder::Impl {
     }
 
     void see(std::uint64_t t) { maxTs = std::max(maxTs, t); }
+
+    // The vCPU and VM rows of the entities seen so far (written again, replacing, by a later call).
+    void addEntities()
+    {
+        std::vector<const VcpuTrack*> byId;
+        for (const auto& [key, v] : vcpus)
+            byId.push_back(&v);
+        std::sort(byId.begin(), byId.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+        for (const VcpuTrack* v : byId)
+            add(VcpuRow{.id = v->id, .vm = v->vm, .idx = v->idx, .name = v->name, .agent = v->agent});
+        for (const auto& [vm, name] : vmNames)
+            add(VmRow{.id = vm, .name = name});
+    }
+
+    // A following ingest: once commitInterval has passed since the last commit point, the rows made so far
+    // (a partly filled batch too: a slow live stream would otherwise keep them here for long) go to the
+    // writer with a commit point. With them a provisional run row (end_ts: the newest time seen, complete 0)
+    // and the entities, so that a reader has the run's bounds and its tracks; finish() replaces them.
+    void commitIfDue()
+    {
+        if (commitInterval.count() <= 0)
+            return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < nextCommit)
+            return;
+        nextCommit = now + commitInterval;
+        addEntities();
+        add(RunRow{.configuration = configuration,
+                   .endTs = std::max({runEndTs.value_or(0), maxTs, lastTs.value_or(0)}),
+                   .instructions = instructions,
+                   .complete = false});
+        writer.submit(std::move(batch), true);
+        batch = writer.emptyBatch();
+    }
 
     VcpuTrack& vcpu(std::uint32_t vm, std::uint32_t index)
     {
@@ -123,6 +162,8 @@ struct TraceDatabaseBuilder::Impl {
 
     TraceRowWriter writer;
     RowBatch batch;
+    std::chrono::milliseconds commitInterval; // 0: no commit points (one transaction, the caller's)
+    std::chrono::steady_clock::time_point nextCommit;
     RowIds ids;
     MaintenanceSummary maintenanceSummary;
 
@@ -145,7 +186,16 @@ struct TraceDatabaseBuilder::Impl {
     bool finished = false;
 };
 
-TraceDatabaseBuilder::TraceDatabaseBuilder(db::Database& db) : m_impl(std::make_unique<Impl>(db)) {}
+TraceDatabaseBuilder::TraceDatabaseBuilder(db::Database& db, std::chrono::milliseconds commitInterval)
+    : m_impl(std::make_unique<Impl>(db, commitInterval))
+{
+}
+
+void TraceDatabaseBuilder::idle()
+{
+    if (!m_impl->finished)
+        m_impl->commitIfDue();
+}
 
 TraceDatabaseBuilder::~TraceDatabaseBuilder() = default;
 
@@ -167,6 +217,7 @@ std::uint64_t TraceDatabaseBuilder::lostPackets() const
 void TraceDatabaseBuilder::beginEvent(std::optional<std::uint64_t> vtimeNs)
 {
     Impl& m = *m_impl;
+    m.commitIfDue();
     ++m.events;
     if (!vtimeNs)
         return;
@@ -573,14 +624,7 @@ void TraceDatabaseBuilder::finish()
         m.add(std::move(flush.row));
     }
     m.flushes.clear();
-    std::vector<const Impl::VcpuTrack*> byId;
-    for (const auto& [key, v] : m.vcpus)
-        byId.push_back(&v);
-    std::sort(byId.begin(), byId.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
-    for (const Impl::VcpuTrack* v : byId)
-        m.add(VcpuRow{.id = v->id, .vm = v->vm, .idx = v->idx, .name = v->name, .agent = v->agent});
-    for (const auto& [vm, name] : m.vmNames)
-        m.add(VmRow{.id = vm, .name = name});
+    m.addEntities();
     m.add(RunRow{.configuration = m.configuration,
                  .endTs = end,
                  .instructions = m.instructions,

@@ -65,7 +65,8 @@ void bindFlag(db::Statement& s, int index, bool flag)
 // checks that it is), without the b-tree search an explicit id costs (checking that no row has it yet): a
 // quarter of the writer's time on millions of rows.
 template <typename Row>
-constexpr bool kIdIsNextRowid = RowIds::numbers<Row> || std::is_same_v<Row, MaintenanceSummaryRow>;
+constexpr bool kIdIsNextRowid =
+    (RowIds::numbers<Row> && !std::is_same_v<Row, VcpuRow>) || std::is_same_v<Row, MaintenanceSummaryRow>;
 
 void bindNextRowid(db::Statement& s, int index)
 {
@@ -147,7 +148,8 @@ void bindRow(db::Statement& s, int p, const CoreRow& r)
 
 InsertInto insertInto(Is<VmRow>)
 {
-    return {"INSERT INTO vm (id, name)", 2};
+    // OR REPLACE: a following ingest writes the VMs known so far at each commit point, and again at the end.
+    return {"INSERT OR REPLACE INTO vm (id, name)", 2};
 }
 
 void bindRow(db::Statement& s, int p, const VmRow& r)
@@ -158,12 +160,14 @@ void bindRow(db::Statement& s, int p, const VmRow& r)
 
 InsertInto insertInto(Is<VcpuRow>)
 {
-    return {"INSERT INTO vcpu (id, vm, idx, name, agent)", 5};
+    // OR REPLACE with the id bound: a following ingest writes the vCPUs known so far at each commit point, and
+    // again at the end (a handful of rows: the appended-rowid shortcut does not matter here).
+    return {"INSERT OR REPLACE INTO vcpu (id, vm, idx, name, agent)", 5};
 }
 
 void bindRow(db::Statement& s, int p, const VcpuRow& r)
 {
-    bindNextRowid(s, p);
+    s.bind(p, r.id);
     s.bind(p + 1, r.vm);
     s.bind(p + 2, r.idx);
     bindText(s, p + 3, r.name);
@@ -628,7 +632,7 @@ struct TraceRowWriter::Statements : InsertersOf<RowBatch> {
 };
 
 TraceRowWriter::TraceRowWriter(db::Database& db)
-    : m_statements(std::make_unique<Statements>(db)), m_full(kQueuedBatches), m_empty(kQueuedBatches)
+    : m_db(db), m_statements(std::make_unique<Statements>(db)), m_full(kQueuedBatches), m_empty(kQueuedBatches)
 {
     m_thread = std::thread(&TraceRowWriter::run, this);
 }
@@ -646,10 +650,12 @@ void TraceRowWriter::run()
     // Named, so that top -H and perf tell the two halves of an ingest apart (at most 15 characters).
     ::pthread_setname_np(::pthread_self(), "vcm-row-writer");
     try {
-        while (std::optional<RowBatch> batch = m_full.pop()) {
-            m_statements->write(*batch);
-            batch->clear();
-            m_empty.tryPush(std::move(*batch));
+        while (std::optional<Submitted> item = m_full.pop()) {
+            m_statements->write(item->batch);
+            item->batch.clear();
+            m_empty.tryPush(std::move(item->batch));
+            if (item->commitAfter)
+                m_db.exec("COMMIT; BEGIN");
         }
     } catch (...) {
         // Published by cancel(): whoever sees the queue cancelled (submit) also sees the failure.
@@ -665,11 +671,11 @@ RowBatch TraceRowWriter::emptyBatch()
     return RowBatch{};
 }
 
-void TraceRowWriter::submit(RowBatch&& batch)
+void TraceRowWriter::submit(RowBatch&& batch, bool commitAfter)
 {
     if (m_finished)
         throw std::logic_error("TraceRowWriter::submit after finish()");
-    if (!m_full.push(std::move(batch)))
+    if (!m_full.push(Submitted{.batch = std::move(batch), .commitAfter = commitAfter}))
         rethrowFailure();
 }
 

@@ -30,14 +30,15 @@ QString IngestJob::databaseFor(const QString& source)
     return QDir::temp().filePath(QStringLiteral("vcm-gui-%1.db").arg(key));
 }
 
-void IngestJob::start(const QString& source, const QString& database)
+void IngestJob::start(const QString& source, const QString& database, bool follow)
 {
     wait();
     const std::string from = source.toStdString();
     const std::string to = database.toStdString();
-    m_thread = QThread::create([this, from, to, database] {
+    m_thread = QThread::create([this, from, to, database, follow] {
         try {
             analyzer::IngestOptions options;
+            options.follow = follow;
             // Emitted from the worker: the connections to GUI objects are queued.
             options.progress = [this](std::uint64_t events) { emit progress(events); };
             const analyzer::IngestResult result = analyzer::ingestTrace(from, to, options);

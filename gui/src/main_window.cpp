@@ -2,6 +2,7 @@
 #include "vcm/gui/svg_export.h"
 
 #include "vcm/analyzer/ingest.h"
+#include "vcm/db/database.h"
 #include "vcm/gui/area_statistics_panel.h"
 #include "vcm/gui/details_panel.h"
 #include "vcm/gui/event_table_panel.h"
@@ -28,6 +29,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 
 #include <algorithm>
 #include <exception>
@@ -98,13 +100,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         m_progress->setFormat(tr("%1 events").arg(events));
         setStatus(tr("Ingesting: %1 events read").arg(events));
     });
+    m_followTimer = new QTimer(this);
+    m_followTimer->setInterval(followIntervalMs);
+    connect(m_followTimer, &QTimer::timeout, this, &MainWindow::followTick);
     connect(m_ingest, &IngestJob::succeeded, this, [this](const QString& database, quint64 events, quint64 lost) {
         m_progress->hide();
-        if (openDatabase(database))
+        const bool followed = isFollowing() && database == m_followed;
+        if (followed)
+            stopFollowing();
+        // A followed database is complete now: re-read once more (findings, final run row), keeping the view.
+        if (followed ? installSource(database, true) : openDatabase(database))
             setStatus(statusText() + tr(" (ingested %1 events, %2 lost)").arg(events).arg(lost));
     });
     connect(m_ingest, &IngestJob::failed, this, [this](const QString& message) {
         m_progress->hide();
+        stopFollowing();
         setStatus(tr("Ingest failed: %1").arg(message));
     });
 
@@ -171,6 +181,11 @@ void MainWindow::buildMenus()
     QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
     viewMenu->addAction(tr("&Whole Run"), m_timeline, &TimelineWidget::showWholeRun);
     viewMenu->addAction(tr("&Focus Selection"), m_timeline, &TimelineWidget::focusSelection);
+    m_followHead = viewMenu->addAction(tr("Follow &Head"));
+    m_followHead->setObjectName(QStringLiteral("followHead"));
+    m_followHead->setCheckable(true);
+    m_followHead->setChecked(true);
+    m_followHead->setEnabled(false); // while following only
     QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&Keys"), this, &MainWindow::showKeys);
 }
@@ -188,7 +203,19 @@ void MainWindow::setStatus(const QString& text)
 void MainWindow::openSource(const QString& source)
 {
     const QFileInfo info(source);
-    if (analyzer::isLiveUrl(source.toStdString()) || info.isDir()) {
+    stopFollowing();
+    if (analyzer::isLiveUrl(source.toStdString())) {
+        m_followed = IngestJob::databaseFor(source);
+        m_progress->setFormat(tr("following"));
+        m_progress->show();
+        setStatus(tr("Following %1 into %2").arg(source, m_followed));
+        m_followHead->setEnabled(true);
+        m_followHead->setChecked(true);
+        m_ingest->start(source, m_followed, true);
+        m_followTimer->start();
+        return;
+    }
+    if (info.isDir()) {
         const QString database = IngestJob::databaseFor(source);
         m_progress->setFormat(tr("ingesting"));
         m_progress->show();
@@ -199,7 +226,38 @@ void MainWindow::openSource(const QString& source)
     openDatabase(source);
 }
 
+bool MainWindow::isFollowing() const
+{
+    return m_followTimer->isActive();
+}
+
+void MainWindow::stopFollowing()
+{
+    m_followTimer->stop();
+    m_followHead->setEnabled(false);
+}
+
+void MainWindow::followTick()
+{
+    // Until the ingest has committed its first run row (and marked the file as its own with ingest_state),
+    // there is nothing to show: a file left at that path by an earlier ingest must not be taken for it.
+    try {
+        db::Database probe(m_followed.toStdString(), db::Database::Mode::ReadOnly);
+        if (probe.scalar("SELECT count(*) FROM meta WHERE key = 'ingest_state'") == 0 ||
+            probe.scalar("SELECT count(*) FROM run") == 0)
+            return;
+    } catch (const db::DatabaseError&) {
+        return; // not created yet, or its schema not committed yet
+    }
+    installSource(m_followed, m_source != nullptr && m_source->file() == m_followed.toStdString());
+}
+
 bool MainWindow::openDatabase(const QString& file)
+{
+    return installSource(file, false);
+}
+
+bool MainWindow::installSource(const QString& file, bool keepRange)
 {
     std::unique_ptr<TraceSource> source;
     try {
@@ -208,6 +266,8 @@ bool MainWindow::openDatabase(const QString& file)
         setStatus(tr("Cannot open %1: %2").arg(file, QString::fromUtf8(error.what())));
         return false;
     }
+    const TimeRange previousRange = m_timeline->visibleRange();
+    const double previousEnd = m_source ? m_source->bounds().end : 0;
     m_timeline->setSource(nullptr);
     m_findings->setSource(nullptr);
     m_events->setSource(nullptr);
@@ -219,12 +279,24 @@ bool MainWindow::openDatabase(const QString& file)
     m_details->setSource(m_source.get());
     m_area->showArea(nullptr, std::nullopt);
     m_findingsView->resizeColumnsToContents();
+    if (keepRange) {
+        TimeRange range = previousRange;
+        const double newest = m_source->bounds().end;
+        if (m_followHead->isEnabled() && m_followHead->isChecked() && newest > previousEnd) {
+            // Follow head: the end moves to the newest time; a view of the whole run stays whole, a zoomed one
+            // keeps its width.
+            range = previousRange.start <= 0 ? TimeRange{0, newest}
+                                             : TimeRange{newest - previousRange.width(), newest};
+        }
+        m_timeline->setVisibleRange(range);
+    }
     const RunFacts& facts = m_source->facts();
     setWindowTitle(QStringLiteral("vcm - %1").arg(QFileInfo(file).fileName()));
     setStatus(tr("%1: %2 under %3, %4%5")
                   .arg(QFileInfo(file).fileName(), facts.scenario, facts.policy, formatDuration(static_cast<double>(facts.endTs)),
-                       facts.complete ? QString() : tr(" (incomplete run)")));
-    rememberRecent(QFileInfo(file).absoluteFilePath());
+                       isFollowing() ? tr(" (following)") : facts.complete ? QString() : tr(" (incomplete run)")));
+    if (!keepRange)
+        rememberRecent(QFileInfo(file).absoluteFilePath());
     return true;
 }
 

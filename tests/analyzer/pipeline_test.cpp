@@ -204,8 +204,9 @@ TEST(Pipeline, BadTracesExit2AndLeaveTheDatabaseUntouched)
 
 TEST(Pipeline, LostEventsAreRecordedAndFailTheCheckUnlessAllowed)
 {
-    const fs::path database =
-        tracedDatabase("seed004-bootloader-setway", "xen", "--subbuffer-bytes 4096 --subbuffers 2");
+    // storm-16g under xen: 174,000 trap events cannot fit in two 4 KiB sub-buffers however fast the consumer
+    // daemon is (seed 004's 8,700 events sometimes do on an idle host).
+    const fs::path database = tracedDatabase("storm-16g", "xen", "--subbuffer-bytes 4096 --subbuffers 2");
     const Result lost = vcm("query " + database.string() + " \"SELECT sum(count) > 0, count(*) > 0 FROM data_loss\"");
     EXPECT_THAT(lost.output, HasSubstr("\n1,1\n")) << lost.output;
     EXPECT_GT(findings(database, "data_loss"), 0);

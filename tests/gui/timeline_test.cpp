@@ -13,11 +13,14 @@
 #include "vcm/gui/timeline_palette.h"
 #include "vcm/gui/timeline_widget.h"
 
+#include <QElapsedTimer>
+#include <QFile>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
 #include <QWheelEvent>
 
+#include <cstdlib>
 #include <set>
 
 namespace vcm::gui {
@@ -276,6 +279,55 @@ TEST(Timeline, TraceDirectoryIsIngestedInTheBackgroundThenOpened)
     QTRY_VERIFY(window.source() != nullptr);
     EXPECT_EQ(window.source()->file(), std::filesystem::path(database.toStdString()));
     EXPECT_TRUE(MainWindow::recentFiles().contains(database));
+}
+
+// A live URL is followed: the window opens the database while the session runs, its visible end grows with
+// the newest events (Follow head), and the findings appear once the ingest is complete.
+TEST(Timeline, LiveSessionIsFollowedThenItsFindingsAppear)
+{
+    application();
+    const std::filesystem::path trace = test::tracedRun("seed004-bootloader-setway", "native");
+    const std::filesystem::path err = test::workDirectory() / "play.err";
+    std::filesystem::remove(err);
+    std::system((std::string(VCM_BINARY) + " replay " + trace.string() +
+                 " --live --speed 0.0005 --live-wait-ms 1500 > /dev/null 2> " + err.string() + " &")
+                    .c_str());
+    QString url;
+    for (int i = 0; i < 100 && url.isEmpty(); ++i) {
+        QTest::qWait(100);
+        QFile file(QString::fromStdString(err.string()));
+        if (file.open(QIODevice::ReadOnly)) {
+            const QString text = QString::fromUtf8(file.readAll());
+            if (const auto at = text.indexOf(QStringLiteral("net://")); at >= 0) {
+                qsizetype end = at;
+                while (end < text.size() && !text[end].isSpace())
+                    ++end;
+                url = text.mid(at, end - at);
+            }
+        }
+    }
+    ASSERT_FALSE(url.isEmpty()) << "no live URL printed";
+    MainWindow window;
+    QSignalSpy done(window.ingestJob(), &IngestJob::succeeded);
+    window.openSource(url);
+    EXPECT_TRUE(window.isFollowing());
+    EXPECT_TRUE(window.followHeadAction()->isChecked());
+    std::set<double> ends;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    while (done.isEmpty() && elapsed.elapsed() < 60000) {
+        QTest::qWait(50);
+        if (window.source() != nullptr && done.isEmpty())
+            ends.insert(window.timeline()->visibleRange().end);
+    }
+    ASSERT_FALSE(done.isEmpty()) << "the following ingest did not end";
+    EXPECT_GE(ends.size(), 2u) << "the visible end did not grow while following";
+    EXPECT_FALSE(window.isFollowing());
+    ASSERT_NE(window.source(), nullptr);
+    EXPECT_EQ(scalar(*window.source(), "SELECT count(*) FROM meta WHERE key = 'ingest_state' AND value = 'complete'"), 1);
+    EXPECT_GT(window.findings()->rowCount(), 0);
+    EXPECT_DOUBLE_EQ(window.timeline()->visibleRange().end, window.source()->bounds().end);
+    QTest::qWait(2500); // the player's relay daemon lingers, then exits
 }
 
 // Pixel positions computed from the data and the documented layout (timeline_layout.h), not from the widget.

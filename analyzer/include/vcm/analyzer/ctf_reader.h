@@ -55,6 +55,9 @@ public:
     };
     virtual void onDiscardedEvents(std::uint64_t /*count*/, const HostRange& /*range*/) {}
     virtual void onDiscardedPackets(std::uint64_t /*count*/, const HostRange& /*range*/) {}
+    // A live read has no data for now and is about to poll again (readLiveTrace only): a visitor that hands
+    // rows on in time (a following ingest) gets the chance to, even when no event comes.
+    virtual void onIdle() {}
 };
 
 // Visits every event of every CTF trace found below `directory` in time order. Throws CtfReadError naming

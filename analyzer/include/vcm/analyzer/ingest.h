@@ -1,10 +1,15 @@
 // vcm ingest: a CTF trace directory or a live session URL into a trace database (db/sql/schema.sql), with
 // the detectors' findings. The database is written to a temporary file and renamed over `output` only when
 // everything succeeded, so a failed or interrupted ingest leaves any previous database untouched.
+// A following ingest (IngestOptions::follow) gives that up so that readers can watch the database fill: it
+// writes `output` itself (replacing a previous one at the start), in WAL mode, and commits every so often;
+// meta ingest_state says 'following', then 'complete' once the detectors have run. A failed or interrupted
+// following ingest leaves the rows committed so far, with ingest_state 'following' (or 'failed').
 #pragma once
 
 #include "vcm/analyzer/detectors.h"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -16,6 +21,9 @@ struct IngestOptions {
     DetectorOptions detectors;
     // Called now and then while reading (every 65536 events) with the events read so far.
     std::function<void(std::uint64_t events)> progress;
+    // Follow: write `output` in place, WAL, indexes first, commit every commitInterval of wall time.
+    bool follow = false;
+    std::chrono::milliseconds commitInterval{500};
 };
 
 struct IngestResult {

@@ -14,6 +14,7 @@
 #include "vcm/db/database.h"
 #include "vcm/tracer/event_sink.h"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,7 +34,10 @@ struct RawField {
 
 class TraceDatabaseBuilder final : public tracer::EventSink {
 public:
-    explicit TraceDatabaseBuilder(db::Database& db);
+    // commitInterval > 0 (a following ingest, ingest.h): every so often of wall time the rows made so far are
+    // committed by the writer, which then begins the next transaction; the caller must have begun one. With
+    // each commit a provisional run row and the vCPU/VM rows seen so far, replaced by finish().
+    explicit TraceDatabaseBuilder(db::Database& db, std::chrono::milliseconds commitInterval = {});
     ~TraceDatabaseBuilder() override;
     TraceDatabaseBuilder(const TraceDatabaseBuilder&) = delete;
     TraceDatabaseBuilder& operator=(const TraceDatabaseBuilder&) = delete;
@@ -44,6 +48,8 @@ public:
     // The tracer lost data here (kind "events" or "packets").
     void dataLoss(const char* kind, std::uint64_t count, std::optional<std::int64_t> hostBegin,
                   std::optional<std::int64_t> hostEnd);
+    // The reader has no event for now (a live stream waiting for data): a commit point may be due.
+    void idle();
     // An event this version does not know, or the unknown fields of a known one (known = true).
     void rawEvent(const std::string& name, std::optional<std::uint64_t> vtimeNs, bool known,
                   const std::vector<RawField>& fields);

@@ -19,7 +19,9 @@ public:
     // else in the temporary directory.
     static QString databaseFor(const QString& source);
 
-    void start(const QString& source, const QString& database);
+    // follow: a following ingest (IngestOptions::follow), which writes `database` in place and commits as it
+    // goes, so that the window can read it while a live session runs.
+    void start(const QString& source, const QString& database, bool follow = false);
     bool isRunning() const;
     // Blocks until the worker ends (tests, and the window's destructor).
     void wait();

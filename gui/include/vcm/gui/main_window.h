@@ -10,7 +10,9 @@
 
 class QLabel;
 class QMenu;
+class QAction;
 class QProgressBar;
+class QTimer;
 class QTableView;
 
 namespace vcm::gui {
@@ -31,8 +33,15 @@ public:
     // What the status bar says about the open trace ("No trace open" until one is loaded).
     QString statusText() const;
 
-    // A database file opens at once; a directory or net:// URL is ingested in the background first.
+    // A database file opens at once; a directory is ingested in the background first. A net:// URL is
+    // followed: ingested in place (IngestOptions::follow), opened as soon as its run row is committed, then
+    // re-read every followIntervalMs until the ingest is complete.
     void openSource(const QString& source);
+    // Whether a live ingest is being followed (the refresh timer runs).
+    bool isFollowing() const;
+    // View > Follow head: while following, the visible range ends at the newest time.
+    QAction* followHeadAction() const { return m_followHead; }
+    static constexpr int followIntervalMs = 500;
     // Returns false (and shows why in the status bar) when the file is not a trace database.
     bool openDatabase(const QString& file);
     IngestJob* ingestJob() const { return m_ingest; }
@@ -66,6 +75,12 @@ private:
     void refreshRecentMenu();
     void setStatus(const QString& text);
     void showKeys();
+    // Puts a new TraceSource of `file` in every widget (false, with the reason in the status bar, when it
+    // cannot be opened). keepRange: the visible range stays (a followed database re-read).
+    bool installSource(const QString& file, bool keepRange);
+    // The refresh timer's tick while following: opens the database once it has a run row, re-reads it after.
+    void followTick();
+    void stopFollowing();
 
     std::unique_ptr<TraceSource> m_source;
     TimelineWidget* m_timeline = nullptr;
@@ -79,6 +94,9 @@ private:
     QLabel* m_rangeLabel = nullptr;
     QProgressBar* m_progress = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QTimer* m_followTimer = nullptr;
+    QAction* m_followHead = nullptr;
+    QString m_followed; // the database of the live ingest being followed
 };
 
 } // namespace vcm::gui

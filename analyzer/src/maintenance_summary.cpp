@@ -5,6 +5,8 @@
 #include <string>
 
 namespace vcm::analyzer {
+
+using namespace rows; // this file builds or writes the rows of trace_rows.h
 namespace {
 
 bool sameLabel(const char* a, const char* b)

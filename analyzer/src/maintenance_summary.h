@@ -14,16 +14,16 @@ namespace vcm::analyzer {
 
 class MaintenanceSummary {
 public:
-    void add(const MaintenanceRow& row);
+    void add(const rows::MaintenanceRow& row);
     // One row per group, numbered from 1 in the order of each group's first maintenance row.
-    std::vector<MaintenanceSummaryRow> rows() const;
+    std::vector<rows::MaintenanceSummaryRow> rows() const;
 
 private:
     struct Group {
-        MaintenanceSummaryRow totals;
+        rows::MaintenanceSummaryRow totals;
         std::vector<std::int64_t> cores; // ascending, distinct
     };
-    Group& groupOf(const MaintenanceRow& row);
+    Group& groupOf(const rows::MaintenanceRow& row);
 
     std::vector<Group> m_groups;
     std::size_t m_lastGroup = 0; // consecutive rows mostly fall in the same group: tried first

@@ -50,8 +50,9 @@ struct TrapGroup {
     std::int64_t lastTs = 0;
 };
 
-// (Not "FlushRow": trace_rows.h has the ingest's FlushRow in this namespace, and two classes of one name are
-// an ODR violation the linker resolves silently: AddressSanitizer caught the corruption.)
+// (Once named FlushRow, like the ingest's row type: two classes of one name in one namespace are an ODR
+// violation the linker resolves silently, and AddressSanitizer caught the corrupted strings. The ingest's
+// rows now live in vcm::analyzer::rows.)
 struct FlushListEntry {
     std::string vm;
     std::int64_t flushId = 0;

@@ -11,6 +11,8 @@
 #include <chrono>
 
 namespace vcm::analyzer {
+
+using namespace rows; // this file builds or writes the rows of trace_rows.h
 namespace {
 
 // Rows per batch handed to the writer: large enough that the hand-over (a lock, a wake-up) is a negligible

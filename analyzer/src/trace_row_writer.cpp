@@ -10,6 +10,8 @@
 #include <vector>
 
 namespace vcm::analyzer {
+
+using namespace rows; // this file builds or writes the rows of trace_rows.h
 namespace {
 
 // Rows per multi-row INSERT: one statement run per 32 rows instead of per row (the statement's setup, cursor

@@ -16,7 +16,9 @@
 #include <utility>
 #include <vector>
 
-namespace vcm::analyzer {
+// The row types live in their own namespace: vcm::analyzer has other "rows" (the report's) and two classes of
+// one name in one namespace are an ODR violation the linker resolves silently.
+namespace vcm::analyzer::rows {
 
 struct MetaRow {
     std::string key;
@@ -329,4 +331,9 @@ using RowIds = RowIdsOf<VcpuRow, SchedSliceRow, MigrationRow, TimerTickRow, Sctl
                         FlushRow, FlushSegmentRow, MaintenanceRow, StaleReadRow, ClobberRow, StaleWindowRow,
                         ToolstackActionRow, MarkerRow, ConsoleRow, DataLossRow, RawEventRow, ArgRow>;
 
+} // namespace vcm::analyzer::rows
+
+namespace vcm::analyzer {
+using rows::RowBatch;
+using rows::RowIds;
 } // namespace vcm::analyzer

@@ -322,6 +322,9 @@ TEST(Timeline, LiveSessionIsFollowedThenItsFindingsAppear)
     }
     ASSERT_FALSE(done.isEmpty()) << "the following ingest did not end";
     EXPECT_GE(ends.size(), 2u) << "the visible end did not grow while following";
+    // The job signals from its worker thread: the spy sees it at once, the window's queued slot a little later.
+    for (int i = 0; i < 200 && window.isFollowing(); ++i)
+        QTest::qWait(25);
     EXPECT_FALSE(window.isFollowing());
     ASSERT_NE(window.source(), nullptr);
     EXPECT_EQ(scalar(*window.source(), "SELECT count(*) FROM meta WHERE key = 'ingest_state' AND value = 'complete'"), 1);

@@ -105,11 +105,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_followTimer, &QTimer::timeout, this, &MainWindow::followTick);
     connect(m_ingest, &IngestJob::succeeded, this, [this](const QString& database, quint64 events, quint64 lost) {
         m_progress->hide();
-        const bool followed = isFollowing() && database == m_followed;
-        if (followed)
+        const bool followed = isFollowing() && database == m_followed && m_source != nullptr &&
+                              m_source->file() == database.toStdString();
+        const bool toHead = followed && m_followHead->isChecked();
+        if (isFollowing())
             stopFollowing();
-        // A followed database is complete now: re-read once more (findings, final run row), keeping the view.
-        if (followed ? installSource(database, true) : openDatabase(database))
+        // A followed database is complete now: re-read once more (findings, final run row), keeping the view
+        // and, with Follow head, moving it to the end of the run.
+        const SourceChange change = !followed ? SourceChange::Opened
+                                    : toHead  ? SourceChange::GrownToHead
+                                              : SourceChange::Grown;
+        if (installSource(database, change))
             setStatus(statusText() + tr(" (ingested %1 events, %2 lost)").arg(events).arg(lost));
     });
     connect(m_ingest, &IngestJob::failed, this, [this](const QString& message) {
@@ -249,15 +255,18 @@ void MainWindow::followTick()
     } catch (const db::DatabaseError&) {
         return; // not created yet, or its schema not committed yet
     }
-    installSource(m_followed, m_source != nullptr && m_source->file() == m_followed.toStdString());
+    if (m_source == nullptr || m_source->file() != m_followed.toStdString())
+        installSource(m_followed, SourceChange::Opened);
+    else
+        installSource(m_followed, m_followHead->isChecked() ? SourceChange::GrownToHead : SourceChange::Grown);
 }
 
 bool MainWindow::openDatabase(const QString& file)
 {
-    return installSource(file, false);
+    return installSource(file, SourceChange::Opened);
 }
 
-bool MainWindow::installSource(const QString& file, bool keepRange)
+bool MainWindow::installSource(const QString& file, SourceChange change)
 {
     std::unique_ptr<TraceSource> source;
     try {
@@ -266,36 +275,46 @@ bool MainWindow::installSource(const QString& file, bool keepRange)
         setStatus(tr("Cannot open %1: %2").arg(file, QString::fromUtf8(error.what())));
         return false;
     }
+    const bool grown = change != SourceChange::Opened && m_source != nullptr;
     const TimeRange previousRange = m_timeline->visibleRange();
     const double previousEnd = m_source ? m_source->bounds().end : 0;
-    m_timeline->setSource(nullptr);
+    if (grown) {
+        // The old source stays alive until every widget holds the new one: the timeline carries its state over.
+        m_timeline->setGrownSource(source.get());
+    } else {
+        m_timeline->setSource(nullptr);
+    }
     m_findings->setSource(nullptr);
     m_events->setSource(nullptr);
     m_details->setSource(nullptr);
     m_source = std::move(source);
-    m_timeline->setSource(m_source.get());
+    if (!grown)
+        m_timeline->setSource(m_source.get());
     m_findings->setSource(m_source.get());
     m_events->setSource(m_source.get());
     m_details->setSource(m_source.get());
-    m_area->showArea(nullptr, std::nullopt);
+    if (grown) {
+        if (const auto& selection = m_timeline->selection())
+            m_details->showRow(selection->row);
+        m_area->showArea(m_source.get(), m_timeline->areaSelection());
+    } else {
+        m_area->showArea(nullptr, std::nullopt);
+    }
     m_findingsView->resizeColumnsToContents();
-    if (keepRange) {
-        TimeRange range = previousRange;
-        const double newest = m_source->bounds().end;
-        if (m_followHead->isEnabled() && m_followHead->isChecked() && newest > previousEnd) {
-            // Follow head: the end moves to the newest time; a view of the whole run stays whole, a zoomed one
-            // keeps its width.
-            range = previousRange.start <= 0 ? TimeRange{0, newest}
-                                             : TimeRange{newest - previousRange.width(), newest};
-        }
-        m_timeline->setVisibleRange(range);
+    const double newest = m_source->bounds().end;
+    if (change == SourceChange::GrownToHead && newest > previousEnd) {
+        // Follow head: the end moves to the newest time; a view of the whole run stays whole, a zoomed one
+        // keeps its width.
+        m_timeline->setVisibleRange(previousRange.start <= m_source->bounds().start
+                                        ? TimeRange{m_source->bounds().start, newest}
+                                        : TimeRange{newest - previousRange.width(), newest});
     }
     const RunFacts& facts = m_source->facts();
     setWindowTitle(QStringLiteral("vcm - %1").arg(QFileInfo(file).fileName()));
     setStatus(tr("%1: %2 under %3, %4%5")
                   .arg(QFileInfo(file).fileName(), facts.scenario, facts.policy, formatDuration(static_cast<double>(facts.endTs)),
                        isFollowing() ? tr(" (following)") : facts.complete ? QString() : tr(" (incomplete run)")));
-    if (!keepRange)
+    if (change == SourceChange::Opened)
         rememberRecent(QFileInfo(file).absoluteFilePath());
     return true;
 }

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 
 namespace vcm::gui {
 
@@ -52,6 +54,50 @@ void TimelineWidget::setSource(TraceSource* source)
     relayout();
     showWholeRun();
     emit selectionChanged();
+}
+
+void TimelineWidget::setGrownSource(TraceSource* source)
+{
+    if (m_source == nullptr || source == nullptr) {
+        setSource(source);
+        return;
+    }
+    std::map<std::pair<TrackKind, std::int64_t>, int> trackIndex;
+    for (std::size_t i = 0; i < source->tracks().size(); ++i)
+        trackIndex.emplace(std::pair(source->tracks()[i].kind, source->tracks()[i].entity), static_cast<int>(i));
+    const auto carried = [&](int oldTrack) {
+        if (oldTrack < 0 || static_cast<std::size_t>(oldTrack) >= m_source->tracks().size())
+            return -1;
+        const TrackInfo& info = m_source->tracks()[static_cast<std::size_t>(oldTrack)];
+        const auto found = trackIndex.find(std::pair(info.kind, info.entity));
+        return found == trackIndex.end() ? -1 : found->second;
+    };
+    std::set<QString> collapsedGroups;
+    for (std::size_t g = 0; g < m_source->groups().size() && g < m_collapsed.size(); ++g) {
+        if (m_collapsed[g])
+            collapsedGroups.insert(m_source->groups()[g].name);
+    }
+    if (m_selection)
+        m_selection->track = carried(m_selection->track);
+    if (m_area) {
+        std::vector<int> tracks;
+        for (int track : m_area->tracks) {
+            if (const int now = carried(track); now >= 0)
+                tracks.push_back(now);
+        }
+        m_area->tracks = std::move(tracks);
+    }
+    m_source = source;
+    m_collapsed.assign(source->groups().size(), false);
+    for (std::size_t g = 0; g < source->groups().size(); ++g)
+        m_collapsed[g] = collapsedGroups.contains(source->groups()[g].name);
+    const int scroll = m_scrollBar->value();
+    relayout();
+    m_scrollBar->setValue(scroll);
+    const TimeRange kept = m_range;
+    m_range = clamped(kept, source->bounds());
+    if (!(m_range == kept))
+        emit rangeChanged(m_range);
 }
 
 void TimelineWidget::showWholeRun()

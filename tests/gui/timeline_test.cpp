@@ -20,7 +20,9 @@
 #include <QTest>
 #include <QWheelEvent>
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <set>
 
 namespace vcm::gui {
@@ -313,15 +315,30 @@ TEST(Timeline, LiveSessionIsFollowedThenItsFindingsAppear)
     EXPECT_TRUE(window.isFollowing());
     EXPECT_TRUE(window.followHeadAction()->isChecked());
     std::set<double> ends;
+    std::optional<TimelineSelection> picked; // selected while following: the re-reads must keep it
+    QString collapsedGroup; // groups are found by name: the re-reads may add groups before it
     QElapsedTimer elapsed;
     elapsed.start();
     while (done.isEmpty() && elapsed.elapsed() < 60000) {
         QTest::qWait(50);
-        if (window.source() != nullptr && done.isEmpty())
-            ends.insert(window.timeline()->visibleRange().end);
+        if (window.source() == nullptr || !done.isEmpty())
+            continue;
+        ends.insert(window.timeline()->visibleRange().end);
+        const int track = window.timeline()->findTrack(TrackKind::CoreVcpu, 0);
+        if (!picked && track >= 0 && scalar(*window.source(), "SELECT count(*) FROM sched_slice WHERE core = 0") > 0) {
+            const std::int64_t id = scalar(*window.source(), "SELECT min(id) FROM sched_slice WHERE core = 0");
+            picked = TimelineSelection{{"sched_slice", id},
+                                       scalar(*window.source(), "SELECT ts FROM sched_slice WHERE id = " + std::to_string(id)),
+                                       scalar(*window.source(), "SELECT ts + dur FROM sched_slice WHERE id = " + std::to_string(id)),
+                                       track};
+            window.timeline()->setSelection(picked);
+            collapsedGroup = window.source()->groups().back().name;
+            window.timeline()->setGroupCollapsed(static_cast<int>(window.source()->groups().size()) - 1, true);
+        }
     }
     ASSERT_FALSE(done.isEmpty()) << "the following ingest did not end";
     EXPECT_GE(ends.size(), 2u) << "the visible end did not grow while following";
+    ASSERT_TRUE(picked.has_value()) << "no scheduling slice arrived while following";
     // The job signals from its worker thread: the spy sees it at once, the window's queued slot a little later.
     for (int i = 0; i < 200 && window.isFollowing(); ++i)
         QTest::qWait(25);
@@ -330,6 +347,16 @@ TEST(Timeline, LiveSessionIsFollowedThenItsFindingsAppear)
     EXPECT_EQ(scalar(*window.source(), "SELECT count(*) FROM meta WHERE key = 'ingest_state' AND value = 'complete'"), 1);
     EXPECT_GT(window.findings()->rowCount(), 0);
     EXPECT_DOUBLE_EQ(window.timeline()->visibleRange().end, window.source()->bounds().end);
+    // What the user picked while following is still picked once the run is complete.
+    ASSERT_TRUE(window.timeline()->selection().has_value());
+    EXPECT_EQ(window.timeline()->selection()->row, picked->row);
+    EXPECT_EQ(window.timeline()->selection()->track, window.timeline()->findTrack(TrackKind::CoreVcpu, 0));
+    EXPECT_TRUE(window.details()->text().contains(QStringLiteral("sched_slice %1").arg(picked->row.id)))
+        << window.details()->text().toStdString();
+    const auto& groups = window.source()->groups();
+    const auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.name == collapsedGroup; });
+    ASSERT_NE(group, groups.end()) << collapsedGroup.toStdString();
+    EXPECT_TRUE(window.timeline()->isGroupCollapsed(static_cast<int>(group - groups.begin()))) << collapsedGroup.toStdString();
     QTest::qWait(2500); // the player's relay daemon lingers, then exits
 }
 

@@ -75,9 +75,15 @@ private:
     void refreshRecentMenu();
     void setStatus(const QString& text);
     void showKeys();
+    // How a newly read source relates to the one shown.
+    enum class SourceChange {
+        Opened,   // another trace: the view starts over with the whole run
+        Grown,    // the followed database re-read: the view stays (TimelineWidget::setGrownSource)
+        GrownToHead, // the same, and the visible range moves to the newest time (View > Follow head)
+    };
     // Puts a new TraceSource of `file` in every widget (false, with the reason in the status bar, when it
-    // cannot be opened). keepRange: the visible range stays (a followed database re-read).
-    bool installSource(const QString& file, bool keepRange);
+    // cannot be opened).
+    bool installSource(const QString& file, SourceChange change);
     // The refresh timer's tick while following: opens the database once it has a run row, re-reads it after.
     void followTick();
     void stopFollowing();

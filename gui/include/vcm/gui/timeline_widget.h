@@ -44,6 +44,11 @@ public:
 
     // Not owned; nullptr shows an empty timeline. Resets the view to the whole run.
     void setSource(TraceSource* source);
+    // The same run read again with more rows (a followed live ingest re-read): the visible range (clamped to
+    // the new bounds), selection, area, marks, evidence outline and collapsed groups stay. New tracks may
+    // have appeared, so track-indexed state is carried over by (kind, entity) and group state by name.
+    // The previous source must still be alive during the call.
+    void setGrownSource(TraceSource* source);
     TraceSource* source() const { return m_source; }
 
     TimeRange visibleRange() const { return m_range; }

@@ -46,6 +46,9 @@ struct EventSpec {
     // without decoding registers): known, so not kept as raw_event/args, but neither read (the builder
     // recomputes them) nor required.
     std::vector<const char*> derived = {};
+    // Fields added after the event's first release, read after `fields` (spec positions fields.size() + i):
+    // a trace from an older tracer lacks them, and the row gets NULL rather than the trace being refused.
+    std::vector<const char*> later = {};
 };
 
 const std::vector<EventSpec>& eventSpecs()
@@ -79,10 +82,14 @@ const std::vector<EventSpec>& eventSpecs()
           "dirty_discarded"}},
         {"vcm:stale_read", Event::StaleRead,
          {"vtime_ns", "agent", "core", "address", "stale_words", "version_returned", "latest_version",
-          "latest_writer", "source", "source_instance", "latest_held_in", "held_instance"}},
+          "latest_writer", "source", "source_instance", "latest_held_in", "held_instance"},
+         {},
+         {"latest_write_ns"}},
         {"vcm:clobber", Event::Clobber,
          {"vtime_ns", "address", "words", "origin", "origin_instance", "line_version", "overwritten_version",
-          "cause"}},
+          "cause"},
+         {},
+         {"overwritten_write_known", "overwritten_writer", "overwritten_write_ns"}},
         {"vcm:stale_window_open", Event::StaleWindowOpen, {"vtime_ns", "page", "observers", "cause"}},
         {"vcm:stale_window_close", Event::StaleWindowClose, {"vtime_ns", "page", "resolved_by"}},
         {"vcm:toolstack_write", Event::ToolstackWrite, {"vtime_ns", "vm", "core", "mode", "ipa", "bytes"}},
@@ -96,6 +103,7 @@ struct ClassLayout {
     std::string name;
     std::array<std::size_t, kMaxFields> index{};
     std::array<CtfEventView::FieldKind, kMaxFields> kind{};
+    std::array<bool, kMaxFields> present{}; // false only for a `later` field this trace lacks
     std::vector<std::size_t> extra; // payload fields the spec does not list
     std::optional<std::size_t> vtime;
 };
@@ -146,7 +154,17 @@ struct CtfEventDecoder::Impl {
                                                    index, layout.name, spec->second->fields[f]));
                 layout.index[f] = at->second;
                 layout.kind[f] = e.fieldKind(at->second);
+                layout.present[f] = true;
                 used[at->second] = true;
+            }
+            for (std::size_t i = 0; i < spec->second->later.size(); ++i) {
+                const std::size_t f = spec->second->fields.size() + i;
+                if (const auto at = byName.find(spec->second->later[i]); at != byName.end()) {
+                    layout.index[f] = at->second;
+                    layout.kind[f] = e.fieldKind(at->second);
+                    layout.present[f] = true;
+                    used[at->second] = true;
+                }
             }
             for (const char* derived : spec->second->derived)
                 if (const auto at = byName.find(derived); at != byName.end())
@@ -208,6 +226,7 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
                                                             : e.unsignedAt(l.index[f]);
     };
     auto u32 = [&](std::size_t f) { return static_cast<std::uint32_t>(n(f)); };
+    auto later = [&](std::size_t f) { return l.present[f] ? std::optional<std::uint64_t>(n(f)) : std::nullopt; };
     auto s32 = [&](std::size_t f) { return static_cast<std::int32_t>(n(f)); };
     auto str = [&](std::size_t f) {
         return l.kind[f] == CtfEventView::FieldKind::String ? std::string(e.stringAt(l.index[f])) : std::string();
@@ -298,13 +317,39 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
     case Event::Maintenance:
         b.maintenance(n(0), u32(1), s32(2), static_cast<tracer::MaintenanceOp>(n(3)), n(4), n(5), n(6), n(7), n(8));
         break;
-    case Event::StaleRead:
-        b.staleRead(n(0), u32(1), s32(2), n(3), u32(4), n(5), n(6), u32(7), static_cast<tracer::ValueSourceKind>(n(8)),
-                    u32(9), static_cast<tracer::ValueSourceKind>(n(10)), u32(11));
+    case Event::StaleRead: {
+        tracer::StaleReadEvent r;
+        r.vtimeNs = n(0);
+        r.agent = u32(1);
+        r.core = s32(2);
+        r.address = n(3);
+        r.staleWords = u32(4);
+        r.versionReturned = n(5);
+        r.latestVersion = n(6);
+        r.latestWriter = u32(7);
+        r.source = static_cast<tracer::ValueSourceKind>(n(8));
+        r.sourceInstance = u32(9);
+        r.latestHeldIn = static_cast<tracer::ValueSourceKind>(n(10));
+        r.heldInstance = u32(11);
+        b.staleRead(r, later(12));
         break;
-    case Event::Clobber:
-        b.clobber(n(0), n(1), u32(2), static_cast<tracer::ValueSourceKind>(n(3)), u32(4), n(5), n(6), str(7));
+    }
+    case Event::Clobber: {
+        tracer::ClobberEvent c;
+        c.vtimeNs = n(0);
+        c.address = n(1);
+        c.words = u32(2);
+        c.origin = static_cast<tracer::ValueSourceKind>(n(3));
+        c.originInstance = u32(4);
+        c.lineVersion = n(5);
+        c.overwrittenVersion = n(6);
+        c.cause = str(7);
+        c.overwrittenWriteKnown = later(8).value_or(0) != 0;
+        c.overwrittenWriter = static_cast<std::uint32_t>(later(9).value_or(0));
+        c.overwrittenWriteNs = later(10).value_or(0);
+        b.clobber(c);
         break;
+    }
     case Event::StaleWindowOpen:
         b.staleWindowOpen(n(0), n(1), str(2), str(3));
         break;

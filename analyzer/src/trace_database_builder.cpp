@@ -488,44 +488,47 @@ void TraceDatabaseBuilder::maintenance(std::uint64_t t, std::uint32_t agent, std
     m.add(std::move(row));
 }
 
-void TraceDatabaseBuilder::staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
-                                     std::uint32_t staleWords, std::uint64_t versionReturned,
-                                     std::uint64_t latestVersion, std::uint32_t latestWriter,
-                                     tracer::ValueSourceKind source, std::uint32_t sourceInstance,
-                                     tracer::ValueSourceKind heldIn, std::uint32_t heldInstance)
+void TraceDatabaseBuilder::staleRead(const tracer::StaleReadEvent& r)
 {
-    Impl& m = *m_impl;
-    m.see(t);
-    m.add(StaleReadRow{.id = m.ids.take<StaleReadRow>(),
-                       .ts = t,
-                       .agent = agent,
-                       .core = coreOrNull(core),
-                       .address = address,
-                       .staleWords = staleWords,
-                       .versionReturned = versionReturned,
-                       .latestVersion = latestVersion,
-                       .latestWriter = latestWriter,
-                       .source = label(source),
-                       .sourceInstance = sourceInstance,
-                       .latestHeldIn = label(heldIn),
-                       .heldInstance = heldInstance});
+    staleRead(r, r.latestWriteNs);
 }
 
-void TraceDatabaseBuilder::clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words,
-                                   tracer::ValueSourceKind origin, std::uint32_t instance, std::uint64_t lineVersion,
-                                   std::uint64_t overwritten, const std::string& cause)
+void TraceDatabaseBuilder::staleRead(const tracer::StaleReadEvent& r, std::optional<std::uint64_t> latestWriteNs)
 {
     Impl& m = *m_impl;
-    m.see(t);
-    m.add(ClobberRow{.id = m.ids.take<ClobberRow>(),
-                     .ts = t,
-                     .address = address,
-                     .words = words,
-                     .origin = label(origin),
-                     .originInstance = instance,
-                     .lineVersion = lineVersion,
-                     .overwrittenVersion = overwritten,
-                     .cause = cause});
+    m.see(r.vtimeNs);
+    m.add(StaleReadRow{.id = m.ids.take<StaleReadRow>(),
+                       .ts = r.vtimeNs,
+                       .agent = r.agent,
+                       .core = coreOrNull(r.core),
+                       .address = r.address,
+                       .staleWords = r.staleWords,
+                       .versionReturned = r.versionReturned,
+                       .latestVersion = r.latestVersion,
+                       .latestWriter = r.latestWriter,
+                       .source = label(r.source),
+                       .sourceInstance = r.sourceInstance,
+                       .latestHeldIn = label(r.latestHeldIn),
+                       .heldInstance = r.heldInstance,
+                       .latestWriteTs = latestWriteNs});
+}
+
+void TraceDatabaseBuilder::clobber(const tracer::ClobberEvent& c)
+{
+    Impl& m = *m_impl;
+    m.see(c.vtimeNs);
+    ClobberRow row{.id = m.ids.take<ClobberRow>(),
+                   .ts = c.vtimeNs,
+                   .address = c.address,
+                   .words = c.words,
+                   .origin = label(c.origin),
+                   .originInstance = c.originInstance,
+                   .lineVersion = c.lineVersion,
+                   .overwrittenVersion = c.overwrittenVersion,
+                   .cause = c.cause,
+                   .overwrittenWriter = c.overwrittenWriteKnown ? std::optional(c.overwrittenWriter) : std::nullopt,
+                   .overwrittenWriteTs = c.overwrittenWriteKnown ? std::optional(c.overwrittenWriteNs) : std::nullopt};
+    m.add(std::move(row));
 }
 
 void TraceDatabaseBuilder::staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,

@@ -390,8 +390,8 @@ void bindRow(db::Statement& s, int p, const MaintenanceSummaryRow& r)
 InsertInto insertInto(Is<StaleReadRow>)
 {
     return {"INSERT INTO stale_read (id, ts, agent, core, address, stale_words, version_returned, latest_version, "
-            "latest_writer, source, source_instance, latest_held_in, held_instance)",
-            13};
+            "latest_writer, source, source_instance, latest_held_in, held_instance, latest_write_ts)",
+            14};
 }
 
 void bindRow(db::Statement& s, int p, const StaleReadRow& r)
@@ -409,13 +409,14 @@ void bindRow(db::Statement& s, int p, const StaleReadRow& r)
     s.bind(p + 10, r.sourceInstance);
     bindLabel(s, p + 11, r.latestHeldIn);
     s.bind(p + 12, r.heldInstance);
+    s.bind(p + 13, r.latestWriteTs);
 }
 
 InsertInto insertInto(Is<ClobberRow>)
 {
     return {"INSERT INTO clobber (id, ts, address, words, origin, origin_instance, line_version, overwritten_version, "
-            "cause)",
-            9};
+            "cause, overwritten_writer, overwritten_write_ts)",
+            11};
 }
 
 void bindRow(db::Statement& s, int p, const ClobberRow& r)
@@ -429,6 +430,8 @@ void bindRow(db::Statement& s, int p, const ClobberRow& r)
     s.bind(p + 6, r.lineVersion);
     s.bind(p + 7, r.overwrittenVersion);
     bindText(s, p + 8, r.cause);
+    s.bind(p + 9, r.overwrittenWriter);
+    s.bind(p + 10, r.overwrittenWriteTs);
 }
 
 InsertInto insertInto(Is<StaleWindowRow>)

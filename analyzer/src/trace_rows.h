@@ -195,6 +195,7 @@ struct StaleReadRow {
     std::uint32_t sourceInstance = 0;
     const char* latestHeldIn = nullptr;
     std::uint32_t heldInstance = 0;
+    std::optional<std::uint64_t> latestWriteTs; // absent in traces from before the field existed
 };
 
 struct ClobberRow {
@@ -207,6 +208,8 @@ struct ClobberRow {
     std::uint64_t lineVersion = 0;
     std::uint64_t overwrittenVersion = 0;
     std::string cause;
+    std::optional<std::uint32_t> overwrittenWriter;  // the destroyed write, when the trace knows it
+    std::optional<std::uint64_t> overwrittenWriteTs;
 };
 
 struct StaleWindowRow {

@@ -214,7 +214,8 @@ CREATE TABLE stale_read (
     source TEXT NOT NULL,
     source_instance INTEGER NOT NULL,
     latest_held_in TEXT NOT NULL,
-    held_instance INTEGER NOT NULL
+    held_instance INTEGER NOT NULL,
+    latest_write_ts INTEGER          -- v2: when latest_writer made the write this read missed; NULL: unknown
 );
 
 CREATE TABLE clobber (
@@ -226,7 +227,9 @@ CREATE TABLE clobber (
     origin_instance INTEGER NOT NULL,
     line_version INTEGER NOT NULL,
     overwritten_version INTEGER NOT NULL,
-    cause TEXT NOT NULL
+    cause TEXT NOT NULL,
+    overwritten_writer INTEGER,      -- v2: the agent whose write was destroyed; NULL: unknown
+    overwritten_write_ts INTEGER     -- v2: when it made that write; NULL: unknown
 );
 
 CREATE TABLE stale_window (

@@ -10,11 +10,19 @@
 namespace vcm::db {
 namespace {
 
-// Forward migrations: kMigrations[v - 1] brings a database from version v to v + 1. Version 1 is the
-// first published schema, so there are none yet; a change to schema.sql adds one here and bumps
-// kSchemaVersion.
-const std::vector<std::function<void(Database&)>> kMigrations = {};
-static_assert(kSchemaVersion == 1, "add the migration from the previous version to kMigrations");
+// Forward migrations: kMigrations[v - 1] brings a database from version v to v + 1. A change to schema.sql
+// adds one here and bumps kSchemaVersion. New columns go at the end of their table in schema.sql too, so a
+// migrated database and a new one have the same column order.
+const std::vector<std::function<void(Database&)>> kMigrations = {
+    // 1 -> 2: the write a stale read missed and the write a clobber destroyed (who and when). Rows of
+    // version 1 do not know them: NULL.
+    [](Database& db) {
+        db.exec("ALTER TABLE stale_read ADD COLUMN latest_write_ts INTEGER");
+        db.exec("ALTER TABLE clobber ADD COLUMN overwritten_writer INTEGER");
+        db.exec("ALTER TABLE clobber ADD COLUMN overwritten_write_ts INTEGER");
+    },
+};
+static_assert(kSchemaVersion == 2, "add the migration from the previous version to kMigrations");
 
 } // namespace
 

@@ -103,15 +103,39 @@ public:
     }
     void onStaleRead(const memory::StaleRead& r) override
     {
-        const auto held = r.latestHeldIn ? sourceKind(*r.latestHeldIn) : tracer::ValueSourceKind::Nowhere;
-        m_sink.staleRead(ns(r.time), r.agent, r.core ? static_cast<std::int32_t>(*r.core) : -1, r.address,
-                         r.staleWords, r.versionReturned, r.latestVersion, r.latestWriter, sourceKind(r.source),
-                         r.source.cache.instance, held, r.latestHeldIn ? r.latestHeldIn->cache.instance : 0);
+        tracer::StaleReadEvent e;
+        e.vtimeNs = ns(r.time);
+        e.agent = r.agent;
+        e.core = r.core ? static_cast<std::int32_t>(*r.core) : -1;
+        e.address = r.address;
+        e.staleWords = r.staleWords;
+        e.versionReturned = r.versionReturned;
+        e.latestVersion = r.latestVersion;
+        e.latestWriter = r.latestWriter;
+        e.latestWriteNs = ns(r.latestWrittenAt);
+        e.source = sourceKind(r.source);
+        e.sourceInstance = r.source.cache.instance;
+        e.latestHeldIn = r.latestHeldIn ? sourceKind(*r.latestHeldIn) : tracer::ValueSourceKind::Nowhere;
+        e.heldInstance = r.latestHeldIn ? r.latestHeldIn->cache.instance : 0;
+        m_sink.staleRead(e);
     }
     void onClobber(const memory::Clobber& c) override
     {
-        m_sink.clobber(ns(c.time), c.address, c.clobberedWords, sourceKind({false, c.origin}), c.origin.instance,
-                       c.lineVersion, c.overwrittenVersion, c.cause);
+        tracer::ClobberEvent e;
+        e.vtimeNs = ns(c.time);
+        e.address = c.address;
+        e.words = c.clobberedWords;
+        e.origin = sourceKind({false, c.origin});
+        e.originInstance = c.origin.instance;
+        e.lineVersion = c.lineVersion;
+        e.overwrittenVersion = c.overwrittenVersion;
+        if (c.overwrittenWrite) {
+            e.overwrittenWriteKnown = true;
+            e.overwrittenWriter = c.overwrittenWrite->writer;
+            e.overwrittenWriteNs = ns(c.overwrittenWrite->time);
+        }
+        e.cause = c.cause;
+        m_sink.clobber(e);
     }
     void onStaleWindowOpened(const memory::StaleWindowOpened& o) override
     {

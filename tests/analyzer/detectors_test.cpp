@@ -27,10 +27,12 @@ TEST(Detectors, StaleReadsGroupPerPageWithTheirCausalChain)
         // The guest's native set/way clean (not preceded by a trap), then two stale reads on one page.
         t.at(100).maintenance(100, 5, 0, tr::MaintenanceOp::DcCisw, 0x80000002, 0, 1, 1, 0);
         if (hazard) {
-            t.at(200).staleRead(200, 5, 0, 0x80005000, 1, 10, 20, 5, tr::ValueSourceKind::Ram, 0,
-                                tr::ValueSourceKind::SystemCache, 0);
-            t.at(210).staleRead(210, 5, 0, 0x80005040, 1, 11, 21, 5, tr::ValueSourceKind::Ram, 0,
-                                tr::ValueSourceKind::SystemCache, 0);
+            t.at(200).staleRead({.vtimeNs = 200, .agent = 5, .core = 0, .address = 0x80005000, .staleWords = 1,
+                                 .versionReturned = 10, .latestVersion = 20, .latestWriter = 5, .latestWriteNs = 40,
+                                 .latestHeldIn = tr::ValueSourceKind::SystemCache});
+            t.at(210).staleRead({.vtimeNs = 210, .agent = 5, .core = 0, .address = 0x80005040, .staleWords = 1,
+                                 .versionReturned = 11, .latestVersion = 21, .latestWriter = 5, .latestWriteNs = 45,
+                                 .latestHeldIn = tr::ValueSourceKind::SystemCache});
         }
         t.at(300).vcpuStop(300, 0, 0, 0, tr::VcpuStopReason::Exit, 1000);
         t.analyse();
@@ -44,7 +46,8 @@ TEST(Detectors, StaleReadsGroupPerPageWithTheirCausalChain)
         const std::string why = t.text("SELECT explanation FROM finding WHERE kind = 'stale_read'");
         EXPECT_THAT(why, HasSubstr("d1v0 read stale data on page 0x80005000"));
         EXPECT_THAT(why, HasSubstr("got version 10 from RAM instead of version 20"));
-        EXPECT_THAT(why, HasSubstr("now in the system cache"));
+        EXPECT_THAT(why, HasSubstr("latest data written by d1v0 at 40 ns (160 ns before), now in the system cache"))
+            << "the write the first read missed, from the trace's latest_write_ns";
         EXPECT_THAT(why, HasSubstr("DC CISW by d1v0 on core 0"));
         EXPECT_THAT(why, HasSubstr("policy native did not trap d1v0's set/way operations"));
         EXPECT_EQ(t.count("SELECT count(*) FROM finding_evidence WHERE table_name = 'stale_read'"), 2);
@@ -62,13 +65,18 @@ TEST(Detectors, ClobberNamesTheLastMaintenanceOfTheLine)
         t.standardMachine("native");
         t.at(50).maintenance(50, 5, 0, tr::MaintenanceOp::DcIvac, 0x80001000, 64, 0, 1, 1);
         if (hazard)
-            t.at(90).clobber(90, 0x80001008, 2, tr::ValueSourceKind::L2, 0, 3, 7, "read by d1v0 on core 0 (via eviction)");
+            t.at(90).clobber({.vtimeNs = 90, .address = 0x80001008, .words = 2, .origin = tr::ValueSourceKind::L2,
+                              .lineVersion = 3, .overwrittenVersion = 7, .overwrittenWriteKnown = true,
+                              .overwrittenWriter = 6, .overwrittenWriteNs = 70,
+                              .cause = "read by d1v0 on core 0 (via eviction)"});
         t.analyse();
         ASSERT_EQ(t.findings("clobber"), hazard ? 1 : 0);
         if (hazard) {
             const std::string why = t.text("SELECT explanation FROM finding WHERE kind = 'clobber'");
             EXPECT_THAT(why, HasSubstr("write-back from L2 of cluster 0 put version 3 over the newer version 7"));
-            EXPECT_THAT(why, HasSubstr("last maintenance of the line: DC IVAC by d1v0 at 50 ns"));
+            EXPECT_THAT(why, HasSubstr("the destroyed data was written by d2v0 at 70 ns (20 ns before)"));
+            EXPECT_THAT(why, HasSubstr("last maintenance of the line: DC IVAC by d1v0 at 50 ns (it ran before the "
+                                       "write at 70 ns, so it could not cover it)"));
         }
     }
 }

@@ -142,6 +142,43 @@ TEST(Pipeline, FindingKindsAppearWhereProvokedAndNotWhereAvoided)
     }
 }
 
+std::int64_t count(const fs::path& database, const std::string& sql)
+{
+    const Result r = vcm("query " + database.string() + " \"" + sql + "\"");
+    EXPECT_EQ(r.status, 0) << r.output;
+    return std::stoll(r.output.substr(r.output.find('\n') + 1));
+}
+
+// Each stale read names the write it missed and each clobber the write it destroyed. Checked against what the
+// guests say they did (their markers), not against the oracle: bootloader-setway writes its data between
+// "caches-on" and "setway-clean" and reads it after "caches-off"; boot-handoff writes its tables with caches off
+// (after "caches-off"), then a DC CIVAC of a stale dirty line destroys them before "image-cleaned".
+TEST(Pipeline, StaleReadsAndClobbersNameTheWriteTheyMissed)
+{
+    const fs::path setway = tracedDatabase("seed004-bootloader-setway", "native");
+    const auto marker = [&](const fs::path& db, const std::string& name) {
+        return count(db, "SELECT ts FROM marker WHERE name = '" + name + "'");
+    };
+    ASSERT_GT(count(setway, "SELECT count(*) FROM stale_read"), 0);
+    EXPECT_EQ(count(setway, "SELECT count(*) FROM stale_read WHERE latest_write_ts IS NULL OR latest_write_ts < " +
+                                std::to_string(marker(setway, "caches-on")) + " OR latest_write_ts > " +
+                                std::to_string(marker(setway, "setway-clean"))),
+              0);
+    EXPECT_EQ(count(setway, "SELECT count(*) FROM stale_read s JOIN agent a ON a.id = s.latest_writer WHERE a.name = 'd1v0'"),
+              count(setway, "SELECT count(*) FROM stale_read"));
+
+    const fs::path handoff = tracedDatabase("seed004-boot-handoff", "native");
+    ASSERT_GT(count(handoff, "SELECT count(*) FROM clobber"), 0);
+    EXPECT_EQ(count(handoff, "SELECT count(*) FROM clobber c JOIN agent a ON a.id = c.overwritten_writer "
+                             "WHERE a.name = 'd1v0' AND c.overwritten_write_ts > " +
+                                 std::to_string(marker(handoff, "caches-off")) + " AND c.overwritten_write_ts < " +
+                                 std::to_string(marker(handoff, "image-cleaned")) + " AND c.overwritten_write_ts < c.ts"),
+              count(handoff, "SELECT count(*) FROM clobber"));
+    const Result why = vcm("query " + handoff.string() + " \"SELECT explanation FROM finding WHERE kind = 'clobber' LIMIT 1\"");
+    EXPECT_THAT(why.output, HasSubstr("the destroyed data was written by d1v0 at "));
+    EXPECT_THAT(why.output, HasSubstr("this maintenance wrote back a dirty copy older than RAM"));
+}
+
 TEST(Pipeline, BadTracesExit2AndLeaveTheDatabaseUntouched)
 {
     const fs::path good = tracedDatabase("seed004-bootloader-setway", "xen");

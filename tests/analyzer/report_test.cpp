@@ -92,8 +92,9 @@ void emitRun(TraceDatabaseBuilder& b, bool loseData)
     at(5000).vcpuRun(5000, 0, 1, 1);
     at(5000).flushSegment(5000, 6000, 0, 0, 0, 50, 0, true, 0x41000, 700);
     at(5500).console(5500, 0, 0, "<script>alert(1)</script> & done\n");
-    at(5600).staleRead(5600, 2, 0, 0x80005000, 1, 3, 5, 2, tracer::ValueSourceKind::Ram, 0, tracer::ValueSourceKind::L2,
-                       0);
+    at(5600).staleRead({.vtimeNs = 5600, .agent = 2, .core = 0, .address = 0x80005000, .staleWords = 1,
+                        .versionReturned = 3, .latestVersion = 5, .latestWriter = 2, .latestWriteNs = 5200,
+                        .latestHeldIn = tracer::ValueSourceKind::L2});
     at(6000).vcpuStop(6000, 0, 0, 0, VcpuStopReason::Exit, 200);
     at(kEnd).runEnd(kEnd, 1234);
 }

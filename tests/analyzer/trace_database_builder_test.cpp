@@ -125,8 +125,9 @@ TEST(TraceDatabaseBuilder, CausalChainCountsSetWayUpToTheIncidentFromTheSummary)
     t.standardMachine("native");
     for (std::uint64_t ts = 100; ts < 110; ++ts)
         t.at(ts).maintenance(ts, 5, 0, tr::MaintenanceOp::DcCisw, 0x80000002, 0, 0, 1, 0);
-    t.at(104).staleRead(104, 5, 0, 0x80005000, 1, 10, 20, 5, tr::ValueSourceKind::Ram, 0,
-                        tr::ValueSourceKind::SystemCache, 0);
+    t.at(104).staleRead({.vtimeNs = 104, .agent = 5, .core = 0, .address = 0x80005000, .staleWords = 1,
+                         .versionReturned = 10, .latestVersion = 20, .latestWriter = 5, .latestWriteNs = 60,
+                         .latestHeldIn = tr::ValueSourceKind::SystemCache});
     t.analyse();
     const std::string why = t.text("SELECT explanation FROM finding WHERE kind = 'stale_read'");
     EXPECT_THAT(why, HasSubstr("5 set/way operations ran before it (last DC CISW by d1v0 on core 0 at 104 ns)"));

@@ -91,6 +91,47 @@ TEST(TraceDatabaseAccess, ASecondStatementIsAnErrorNotIgnored)
     fs::remove_all(dir);
 }
 
+// A version-1 database (before the write times) opens as version 2: the new columns exist, its rows keep their
+// values and say NULL (unknown) for what version 1 did not record; a reader's open migrates it too.
+TEST(TraceDatabaseSchema, VersionOneIsMigratedForwardKeepingItsRows)
+{
+    const fs::path dir = scratchDirectory();
+    const fs::path file = dir / "v1.db";
+    {
+        Database db(file, Database::Mode::Create);
+        vcm::db::createSchema(db);
+        // Version 1's tables: the current ones without the columns version 2 added.
+        db.exec("ALTER TABLE stale_read DROP COLUMN latest_write_ts");
+        db.exec("ALTER TABLE clobber DROP COLUMN overwritten_writer");
+        db.exec("ALTER TABLE clobber DROP COLUMN overwritten_write_ts");
+        db.setUserVersion(1);
+        db.exec("INSERT INTO stale_read (id, ts, agent, core, address, stale_words, version_returned, latest_version, "
+                "latest_writer, source, source_instance, latest_held_in, held_instance) "
+                "VALUES (1, 500, 5, 0, 4096, 1, 2, 3, 5, 'ram', 0, 'l1', 0)");
+        db.exec("INSERT INTO clobber (id, ts, address, words, origin, origin_instance, line_version, "
+                "overwritten_version, cause) VALUES (1, 600, 4096, 1, 'l2', 0, 2, 3, 'eviction')");
+    }
+    ASSERT_EQ(vcm::db::kSchemaVersion, 2);
+    Database reader = vcm::db::openTraceDatabase(file);
+    EXPECT_EQ(reader.userVersion(), 2);
+    EXPECT_EQ(reader.scalar("SELECT ts FROM stale_read WHERE id = 1"), 500);
+    EXPECT_EQ(reader.scalar("SELECT count(*) FROM stale_read WHERE latest_write_ts IS NULL"), 1);
+    EXPECT_EQ(reader.scalar("SELECT count(*) FROM clobber WHERE overwritten_writer IS NULL AND "
+                            "overwritten_write_ts IS NULL AND cause = 'eviction'"),
+              1);
+    // The same column order as a database created at version 2 (SELECT * and the GUI's tables rely on it).
+    fs::create_directories(dir / "fresh");
+    Database created(emptyTraceDatabase(dir / "fresh"), Database::Mode::ReadOnly);
+    const auto columns = [](Database& db, const std::string& table) {
+        vcm::db::Statement q = db.prepare("SELECT group_concat(name) FROM pragma_table_info('" + table + "')");
+        q.step();
+        return q.columnText(0);
+    };
+    for (const char* table : {"stale_read", "clobber"})
+        EXPECT_EQ(columns(reader, table), columns(created, table)) << table;
+    fs::remove_all(dir);
+}
+
 TEST(TraceDatabaseFile, TemporariesOfDeadWritersAreRemovedOthersKept)
 {
     const fs::path dir = scratchDirectory();

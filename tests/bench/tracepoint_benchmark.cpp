@@ -137,8 +137,10 @@ void emitFlushSegment(tr::EventSink& sink, std::uint64_t t)
 
 void emitStaleRead(tr::EventSink& sink, std::uint64_t t)
 {
-    sink.staleRead(t, 4, 1, 0x4008'0000u + (t & 0xfc0u), 2, 5, 6, 0, tr::ValueSourceKind::SystemCache, 0,
-                   tr::ValueSourceKind::L1, 1);
+    sink.staleRead({.vtimeNs = t, .agent = 4, .core = 1, .address = 0x4008'0000u + (t & 0xfc0u), .staleWords = 2,
+                    .versionReturned = 5, .latestVersion = 6, .latestWriter = 0, .latestWriteNs = t - 100,
+                    .source = tr::ValueSourceKind::SystemCache, .latestHeldIn = tr::ValueSourceKind::L1,
+                    .heldInstance = 1});
 }
 
 using Emit = void (*)(tr::EventSink&, std::uint64_t);

@@ -51,22 +51,16 @@ void FlightRecorderSink::flushSegment(std::uint64_t start, std::uint64_t end, st
         trigger(fmt::format("flush segment of {} ns on core {} (threshold {} ns)", end - start, core, m_threshold));
 }
 
-void FlightRecorderSink::staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
-                                   std::uint32_t words, std::uint64_t returned, std::uint64_t latest,
-                                   std::uint32_t writer, ValueSourceKind source, std::uint32_t sourceInstance,
-                                   ValueSourceKind held, std::uint32_t heldInstance)
+void FlightRecorderSink::staleRead(const StaleReadEvent& r)
 {
-    ForwardingSink::staleRead(t, agent, core, address, words, returned, latest, writer, source, sourceInstance, held,
-                              heldInstance);
-    trigger(fmt::format("stale read at {:#x}, virtual time {} ns", address, t));
+    ForwardingSink::staleRead(r);
+    trigger(fmt::format("stale read at {:#x}, virtual time {} ns", r.address, r.vtimeNs));
 }
 
-void FlightRecorderSink::clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, ValueSourceKind origin,
-                                 std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
-                                 const std::string& cause)
+void FlightRecorderSink::clobber(const ClobberEvent& c)
 {
-    ForwardingSink::clobber(t, address, words, origin, instance, lineVersion, overwritten, cause);
-    trigger(fmt::format("clobber at {:#x}, virtual time {} ns", address, t));
+    ForwardingSink::clobber(c);
+    trigger(fmt::format("clobber at {:#x}, virtual time {} ns", c.address, c.vtimeNs));
 }
 
 } // namespace vcm::tracer

@@ -109,22 +109,16 @@ void ForwardingSink::maintenance(std::uint64_t t, std::uint32_t agent, std::int3
     m_next.maintenance(t, agent, core, op, address, bytes, cleaned, invalidated, discarded);
 }
 
-void ForwardingSink::staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
-                               std::uint32_t staleWords, std::uint64_t versionReturned, std::uint64_t latestVersion,
-                               std::uint32_t latestWriter, ValueSourceKind source, std::uint32_t sourceInstance,
-                               ValueSourceKind heldIn, std::uint32_t heldInstance)
+void ForwardingSink::staleRead(const StaleReadEvent& r)
 {
-    beforeEvent("vcm:stale_read", t);
-    m_next.staleRead(t, agent, core, address, staleWords, versionReturned, latestVersion, latestWriter, source,
-                     sourceInstance, heldIn, heldInstance);
+    beforeEvent("vcm:stale_read", r.vtimeNs);
+    m_next.staleRead(r);
 }
 
-void ForwardingSink::clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, ValueSourceKind origin,
-                             std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
-                             const std::string& cause)
+void ForwardingSink::clobber(const ClobberEvent& c)
 {
-    beforeEvent("vcm:clobber", t);
-    m_next.clobber(t, address, words, origin, instance, lineVersion, overwritten, cause);
+    beforeEvent("vcm:clobber", c.vtimeNs);
+    m_next.clobber(c);
 }
 
 void ForwardingSink::staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,

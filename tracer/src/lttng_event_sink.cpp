@@ -115,22 +115,28 @@ void LttngEventSink::flushSegment(std::uint64_t start, std::uint64_t end, std::u
                          resumeGfn, unpreemptedDelayNs);
 }
 
-void LttngEventSink::staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
-                               std::uint32_t staleWords, std::uint64_t versionReturned, std::uint64_t latestVersion,
-                               std::uint32_t latestWriter, ValueSourceKind source, std::uint32_t sourceInstance,
-                               ValueSourceKind heldIn, std::uint32_t heldInstance)
+void LttngEventSink::staleRead(const StaleReadEvent& r)
 {
-    const vcm_tp_stale_read record{t, agent, core, address, staleWords, versionReturned, latestVersion, latestWriter,
-                                   u8(source), sourceInstance, u8(heldIn), heldInstance};
+    const vcm_tp_stale_read record{r.vtimeNs,         r.agent,         r.core,           r.address,
+                                   r.staleWords,      r.versionReturned, r.latestVersion, r.latestWriter,
+                                   r.latestWriteNs,   u8(r.source),    r.sourceInstance, u8(r.latestHeldIn),
+                                   r.heldInstance};
     lttng_ust_tracepoint(vcm, stale_read, &record);
 }
 
-void LttngEventSink::clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, ValueSourceKind origin,
-                             std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
-                             const std::string& cause)
+void LttngEventSink::clobber(const ClobberEvent& c)
 {
-    lttng_ust_tracepoint(vcm, clobber, t, address, words, u8(origin), instance, lineVersion, overwritten,
-                         cause.c_str());
+    const vcm_tp_clobber record{c.vtimeNs,
+                                c.address,
+                                c.words,
+                                u8(c.origin),
+                                c.originInstance,
+                                c.lineVersion,
+                                c.overwrittenVersion,
+                                static_cast<std::uint8_t>(c.overwrittenWriteKnown ? 1 : 0),
+                                c.overwrittenWriter,
+                                c.overwrittenWriteNs};
+    lttng_ust_tracepoint(vcm, clobber, &record, c.cause.c_str());
 }
 
 void LttngEventSink::staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,

@@ -36,10 +36,22 @@ struct vcm_tp_stale_read {
     uint32_t stale_words;
     uint64_t version_returned, latest_version;
     uint32_t latest_writer;
+    uint64_t latest_write_ns;
     uint8_t source;
     uint32_t source_instance;
     uint8_t latest_held_in;
     uint32_t held_instance;
+};
+struct vcm_tp_clobber {
+    uint64_t vtime_ns;
+    uint64_t address;
+    uint32_t words;
+    uint8_t origin;
+    uint32_t origin_instance;
+    uint64_t line_version, overwritten_version;
+    uint8_t overwritten_write_known;
+    uint32_t overwritten_writer;
+    uint64_t overwritten_write_ns;
 };
 #endif
 
@@ -257,22 +269,25 @@ LTTNG_UST_TRACEPOINT_EVENT(vcm, stale_read,
         lttng_ust_field_integer(uint64_t, version_returned, r->version_returned)
         lttng_ust_field_integer(uint64_t, latest_version, r->latest_version)
         lttng_ust_field_integer(uint32_t, latest_writer, r->latest_writer)
+        lttng_ust_field_integer(uint64_t, latest_write_ns, r->latest_write_ns)
         lttng_ust_field_enum(vcm, value_source, uint8_t, source, r->source)
         lttng_ust_field_integer(uint32_t, source_instance, r->source_instance)
         lttng_ust_field_enum(vcm, value_source, uint8_t, latest_held_in, r->latest_held_in)
         lttng_ust_field_integer(uint32_t, held_instance, r->held_instance)))
 
 LTTNG_UST_TRACEPOINT_EVENT(vcm, clobber,
-    LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint64_t, address, uint32_t, words, uint8_t, origin, uint32_t,
-                      origin_instance, uint64_t, line_version, uint64_t, overwritten_version, const char *, cause),
+    LTTNG_UST_TP_ARGS(const struct vcm_tp_clobber *, c, const char *, cause),
     LTTNG_UST_TP_FIELDS(
-        lttng_ust_field_integer(uint64_t, vtime_ns, vtime_ns)
-        lttng_ust_field_integer_hex(uint64_t, address, address)
-        lttng_ust_field_integer(uint32_t, words, words)
-        lttng_ust_field_enum(vcm, value_source, uint8_t, origin, origin)
-        lttng_ust_field_integer(uint32_t, origin_instance, origin_instance)
-        lttng_ust_field_integer(uint64_t, line_version, line_version)
-        lttng_ust_field_integer(uint64_t, overwritten_version, overwritten_version)
+        lttng_ust_field_integer(uint64_t, vtime_ns, c->vtime_ns)
+        lttng_ust_field_integer_hex(uint64_t, address, c->address)
+        lttng_ust_field_integer(uint32_t, words, c->words)
+        lttng_ust_field_enum(vcm, value_source, uint8_t, origin, c->origin)
+        lttng_ust_field_integer(uint32_t, origin_instance, c->origin_instance)
+        lttng_ust_field_integer(uint64_t, line_version, c->line_version)
+        lttng_ust_field_integer(uint64_t, overwritten_version, c->overwritten_version)
+        lttng_ust_field_integer(uint8_t, overwritten_write_known, c->overwritten_write_known)
+        lttng_ust_field_integer(uint32_t, overwritten_writer, c->overwritten_writer)
+        lttng_ust_field_integer(uint64_t, overwritten_write_ns, c->overwritten_write_ns)
         lttng_ust_field_string(cause, cause)))
 
 LTTNG_UST_TRACEPOINT_EVENT(vcm, stale_window_open,

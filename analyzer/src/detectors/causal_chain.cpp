@@ -52,9 +52,15 @@ CausalChain explainLine(db::Database& db, const LineIncident& incident)
     const auto ts = static_cast<std::int64_t>(incident.ts);
     std::vector<std::string> parts;
 
-    if (incident.writerAgent)
-        parts.push_back(fmt::format("latest data written by {}, now in {}", agentName(db, *incident.writerAgent),
-                                    describeLocation(incident.latestHeldIn, incident.heldInstance)));
+    if (incident.writerAgent) {
+        const std::string when =
+            incident.writeTs ? fmt::format(" at {} ns ({} ns before)", *incident.writeTs, ts - *incident.writeTs) : "";
+        if (incident.lostWrite)
+            parts.push_back(fmt::format("the destroyed data was written by {}{}", agentName(db, *incident.writerAgent), when));
+        else
+            parts.push_back(fmt::format("latest data written by {}{}, now in {}", agentName(db, *incident.writerAgent),
+                                        when, describeLocation(incident.latestHeldIn, incident.heldInstance)));
+    }
 
     // The last maintenance by address that covered the line before the incident.
     db::Statement byAddress = db.prepare(
@@ -64,7 +70,11 @@ CausalChain explainLine(db::Database& db, const LineIncident& incident)
     if (byAddress.step()) {
         const std::string op = byAddress.columnText(3);
         std::string why;
-        if (op == "dc_cvau")
+        if (incident.lostWrite && byAddress.columnInt(1) == ts)
+            why = "this maintenance wrote back a dirty copy older than RAM";
+        else if (incident.writeTs && byAddress.columnInt(1) < *incident.writeTs)
+            why = fmt::format("it ran before the write at {} ns, so it could not cover it", *incident.writeTs);
+        else if (op == "dc_cvau")
             why = "it cleans to the PoU only; the system cache beyond the PoU kept the dirty line";
         else if (op == "dc_ivac")
             why = "an invalidate without a clean discards dirty data";

@@ -14,9 +14,11 @@ struct LineIncident {
     std::uint64_t ts = 0;
     std::uint64_t address = 0;
     std::optional<std::int64_t> readerAgent;  // stale read: who read
-    std::optional<std::int64_t> writerAgent;  // stale read: who wrote the latest version
+    std::optional<std::int64_t> writerAgent;  // stale read: who wrote the latest version; clobber: the lost write
+    std::optional<std::int64_t> writeTs;      // when that write was made (NULL in traces from before v2)
     std::string latestHeldIn;                 // value_source label of where the latest data is now
     std::int64_t heldInstance = 0;
+    bool lostWrite = false;                   // clobber: the write was destroyed, it is held nowhere
 };
 
 struct CausalChain {

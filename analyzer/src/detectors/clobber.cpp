@@ -10,12 +10,16 @@ namespace vcm::analyzer::detectors {
 void detectClobbers(db::Database& db, FindingWriter& out)
 {
     db::Statement q = db.prepare("SELECT id, ts, address, words, origin, origin_instance, line_version, "
-                                 "overwritten_version, cause FROM clobber ORDER BY ts, id");
+                                 "overwritten_version, cause, overwritten_writer, overwritten_write_ts FROM clobber "
+                                 "ORDER BY ts, id");
     while (q.step()) {
         LineIncident incident;
         incident.ts = static_cast<std::uint64_t>(q.columnInt(1));
         incident.address = static_cast<std::uint64_t>(q.columnInt(2));
         incident.latestHeldIn = "nowhere";
+        incident.lostWrite = true;
+        incident.writerAgent = q.columnOptionalInt(9);  // the destroyed write, when the trace knows it
+        incident.writeTs = q.columnOptionalInt(10);
         const CausalChain chain = explainLine(db, incident);
         Finding f;
         f.kind = "clobber";

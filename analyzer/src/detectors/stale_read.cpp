@@ -14,7 +14,8 @@ void detectStaleReads(db::Database& db, FindingWriter& out)
         "SELECT agent, address >> 12 AS page, count(*), min(ts), max(ts), sum(stale_words), min(id) FROM stale_read "
         "GROUP BY agent, page ORDER BY min(ts), min(id)");
     db::Statement first = db.prepare("SELECT ts, address, latest_writer, source, source_instance, latest_held_in, "
-                                     "held_instance, version_returned, latest_version, core FROM stale_read WHERE id = ?");
+                                     "held_instance, version_returned, latest_version, core, latest_write_ts FROM "
+                                     "stale_read WHERE id = ?");
     db::Statement rows = db.prepare("SELECT id FROM stale_read WHERE agent = ? AND address >> 12 = ? ORDER BY ts, id");
     db::Statement vcpuOf = db.prepare("SELECT id, vm FROM vcpu WHERE agent = ?");
     while (groups.step()) {
@@ -29,6 +30,7 @@ void detectStaleReads(db::Database& db, FindingWriter& out)
         incident.writerAgent = first.columnInt(2);
         incident.latestHeldIn = first.columnText(5);
         incident.heldInstance = first.columnInt(6);
+        incident.writeTs = first.columnOptionalInt(10);
         const std::string source = describeLocation(first.columnText(3), first.columnInt(4));
         const std::int64_t returned = first.columnInt(7);
         const std::int64_t latest = first.columnInt(8);

@@ -323,7 +323,10 @@ void MemorySystem::Impl::writeBackToRam(std::size_t fromIdx, std::uint64_t line,
         record.origin = locationOf(fromIdx);
         record.lineVersion = versions[firstClobbered];
         record.overwrittenVersion = page.versions[oracleWord];
-        record.overwrittenWriter = oracle != nullptr ? oracle->writer[oracleWord] : 0;
+        // The oracle keeps only the latest write of a word: it names the lost write when that is the one RAM
+        // held (the usual case: an uncached write went to RAM and the oracle together).
+        if (oracle != nullptr && oracle->version[oracleWord] == record.overwrittenVersion)
+            record.overwrittenWrite = WriteOrigin{oracle->writer[oracleWord], oracle->writtenAt[oracleWord]};
         record.cause = describeOperation();
         m_listener->onClobber(record);
     }
@@ -512,6 +515,7 @@ void MemorySystem::Impl::updateOracle(AgentId agent, PhysAddr address, const std
     for (std::uint32_t w = offset / 8; w <= (offset + length - 1) / 8; ++w) {
         page.version[w] = version;
         page.writer[w] = agent;
+        page.writtenAt[w] = m_op.time;
     }
 }
 
@@ -544,6 +548,7 @@ bool MemorySystem::Impl::checkStale(AgentId agent, PhysAddr address, std::uint32
         record.versionReturned = versions[firstWord + firstStale];
         record.latestVersion = oracle->version[oracleWord];
         record.latestWriter = oracle->writer[oracleWord];
+        record.latestWrittenAt = oracle->writtenAt[oracleWord];
         record.source = source;
         record.latestHeldIn = whereIsVersion(record.address, record.latestVersion);
         m_listener->onStaleRead(record);

@@ -58,11 +58,13 @@ struct RamPage {
 };
 
 // The coherence oracle's view of a page: the architecturally latest value of every word, its version
-// (the global write sequence number that produced it) and the agent that wrote it.
+// (the global write sequence number that produced it), the agent that wrote it and when (the writer's
+// clock, in cycles): a stale read names the write it missed, so the analyzer and the GUI can link them.
 struct OraclePage {
     std::array<std::uint8_t, kPageBytes> value{};
     std::array<std::uint64_t, kWordsPerPage> version{};
     std::array<std::uint32_t, kWordsPerPage> writer{};
+    std::array<std::uint64_t, kWordsPerPage> writtenAt{};
 };
 
 } // namespace vcm::hyp::memory

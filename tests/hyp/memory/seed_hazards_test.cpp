@@ -110,6 +110,7 @@ TEST(Seed001CleanThenUnmap, SpeculationRefillsTheLineAndShadowsLaterRamWrites)
     speculation.removeCacheableMapping(foreign); // ... then the toolstack unmaps
     EXPECT_FALSE(h.memory.copiesOf(line).empty());
 
+    const Cycles writeTime = h.memory.coreTime(0);
     h.write64(guest, line, 0x2222, kDevice); // the guest, caches off, updates its data in RAM
     AccessResult r;
     EXPECT_EQ(h.read64(guest, line, kWB, &r), 0x1111u) << "caches on: the speculated line shadows RAM";
@@ -118,6 +119,8 @@ TEST(Seed001CleanThenUnmap, SpeculationRefillsTheLineAndShadowsLaterRamWrites)
     EXPECT_FALSE(stale.source.fromRam);
     EXPECT_EQ(stale.source.cache, (CacheLocation{CacheLevel::L1, 0}));
     EXPECT_EQ(stale.latestWriter, guest);
+    EXPECT_EQ(stale.latestWrittenAt, writeTime) << "the write the read missed, at the time it was issued";
+    EXPECT_LT(stale.latestWrittenAt, stale.time);
     ASSERT_TRUE(stale.latestHeldIn.has_value());
     EXPECT_TRUE(stale.latestHeldIn->fromRam);
 }
@@ -272,6 +275,8 @@ TEST(Clobber, DirtyEvictionAfterANewerNonCacheableWriteIsReported)
     const AgentId cpu = h.agent(AgentKind::Vcpu, "cpu", 0);
     const AgentId dev = h.agent(AgentKind::Device, "dma", std::nullopt);
     h.write64(cpu, kGuestRam, 1, kWB);          // word 0 dirty in L1
+    h.memory.setSystemTime(h.memory.coreTime(0) + 500); // the device writes on the system clock
+    const Cycles deviceWrite = h.memory.systemTime();
     h.write64(dev, kGuestRam + 8, 2, kNC);      // word 1 newer in RAM
     for (PhysAddr k = 1; k <= 4; ++k)           // same L1 and L2 set: evict the line to RAM
         h.read64(cpu, kGuestRam + k * 16 * 64, kWB);
@@ -281,7 +286,7 @@ TEST(Clobber, DirtyEvictionAfterANewerNonCacheableWriteIsReported)
     EXPECT_EQ(c.address, kGuestRam + 8);
     EXPECT_EQ(c.clobberedWords, 1u);
     EXPECT_EQ(c.origin, (CacheLocation{CacheLevel::L2, 0}));
-    EXPECT_EQ(c.overwrittenWriter, dev);
+    EXPECT_EQ(c.overwrittenWrite, (WriteOrigin{dev, deviceWrite})) << "the lost write: who and when";
     EXPECT_LT(c.lineVersion, c.overwrittenVersion);
     EXPECT_NE(c.cause.find("eviction"), std::string::npos) << c.cause;
     EXPECT_EQ(h.read64(dev, kGuestRam + 8, kNC), 0u) << "the device's data is gone";

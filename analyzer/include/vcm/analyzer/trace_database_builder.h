@@ -87,13 +87,10 @@ public:
     void maintenance(std::uint64_t t, std::uint32_t agent, std::int32_t core, tracer::MaintenanceOp op,
                      std::uint64_t address, std::uint64_t bytes, std::uint64_t cleaned, std::uint64_t invalidated,
                      std::uint64_t discarded) override;
-    void staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
-                   std::uint32_t staleWords, std::uint64_t versionReturned, std::uint64_t latestVersion,
-                   std::uint32_t latestWriter, tracer::ValueSourceKind source, std::uint32_t sourceInstance,
-                   tracer::ValueSourceKind heldIn, std::uint32_t heldInstance) override;
-    void clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, tracer::ValueSourceKind origin,
-                 std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
-                 const std::string& cause) override;
+    void staleRead(const tracer::StaleReadEvent& r) override;
+    // A stale read from a trace that may predate latest_write_ns (then latestWriteNs is empty: NULL).
+    void staleRead(const tracer::StaleReadEvent& r, std::optional<std::uint64_t> latestWriteNs);
+    void clobber(const tracer::ClobberEvent& c) override;
     void staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,
                          const std::string& cause) override;
     void staleWindowClose(std::uint64_t t, std::uint64_t page, const std::string& resolvedBy) override;

@@ -7,7 +7,7 @@
 
 namespace vcm::db {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Creates every table of the current version in an empty database (with the one index that is cheaper to keep
 // up to date during a bulk load than to build after it, the partial maintenance_address) and sets user_version.

@@ -48,6 +48,39 @@ struct RunConfiguration {
     std::uint64_t coreMHz = 0;
 };
 
+// The coherence oracle's reports, as traced (vcm:stale_read, vcm:clobber in docs/events.md). Times are
+// virtual nanoseconds.
+struct StaleReadEvent {
+    std::uint64_t vtimeNs = 0;
+    std::uint32_t agent = 0;
+    std::int32_t core = -1;              // -1: the reader has no core
+    std::uint64_t address = 0;           // first stale 8-byte word
+    std::uint32_t staleWords = 0;
+    std::uint64_t versionReturned = 0;
+    std::uint64_t latestVersion = 0;
+    std::uint32_t latestWriter = 0;      // the agent whose write the read missed
+    std::uint64_t latestWriteNs = 0;     // when that write was made
+    ValueSourceKind source = ValueSourceKind::Ram;
+    std::uint32_t sourceInstance = 0;
+    ValueSourceKind latestHeldIn = ValueSourceKind::Nowhere;
+    std::uint32_t heldInstance = 0;
+};
+
+struct ClobberEvent {
+    std::uint64_t vtimeNs = 0;
+    std::uint64_t address = 0;           // first clobbered word
+    std::uint32_t words = 0;
+    ValueSourceKind origin = ValueSourceKind::L1; // the cache whose write-back destroyed the newer data
+    std::uint32_t originInstance = 0;
+    std::uint64_t lineVersion = 0;
+    std::uint64_t overwrittenVersion = 0;
+    // The destroyed write, when the oracle still knows it (it was the word's latest write).
+    bool overwrittenWriteKnown = false;
+    std::uint32_t overwrittenWriter = 0;
+    std::uint64_t overwrittenWriteNs = 0;
+    std::string cause;
+};
+
 class EventSink {
 public:
     virtual ~EventSink() = default;
@@ -106,18 +139,8 @@ public:
     }
 
     // Coherence oracle.
-    virtual void staleRead(std::uint64_t, std::uint32_t /*agent*/, std::int32_t /*core or -1*/, std::uint64_t /*address*/,
-                           std::uint32_t /*stale words*/, std::uint64_t /*version returned*/,
-                           std::uint64_t /*latest version*/, std::uint32_t /*latest writer*/, ValueSourceKind /*source*/,
-                           std::uint32_t /*source instance*/, ValueSourceKind /*latest held in*/,
-                           std::uint32_t /*held instance*/)
-    {
-    }
-    virtual void clobber(std::uint64_t, std::uint64_t /*address*/, std::uint32_t /*words*/, ValueSourceKind /*origin*/,
-                         std::uint32_t /*instance*/, std::uint64_t /*line version*/, std::uint64_t /*overwritten*/,
-                         const std::string& /*cause*/)
-    {
-    }
+    virtual void staleRead(const StaleReadEvent&) {}
+    virtual void clobber(const ClobberEvent&) {}
     virtual void staleWindowOpen(std::uint64_t, std::uint64_t /*page*/, const std::string& /*observers*/,
                                  const std::string& /*cause*/)
     {

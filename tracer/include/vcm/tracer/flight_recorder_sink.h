@@ -26,12 +26,8 @@ public:
     void flushSegment(std::uint64_t start, std::uint64_t end, std::uint32_t vm, std::uint32_t core, std::uint32_t id,
                       std::uint64_t pages, std::uint64_t skipped, bool finished, std::uint64_t resume,
                       std::uint64_t delay) override;
-    void staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address, std::uint32_t words,
-                   std::uint64_t returned, std::uint64_t latest, std::uint32_t writer, ValueSourceKind source,
-                   std::uint32_t sourceInstance, ValueSourceKind held, std::uint32_t heldInstance) override;
-    void clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, ValueSourceKind origin,
-                 std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
-                 const std::string& cause) override;
+    void staleRead(const StaleReadEvent& r) override;
+    void clobber(const ClobberEvent& c) override;
 
 private:
     void trigger(const std::string& reason);

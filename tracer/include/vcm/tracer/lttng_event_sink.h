@@ -33,13 +33,8 @@ public:
     void flushSegment(std::uint64_t start, std::uint64_t end, std::uint32_t vm, std::uint32_t core, std::uint32_t flushId,
                       std::uint64_t pages, std::uint64_t regionsSkipped, bool finished, std::uint64_t resumeGfn,
                       std::uint64_t unpreemptedDelayNs) override;
-    void staleRead(std::uint64_t t, std::uint32_t agent, std::int32_t core, std::uint64_t address,
-                   std::uint32_t staleWords, std::uint64_t versionReturned, std::uint64_t latestVersion,
-                   std::uint32_t latestWriter, ValueSourceKind source, std::uint32_t sourceInstance,
-                   ValueSourceKind heldIn, std::uint32_t heldInstance) override;
-    void clobber(std::uint64_t t, std::uint64_t address, std::uint32_t words, ValueSourceKind origin,
-                 std::uint32_t instance, std::uint64_t lineVersion, std::uint64_t overwritten,
-                 const std::string& cause) override;
+    void staleRead(const StaleReadEvent& r) override;
+    void clobber(const ClobberEvent& c) override;
     void staleWindowOpen(std::uint64_t t, std::uint64_t page, const std::string& observers,
                          const std::string& cause) override;
     void staleWindowClose(std::uint64_t t, std::uint64_t page, const std::string& resolvedBy) override;

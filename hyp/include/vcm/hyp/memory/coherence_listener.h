@@ -9,6 +9,13 @@
 
 namespace vcm::hyp::memory {
 
+// Who made a write and when (the writer's clock).
+struct WriteOrigin {
+    AgentId writer = 0;
+    Cycles time = 0;
+    bool operator==(const WriteOrigin&) const = default;
+};
+
 // An access returned a version older than the architecturally latest write to that word.
 struct StaleRead {
     Cycles time = 0;
@@ -20,6 +27,7 @@ struct StaleRead {
     Version versionReturned = 0;
     Version latestVersion = 0;
     AgentId latestWriter = 0;        // who wrote the latest value
+    Cycles latestWrittenAt = 0;      // when: the write this read missed
     ValueSource source;              // where the stale value came from
     // Where the latest value is now: a cache holding it (for RAM read behind a newer dirty line), RAM,
     // or nowhere (it was discarded by an invalidate and is lost).
@@ -34,7 +42,8 @@ struct Clobber {
     CacheLocation origin;            // the cache whose dirty line was written back
     Version lineVersion = 0;         // version the write-back put in RAM
     Version overwrittenVersion = 0;  // newer version it destroyed
-    AgentId overwrittenWriter = 0;
+    // The write it destroyed, when that is the word's latest write (the oracle keeps no older ones).
+    std::optional<WriteOrigin> overwrittenWrite;
     std::string cause;               // what triggered the write-back ("eviction", "DC CIVAC", ...)
 };
 

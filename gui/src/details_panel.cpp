@@ -32,6 +32,8 @@ DetailsPanel::DetailsPanel(QWidget* parent) : QWidget(parent)
         const QStringList parts = url.path().split(QLatin1Char('/'));
         if (url.scheme() == QLatin1String("row") && parts.size() == 2)
             emit rowLinkActivated(RowRef{parts[0].toStdString(), parts[1].toLongLong()});
+        if (url.scheme() == QLatin1String("time") && parts.size() == 2)
+            emit timeLinkActivated(parts[0].toLongLong(), parts[1].toLongLong());
     });
     showRow(std::nullopt);
 }
@@ -63,6 +65,15 @@ void DetailsPanel::showRow(const std::optional<RowRef>& row)
     for (const auto& [name, value] : m_source->rowFields(*row))
         html += QStringLiteral("<tr><td><i>%1</i></td><td>%2</td></tr>").arg(name.toHtmlEscaped(), value.toHtmlEscaped());
     html += QStringLiteral("</table>");
+    if (const auto write = m_source->writeBehind(*row)) {
+        const auto time = m_source->rowTime(*row);
+        const std::int64_t at = time ? time->first : write->ts;
+        html += tr("<p><b>Write</b></p><p>It %1 the write by %2 at %3, %4 before it: <a href=\"time:%5/%6\">show both</a></p>")
+                    .arg(write->relation, write->writer.toHtmlEscaped(), formatTime(static_cast<double>(write->ts)),
+                         formatDuration(static_cast<double>(at - write->ts)))
+                    .arg(write->ts)
+                    .arg(at);
+    }
     if (row->table == "finding") {
         html += tr("<p><b>Evidence</b></p><ul>");
         for (const EvidenceRow& evidence : m_source->evidence(row->id)) {

@@ -136,6 +136,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_timeline, &TimelineWidget::keysHelpRequested, this, &MainWindow::showKeys);
     connect(m_findingsView, &QTableView::activated, this, [this](const QModelIndex& index) { activateFinding(index.row()); });
     connect(m_details, &DetailsPanel::rowLinkActivated, this, &MainWindow::showRow);
+    connect(m_details, &DetailsPanel::timeLinkActivated, this,
+            [this](qint64 from, qint64 to) { showSpan(static_cast<double>(from), static_cast<double>(to)); });
     connect(m_events, &EventTablePanel::rowActivated, this, &MainWindow::showRow);
 
     buildMenus();
@@ -317,6 +319,12 @@ bool MainWindow::installSource(const QString& file, SourceChange change)
     if (change == SourceChange::Opened)
         rememberRecent(QFileInfo(file).absoluteFilePath());
     return true;
+}
+
+void MainWindow::showSpan(double from, double to)
+{
+    const double margin = std::max((to - from) * 0.1, 100.0);
+    m_timeline->setVisibleRange({from - margin, to + margin});
 }
 
 void MainWindow::activateFinding(int row)

@@ -118,14 +118,7 @@ std::optional<TrackItem> TraceSource::neighbour(int track, std::int64_t ts, std:
     statement.bind(1, ts).bind(2, rowId);
     if (!statement.step())
         return std::nullopt;
-    TrackItem item;
-    item.rowId = statement.columnInt(0);
-    item.ts = statement.columnInt(1);
-    item.end = item.ts + std::max<std::int64_t>(statement.columnInt(2), 0);
-    item.style = statement.columnInt(3);
-    item.link = statement.columnInt(4);
-    if (statement.columnType(5) != db::ColumnType::Null)
-        item.label = QString::fromStdString(statement.columnText(5));
+    TrackItem item = trackItemOfRow(statement);
     statement.reset();
     return item;
 }
@@ -180,6 +173,31 @@ std::vector<std::pair<QString, QString>> TraceSource::rowFields(const RowRef& ro
         fields.emplace_back(QString::fromStdString(statement.columnName(column)), value);
     }
     return fields;
+}
+
+std::optional<WriteBehind> TraceSource::writeBehind(const RowRef& row)
+{
+    std::string sql;
+    QString relation;
+    if (row.table == "stale_read") {
+        sql = "SELECT s.latest_write_ts, a.name, s.latest_writer FROM stale_read s LEFT JOIN agent a "
+              "ON a.id = s.latest_writer WHERE s.id = ?1 AND s.latest_write_ts IS NOT NULL";
+        relation = QStringLiteral("missed");
+    } else if (row.table == "clobber") {
+        sql = "SELECT c.overwritten_write_ts, a.name, c.overwritten_writer FROM clobber c LEFT JOIN agent a "
+              "ON a.id = c.overwritten_writer WHERE c.id = ?1 AND c.overwritten_write_ts IS NOT NULL";
+        relation = QStringLiteral("destroyed");
+    } else {
+        return std::nullopt;
+    }
+    db::Statement statement = m_db.prepare(sql);
+    statement.bind(1, row.id);
+    if (!statement.step())
+        return std::nullopt;
+    const QString writer = statement.columnType(1) == db::ColumnType::Null
+                               ? QStringLiteral("agent %1").arg(statement.columnInt(2))
+                               : QString::fromStdString(statement.columnText(1));
+    return WriteBehind{statement.columnInt(0), writer, relation};
 }
 
 std::vector<EvidenceRow> TraceSource::evidence(std::int64_t findingId)

@@ -168,11 +168,13 @@ public:
         if (hasRows(m_db, "stale_read", "1")) {
             TrackQuery q{.table = "stale_read", .from = "stale_read"};
             q.label = "printf('0x%x', address)";
+            q.origin = "latest_write_ts";
             track(QStringLiteral("stale reads"), TrackKind::StaleReads, -1, q, true);
         }
         if (hasRows(m_db, "clobber", "1")) {
             TrackQuery q{.table = "clobber", .from = "clobber"};
             q.label = "printf('0x%x', address)";
+            q.origin = "overwritten_write_ts";
             track(QStringLiteral("clobbers"), TrackKind::Clobbers, -1, q, true);
         }
     }

@@ -4,8 +4,8 @@ namespace vcm::gui {
 
 std::string selectColumns(const TrackQuery& q)
 {
-    return "SELECT " + q.id + ", " + q.ts + ", " + q.dur + ", " + q.style + ", " + q.link + ", " + q.label + " FROM " +
-           q.from + " WHERE " + q.where;
+    return "SELECT " + q.id + ", " + q.ts + ", " + q.dur + ", " + q.style + ", " + q.link + ", " + q.label + ", " +
+           q.origin + " FROM " + q.from + " WHERE " + q.where;
 }
 
 std::string inRangeSql(const TrackQuery& q)

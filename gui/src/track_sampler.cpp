@@ -8,9 +8,7 @@
 
 namespace vcm::gui {
 
-namespace {
-
-TrackItem readRow(const db::Statement& statement, bool withLabel = true)
+TrackItem trackItemOfRow(const db::Statement& statement, bool withLabel)
 {
     TrackItem item;
     item.rowId = statement.columnInt(0);
@@ -20,7 +18,20 @@ TrackItem readRow(const db::Statement& statement, bool withLabel = true)
     item.link = statement.columnInt(4);
     if (withLabel && statement.columnType(5) != db::ColumnType::Null)
         item.label = QString::fromStdString(statement.columnText(5));
+    item.origin = statement.columnOptionalInt(6);
     return item;
+}
+
+namespace {
+
+// The earlier of two origins; an absent one does not count.
+std::optional<std::int64_t> earliest(std::optional<std::int64_t> a, std::optional<std::int64_t> b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return std::min(*a, *b);
 }
 
 // Collects rows into per-column summaries. Columns are counted from the range start.
@@ -55,19 +66,21 @@ public:
             // A summary is drawn as the row that covers most of it: a state band whose first, sub-pixel
             // interval is followed by a long one in the same column shows the long one.
             if (end - ts > m_dominant) {
-                const TrackItem row = readRow(statement);
+                const TrackItem row = trackItemOfRow(statement);
                 previous.rowId = row.rowId;
                 previous.style = row.style;
                 previous.link = row.link;
                 previous.label = row.label;
+                previous.origin = earliest(previous.origin, row.origin);
                 m_dominant = end - ts;
             }
             previous.end = std::max(previous.end, end);
+            previous.origin = earliest(previous.origin, statement.columnOptionalInt(6));
             ++previous.rows;
             m_lastColumn = std::max(m_lastColumn, last);
             return true;
         }
-        m_items.push_back(readRow(statement));
+        m_items.push_back(trackItemOfRow(statement));
         m_dominant = end - ts;
         m_lastColumn = std::max(first, last);
         return false;
@@ -123,7 +136,7 @@ std::vector<TrackItem> sampleTrack(TrackSamplerStatements& statements, const Tra
         db::Statement& before = statements.lastBefore;
         before.reset();
         before.bind(1, start);
-        if (before.step() && readRow(before, false).end > start)
+        if (before.step() && trackItemOfRow(before, false).end > start)
             summaries.add(before);
     }
 
@@ -155,7 +168,7 @@ std::vector<TrackItem> sampleTrack(TrackSamplerStatements& statements, const Tra
             before.reset();
             before.bind(1, summaries.nextUncoveredTime());
             if (before.step())
-                summaries.widenLast(readRow(before, false).end);
+                summaries.widenLast(trackItemOfRow(before, false).end);
         }
         const std::int64_t resume = summaries.nextUncoveredTime();
         if (resume >= end)

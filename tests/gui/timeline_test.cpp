@@ -22,8 +22,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 #include <set>
+#include <tuple>
 
 namespace vcm::gui {
 namespace {
@@ -247,6 +249,51 @@ TEST(Timeline, ActivatingAFindingZoomsToItAndItsEvidence)
     EXPECT_TRUE(window.details()->text().contains(QStringLiteral("flush_segment")));
 }
 
+// Stale reads are linked to the write they missed, clobbers to the write they destroyed: the items carry the
+// write's time (the earliest of those merged), the details name the writer and link to a view of both.
+TEST(Timeline, StaleReadsAndClobbersAreLinkedToTheirWrite)
+{
+    application();
+    for (const auto& [scenario, kind, table, column] :
+         {std::tuple{"seed004-bootloader-setway", TrackKind::StaleReads, "stale_read", "latest_write_ts"},
+          std::tuple{"seed004-boot-handoff", TrackKind::Clobbers, "clobber", "overwritten_write_ts"}}) {
+        SCOPED_TRACE(scenario);
+        MainWindow window;
+        ASSERT_TRUE(window.openDatabase(QString::fromStdString(tracedDatabase(scenario, "native").string())));
+        window.resize(1200, 700);
+        TraceSource& source = *window.source();
+        const std::string t = table;
+        const std::string c = column;
+        const std::int64_t id = scalar(source, "SELECT min(id) FROM " + t);
+        const std::int64_t ts = scalar(source, "SELECT ts FROM " + t + " WHERE id = " + std::to_string(id));
+        const std::int64_t write = scalar(source, "SELECT " + c + " FROM " + t + " WHERE id = " + std::to_string(id));
+        ASSERT_LT(write, ts);
+        const int track = window.timeline()->findTrack(kind);
+        ASSERT_GE(track, 0);
+        // Zoomed in on the first item alone: it is its own summary and links to exactly its write.
+        window.timeline()->setVisibleRange({static_cast<double>(ts) - 10, static_cast<double>(ts) + 10});
+        const auto& items = window.timeline()->itemsOf(track);
+        ASSERT_FALSE(items.empty());
+        EXPECT_EQ(items.front().rowId, id);
+        ASSERT_TRUE(items.front().origin.has_value());
+        EXPECT_EQ(*items.front().origin, write);
+        // The whole run: merged summaries link to the earliest write of the rows they merge.
+        window.timeline()->showWholeRun();
+        std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
+        for (const TrackItem& item : window.timeline()->itemsOf(track))
+            earliest = std::min(earliest, item.origin.value_or(earliest));
+        EXPECT_EQ(earliest, scalar(source, "SELECT min(" + c + ") FROM " + t));
+
+        window.showRow({t, id});
+        const QString details = window.details()->text();
+        EXPECT_TRUE(details.contains(QStringLiteral(" the write by d1v0 at "))) << details.toStdString();
+        EXPECT_TRUE(details.contains(t == "stale_read" ? QStringLiteral("It missed") : QStringLiteral("It destroyed")));
+        window.showSpan(static_cast<double>(write), static_cast<double>(ts));
+        EXPECT_LT(window.timeline()->visibleRange().start, static_cast<double>(write));
+        EXPECT_GT(window.timeline()->visibleRange().end, static_cast<double>(ts));
+    }
+}
+
 TEST(Timeline, EventTablePagesThroughTwoHundredThousandTrapsWithBoundedMemory)
 {
     application();
@@ -413,6 +460,22 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         const int y = top + kTrackHeight / 2;
         EXPECT_EQ(image.pixelColor(static_cast<int>(geometry.x(ts)) + 10, y), palette::kStaleWindowOpen);
         EXPECT_NE(image.pixelColor(static_cast<int>(geometry.x(ts)) - 10, y), palette::kStaleWindowOpen) << "before it opens";
+    }
+    {   // seed004 native, 450 us .. 700 us: the first stale read and the write it missed, linked on its track.
+        const auto file = tracedDatabase("seed004-bootloader-setway", "native");
+        TraceSource source(file);
+        const TimeRange range{450000, 700000};
+        const Geometry geometry{range, size};
+        const double read = static_cast<double>(scalar(source, "SELECT min(ts) FROM stale_read"));
+        const double write = static_cast<double>(scalar(source, "SELECT min(latest_write_ts) FROM stale_read"));
+        ASSERT_TRUE(range.contains(read) && range.contains(write));
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false});
+        const int top = trackTop(source, TrackKind::StaleReads);
+        ASSERT_GT(top, 0);
+        const int y = top + 2 + (kTrackHeight - 4) * 3 / 4;
+        EXPECT_EQ(image.pixelColor(static_cast<int>(geometry.x((write + read) / 2)), y), palette::kWriteLink)
+            << "the link between the write and the read";
+        EXPECT_NE(image.pixelColor(static_cast<int>(geometry.x(write)) - 10, y), palette::kWriteLink) << "before the write";
     }
     {   // seed004 xen with tiny sub-buffers: the tracer lost events; the first loss is hatched.
         const auto file = tracedDatabase("seed004-bootloader-setway", "xen", "--subbuffer-bytes 4096 --subbuffers 2");

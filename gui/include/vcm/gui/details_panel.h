@@ -1,5 +1,6 @@
 // Details of the selected item: every column of its row, the findings that cite it and, for a finding, its
-// evidence. Related rows are links: clicking one selects it on the timeline.
+// evidence; for a stale read or a clobber, the write it missed or destroyed. Related rows are links: clicking
+// one selects it on the timeline; the write's link shows it and the item together.
 #pragma once
 
 #include "vcm/gui/trace_source.h"
@@ -20,6 +21,8 @@ public:
 
 signals:
     void rowLinkActivated(vcm::gui::RowRef row);
+    // A link to a stretch of time (a stale read and the write it missed): show [from, to].
+    void timeLinkActivated(qint64 from, qint64 to);
 
 private:
     TraceSource* m_source = nullptr;

@@ -58,6 +58,8 @@ public:
     void activateFinding(int row);
     // Selects a row of an event table on the timeline and frames it.
     void showRow(const RowRef& row);
+    // Frames [from, to] with a margin on each side (a stale read and the write it missed).
+    void showSpan(double from, double to);
 
     bool exportPng(const QString& file);
     // SVG: vector graphics through Qt SVG (svg_export.h).

@@ -22,6 +22,7 @@ inline const QColor kStaleWindow{142, 36, 170};     // stale-data windows
 inline const QColor kStaleWindowOpen{186, 104, 200};// still open at the end of the run
 inline const QColor kStaleRead{198, 40, 40};
 inline const QColor kClobber{230, 81, 0};
+inline const QColor kWriteLink{120, 144, 156};      // from a stale read (clobber) back to the write it missed (destroyed)
 inline const QColor kTvm{0, 151, 167};
 inline const QColor kMarker{55, 71, 79};
 inline const QColor kConsole{96, 125, 139};

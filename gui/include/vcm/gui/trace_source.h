@@ -35,6 +35,13 @@ struct RowRef {
     bool operator==(const RowRef&) const = default;
 };
 
+// The write behind a stale read (the one it missed) or a clobber (the one it destroyed).
+struct WriteBehind {
+    std::int64_t ts = 0;
+    QString writer;   // the agent's name
+    QString relation; // "missed" or "destroyed"
+};
+
 struct EvidenceRow {
     RowRef row;
     QString role;
@@ -71,6 +78,8 @@ public:
     std::vector<EvidenceRow> evidence(std::int64_t findingId);
     // Findings whose evidence names this row.
     std::vector<std::int64_t> findingsAbout(const RowRef& row);
+    // For a stale_read or clobber row whose trace recorded it; nullopt otherwise.
+    std::optional<WriteBehind> writeBehind(const RowRef& row);
 
     // The event tables a user may browse (finding_evidence names rows of these).
     static const std::vector<std::string>& eventTables();

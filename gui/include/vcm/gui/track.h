@@ -5,6 +5,7 @@
 #include <QString>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,8 @@ enum class TrackKind {
 };
 
 // How a track's rows are fetched. Every query has the form
-//   SELECT <id>, <ts>, <dur>, <style>, <link>, <label> FROM <from> WHERE <where> AND <ts> >= ?1 AND <ts> < ?2 ORDER BY <ts>
+//   SELECT <id>, <ts>, <dur>, <style>, <link>, <label>, <origin> FROM <from> WHERE <where> AND <ts> >= ?1 AND <ts> < ?2
+//   ORDER BY <ts>
 // so that SQLite walks the (track column, ts) index in time order.
 struct TrackQuery {
     std::string table;          // the table a selected item's row id refers to
@@ -40,6 +42,9 @@ struct TrackQuery {
     std::string style = "0";    // an integer the painter maps to a colour (vCPU id, state, severity, ...)
     std::string link = "0";     // items with the same non-zero link are drawn connected (segments of a flush)
     std::string label = "NULL"; // text drawn inside wide enough items
+    // A time each item is linked back to, drawn as a line from there to the item: for stale reads the write
+    // they missed, for clobbers the write they destroyed. NULL: no link.
+    std::string origin = "NULL";
     // Rows of the track may overlap in time (findings, flushes, windows of many pages). Then a row starting up
     // to `maximumDuration` before the range may still cover it, and sampling cannot skip rows by seeking.
     bool overlapping = false;
@@ -70,6 +75,7 @@ struct TrackItem {
     int rows = 1;               // rows merged into this summary (a lower bound when `rowsExact` is false)
     bool rowsExact = true;      // false: sampling skipped rows by seeking past a dense stretch
     QString label;
+    std::optional<std::int64_t> origin; // the earliest origin (TrackQuery::origin) of the rows merged into it
 };
 
 } // namespace vcm::gui

@@ -60,7 +60,8 @@ QColor itemColour(TrackKind kind, std::int64_t style)
     case TrackKind::VcpuTraps: return trapKind(style);
     case TrackKind::VcpuMarkers: return kMarker;
     case TrackKind::VcpuConsole: return kConsole;
-    case TrackKind::StaleWindows: return style != 0 ? kStaleWindowOpen : kStaleWindow;
+    case TrackKind::StaleWindows:
+    case TrackKind::StaleRegion: return style != 0 ? kStaleWindowOpen : kStaleWindow;
     case TrackKind::StaleReads: return kStaleRead;
     case TrackKind::Clobbers: return kClobber;
     }

@@ -13,7 +13,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <set>
 
 namespace vcm::gui {
 
@@ -46,7 +45,11 @@ TimelineWidget::~TimelineWidget() = default;
 void TimelineWidget::setSource(TraceSource* source)
 {
     m_source = source;
-    m_collapsed.assign(source ? source->groups().size() : 0, false);
+    m_collapsed.clear();
+    if (source != nullptr) {
+        for (const TrackGroup& group : source->groups())
+            m_collapsed.push_back(group.collapsed);
+    }
     m_selection.reset();
     m_highlighted.clear();
     m_area.reset();
@@ -72,11 +75,9 @@ void TimelineWidget::setGrownSource(TraceSource* source)
         const auto found = trackIndex.find(std::pair(info.kind, info.entity));
         return found == trackIndex.end() ? -1 : found->second;
     };
-    std::set<QString> collapsedGroups;
-    for (std::size_t g = 0; g < m_source->groups().size() && g < m_collapsed.size(); ++g) {
-        if (m_collapsed[g])
-            collapsedGroups.insert(m_source->groups()[g].name);
-    }
+    std::map<QString, bool> collapsedGroups;
+    for (std::size_t g = 0; g < m_source->groups().size() && g < m_collapsed.size(); ++g)
+        collapsedGroups.emplace(m_source->groups()[g].name, m_collapsed[g]);
     if (m_selection)
         m_selection->track = carried(m_selection->track);
     if (m_area) {
@@ -88,9 +89,12 @@ void TimelineWidget::setGrownSource(TraceSource* source)
         m_area->tracks = std::move(tracks);
     }
     m_source = source;
-    m_collapsed.assign(source->groups().size(), false);
-    for (std::size_t g = 0; g < source->groups().size(); ++g)
-        m_collapsed[g] = collapsedGroups.contains(source->groups()[g].name);
+    // A group seen before keeps its state; a new one starts as its catalogue says.
+    m_collapsed.clear();
+    for (const TrackGroup& group : source->groups()) {
+        const auto known = collapsedGroups.find(group.name);
+        m_collapsed.push_back(known != collapsedGroups.end() ? known->second : group.collapsed);
+    }
     const int scroll = m_scrollBar->value();
     relayout();
     m_scrollBar->setValue(scroll);

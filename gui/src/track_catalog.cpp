@@ -15,9 +15,9 @@ class CatalogBuilder {
 public:
     CatalogBuilder(db::Database& db, const RunFacts& facts) : m_db(db), m_facts(facts) {}
 
-    void group(const QString& name)
+    void group(const QString& name, bool collapsed = false)
     {
-        m_catalog.groups.push_back({name, {}});
+        m_catalog.groups.push_back({name, {}, collapsed});
     }
 
     void track(const QString& name, TrackKind kind, std::int64_t entity, TrackQuery query, bool instants = false)
@@ -149,21 +149,28 @@ public:
                                               std::to_string(kMaximumPageTracks + 1));
         while (distinct.step())
             pages.push_back(distinct.columnInt(0));
-        const auto windowQuery = [](std::string where) {
-            TrackQuery q{.table = "stale_window", .from = "stale_window", .where = std::move(where)};
-            q.style = "open";
-            q.label = "observers";
-            return q;
-        };
+        std::vector<StaleRegion> regions;
         if (pages.size() <= static_cast<std::size_t>(kMaximumPageTracks)) {
             for (const std::int64_t page : pages)
-                track(QStringLiteral("stale 0x%1").arg(page, 0, 16), TrackKind::StaleWindows, page,
-                      windowQuery("page = " + std::to_string(page)));
+                pageTrack(page);
         } else {
-            TrackQuery q = windowQuery("1");
-            q.overlapping = true;
-            q.maximumDuration = m_db.scalar("SELECT max(dur) FROM stale_window");
-            track(QStringLiteral("stale windows"), TrackKind::StaleWindows, -1, q);
+            regions = staleRegions();
+            if (regions.size() <= static_cast<std::size_t>(kMaximumRegionTracks)) {
+                for (const StaleRegion& region : regions) {
+                    TrackQuery q = windowQuery(regionWhere(region.base));
+                    q.label = "printf('0x%x', page)";
+                    q.overlapping = true;
+                    q.maximumDuration = region.maximumDuration;
+                    track(QStringLiteral("stale %1 (%2 pages)").arg(regionName(region.base)).arg(region.pages),
+                          TrackKind::StaleRegion, region.base, q);
+                }
+            } else {
+                TrackQuery q = windowQuery("1");
+                q.overlapping = true;
+                q.maximumDuration = m_db.scalar("SELECT max(dur) FROM stale_window");
+                track(QStringLiteral("stale windows"), TrackKind::StaleWindows, -1, q);
+                regions.clear();
+            }
         }
         if (hasRows(m_db, "stale_read", "1")) {
             TrackQuery q{.table = "stale_read", .from = "stale_read"};
@@ -177,9 +184,60 @@ public:
             q.origin = "overwritten_write_ts";
             track(QStringLiteral("clobbers"), TrackKind::Clobbers, -1, q, true);
         }
+        // Each region's pages, to drill into: collapsed until asked for.
+        for (const StaleRegion& region : regions) {
+            if (region.pages > kMaximumPageTracksPerRegion)
+                continue;
+            group(QStringLiteral("pages of %1").arg(regionName(region.base)), true);
+            db::Statement inRegion = m_db.prepare("SELECT DISTINCT page FROM stale_window WHERE " +
+                                                  regionWhere(region.base) + " ORDER BY page");
+            while (inRegion.step())
+                pageTrack(inRegion.columnInt(0));
+        }
     }
 
 private:
+    struct StaleRegion {
+        std::int64_t base = 0;
+        std::int64_t pages = 0;
+        std::int64_t maximumDuration = 0;
+    };
+
+    std::vector<StaleRegion> staleRegions()
+    {
+        std::vector<StaleRegion> regions;
+        db::Statement q = m_db.prepare("SELECT page / " + std::to_string(kStaleRegionBytes) +
+                                       ", count(DISTINCT page), max(dur) FROM stale_window GROUP BY 1 ORDER BY 1 LIMIT " +
+                                       std::to_string(kMaximumRegionTracks + 1));
+        while (q.step())
+            regions.push_back({q.columnInt(0) * kStaleRegionBytes, q.columnInt(1), q.columnInt(2)});
+        return regions;
+    }
+
+    static std::string regionWhere(std::int64_t base)
+    {
+        return "page >= " + std::to_string(base) + " AND page < " + std::to_string(base + kStaleRegionBytes);
+    }
+
+    static QString regionName(std::int64_t base)
+    {
+        return QStringLiteral("0x%1 +%2M").arg(base, 0, 16).arg(kStaleRegionBytes >> 20);
+    }
+
+    static TrackQuery windowQuery(std::string where)
+    {
+        TrackQuery q{.table = "stale_window", .from = "stale_window", .where = std::move(where)};
+        q.style = "open";
+        q.label = "observers";
+        return q;
+    }
+
+    void pageTrack(std::int64_t page)
+    {
+        track(QStringLiteral("stale 0x%1").arg(page, 0, 16), TrackKind::StaleWindows, page,
+              windowQuery("page = " + std::to_string(page)));
+    }
+
     db::Database& m_db;
     const RunFacts& m_facts;
     TrackCatalog m_catalog;

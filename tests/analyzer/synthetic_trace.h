@@ -90,6 +90,7 @@ public:
         return q.step() ? q.columnText(0) : std::string("(no row)");
     }
     db::Database& db() { return m_db; }
+    const std::filesystem::path& file() const { return m_file; }
 
 private:
     static inline int s_counter = 0;

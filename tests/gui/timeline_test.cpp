@@ -420,7 +420,10 @@ struct Geometry {
 
 int trackTop(const TraceSource& source, TrackKind kind)
 {
-    const auto rows = layoutTimeline(source.groups(), std::vector<bool>(source.groups().size(), false));
+    std::vector<bool> collapsed;
+    for (const TrackGroup& group : source.groups())
+        collapsed.push_back(group.collapsed); // as the timeline starts
+    const auto rows = layoutTimeline(source.groups(), collapsed);
     for (const TimelineRow& row : rows) {
         if (row.track >= 0 && source.tracks()[static_cast<std::size_t>(row.track)].kind == kind)
             return kRulerHeight + row.y;

@@ -23,7 +23,8 @@ enum class TrackKind {
     VcpuTraps,      // traps as ticks, coloured by kind
     VcpuMarkers,    // guest markers
     VcpuConsole,    // guest console lines
-    StaleWindows,   // stale-data windows of one page (or of all pages when there are many)
+    StaleWindows,   // stale-data windows of one page (or of all pages when there are too many regions)
+    StaleRegion,    // stale-data windows of every page of one region (kStaleRegionBytes), when there are many pages
     StaleReads,     // reads that returned stale data
     Clobbers,       // writes lost to an older line's write-back
 };
@@ -62,6 +63,7 @@ struct TrackInfo {
 struct TrackGroup {
     QString name;
     std::vector<int> tracks;    // indexes into the track list
+    bool collapsed = false;     // how it starts (a region's per-page tracks start collapsed)
 };
 
 // One summary per pixel column (or per item when items are wider than a pixel): the first row in the column,

@@ -11,8 +11,14 @@
 
 namespace vcm::gui {
 
-// Per-page stale-window tracks up to this many pages; beyond, one track for all pages.
+// Stale-data windows: per-page tracks up to this many pages. Beyond, the memory group has one track per
+// region of kStaleRegionBytes (the stage-2 block size of a 4 KiB granule, the unit a hypervisor maps and
+// flushes by), and each region's pages follow in a group of their own that starts collapsed (when it has
+// at most kMaximumPageTracksPerRegion pages). Beyond kMaximumRegionTracks regions, one track for all pages.
 inline constexpr int kMaximumPageTracks = 16;
+inline constexpr std::int64_t kStaleRegionBytes = 2 * 1024 * 1024;
+inline constexpr int kMaximumRegionTracks = 64;
+inline constexpr int kMaximumPageTracksPerRegion = 64;
 // Flush segments whose unpreempted delay exceeds this are drawn in the warning colour.
 inline constexpr std::int64_t kLongUnpreemptedDelayNs = 1'000'000;
 

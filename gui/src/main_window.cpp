@@ -55,6 +55,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     setAcceptDrops(true);
 
     m_timeline = new TimelineWidget(this);
+    m_timeline->setBackgroundSampling(true); // interactive: frames never wait for the database
     m_findings = new FindingsModel(this);
     m_findingsView = new QTableView(this);
     m_findingsView->setObjectName(QStringLiteral("findings"));
@@ -370,6 +371,7 @@ void MainWindow::showRow(const RowRef& row)
 
 bool MainWindow::exportPng(const QString& file)
 {
+    m_timeline->sampleVisibleNow(); // an export is complete, not what the last frame had
     const bool saved = m_timeline->grab().save(file, "PNG");
     setStatus(saved ? tr("Exported %1").arg(file) : tr("Could not write %1").arg(file));
     return saved;
@@ -377,6 +379,7 @@ bool MainWindow::exportPng(const QString& file)
 
 bool MainWindow::exportSvg(const QString& file)
 {
+    m_timeline->sampleVisibleNow();
     const QString title = m_source ? QStringLiteral("vcm timeline %1").arg(
                                          QString::fromStdString(m_source->file().filename().string()))
                                    : QStringLiteral("vcm timeline");

@@ -5,6 +5,7 @@
 #include "vcm/gui/time_format.h"
 #include "vcm/gui/timeline_widget.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QPainter>
@@ -112,6 +113,7 @@ auto withScreenshotWidget(const ScreenshotOptions& options, Use use)
 {
     if (options.wholeWindow) {
         MainWindow window;
+        window.timeline()->setBackgroundSampling(false); // a screenshot is one complete frame
         if (!window.openDatabase(options.database))
             throw db::DatabaseError(window.statusText().toStdString());
         window.resize(options.size);
@@ -238,6 +240,26 @@ int runBenchmark(const BenchmarkOptions& options, QTextStream& out)
         whole.add(renderFrame(timeline, image));
     }
     print(out, "whole run, zoom in/out", whole);
+
+    // The interactive window samples in the background (BackgroundTrackSampler): a frame costs the drawing of
+    // what it has; the results for the new range follow, and the frame after them is complete.
+    timeline.setBackgroundSampling(true);
+    timeline.showWholeRun();
+    timeline.sampleVisibleNow();
+    FrameTimes backgroundFrames;
+    FrameTimes backgroundComplete;
+    while (timeline.visibleRange().width() / kZoomStepFactor >= options.finestWidthNs) {
+        timeline.zoomStep(1, 0.5);
+        QElapsedTimer untilComplete;
+        untilComplete.start();
+        backgroundFrames.add(renderFrame(timeline, image));
+        while (!timeline.visibleItemsComplete())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        backgroundFrames.add(renderFrame(timeline, image));
+        backgroundComplete.add(static_cast<double>(untilComplete.nsecsElapsed()) / 1e6);
+    }
+    print(out, "background sampling, zoom whole run -> 1 us: frames on the UI thread", backgroundFrames);
+    print(out, "background sampling, zoom whole run -> 1 us: range change to complete frame", backgroundComplete);
     out << "peak RSS: " << peakResidentKiB() << " KiB\n";
     timeline.setSource(nullptr);
     return 0;

@@ -1,5 +1,7 @@
 #include "vcm/gui/timeline_widget.h"
 
+#include "vcm/gui/background_track_sampler.h"
+
 #include "vcm/gui/time_format.h"
 #include "vcm/gui/timeline_palette.h"
 
@@ -40,7 +42,103 @@ TimelineWidget::TimelineWidget(QWidget* parent) : QWidget(parent)
     connect(m_scrollBar, &QScrollBar::valueChanged, this, [this] { update(); });
 }
 
-TimelineWidget::~TimelineWidget() = default;
+TimelineWidget::~TimelineWidget()
+{
+    m_background.reset(); // joins its thread before the members it delivers to go
+}
+
+void TimelineWidget::setBackgroundSampling(bool on)
+{
+    if (on == m_backgroundSampling)
+        return;
+    m_backgroundSampling = on;
+    restartBackgroundSampler();
+}
+
+void TimelineWidget::restartBackgroundSampler()
+{
+    m_background.reset();
+    std::fill(m_requested.begin(), m_requested.end(), false);
+    if (!m_backgroundSampling || m_source == nullptr)
+        return;
+    std::vector<TrackQuery> queries;
+    for (const TrackInfo& track : m_source->tracks())
+        queries.push_back(track.query);
+    m_background = std::make_unique<BackgroundTrackSampler>(
+        m_source->file(), std::move(queries), [this](std::uint64_t generation, int track, std::vector<TrackItem> items) {
+            // On the sampler's thread: hand the items to the widget's thread (dropped if the widget is gone).
+            QMetaObject::invokeMethod(
+                this,
+                [this, generation, track, items = std::move(items)]() mutable {
+                    acceptSampled(generation, track, std::move(items));
+                },
+                Qt::QueuedConnection);
+        });
+    update();
+}
+
+void TimelineWidget::acceptSampled(std::uint64_t generation, int track, std::vector<TrackItem> items)
+{
+    if (generation != m_generation || track < 0 || static_cast<std::size_t>(track) >= m_items.size())
+        return; // sampled for a range or a source no longer shown
+    m_drawn[static_cast<std::size_t>(track)] = items;
+    m_items[static_cast<std::size_t>(track)] = std::move(items);
+    update();
+}
+
+std::vector<int> TimelineWidget::visibleTracks() const
+{
+    std::vector<int> tracks;
+    for (const TimelineRow& row : m_rows) {
+        const int top = kRulerHeight + row.y - scrollOffset();
+        if (row.track >= 0 && top + row.height > kRulerHeight && top < height())
+            tracks.push_back(row.track);
+    }
+    if (const int loss = findTrack(TrackKind::DataLoss);
+        loss >= 0 && std::find(tracks.begin(), tracks.end(), loss) == tracks.end())
+        tracks.push_back(loss);
+    return tracks;
+}
+
+const std::vector<TrackItem>& TimelineWidget::itemsToDraw(int track)
+{
+    static const std::vector<TrackItem> none;
+    if (!m_source || track < 0 || static_cast<std::size_t>(track) >= m_items.size())
+        return none;
+    if (const auto& items = m_items[static_cast<std::size_t>(track)])
+        return *items;
+    if (!m_background)
+        return itemsOf(track);
+    requestVisible();
+    return m_drawn[static_cast<std::size_t>(track)];
+}
+
+void TimelineWidget::requestVisible()
+{
+    std::vector<int> wanted;
+    for (const int track : visibleTracks()) {
+        const auto t = static_cast<std::size_t>(track);
+        if (!m_items[t] && !m_requested[t]) {
+            m_requested[t] = true;
+            wanted.push_back(track);
+        }
+    }
+    if (!wanted.empty())
+        m_background->request(m_generation, m_range, plotWidth(), wanted);
+}
+
+void TimelineWidget::sampleVisibleNow()
+{
+    for (const int track : visibleTracks())
+        itemsOf(track);
+}
+
+bool TimelineWidget::visibleItemsComplete() const
+{
+    const auto tracks = visibleTracks();
+    return std::all_of(tracks.begin(), tracks.end(),
+                       [this](int track) { return m_items[static_cast<std::size_t>(track)].has_value(); });
+}
 
 void TimelineWidget::setSource(TraceSource* source)
 {
@@ -54,7 +152,9 @@ void TimelineWidget::setSource(TraceSource* source)
     m_highlighted.clear();
     m_area.reset();
     m_marks.clear();
+    m_drawn.assign(source ? source->tracks().size() : 0, {});
     relayout();
+    restartBackgroundSampler();
     showWholeRun();
     emit selectionChanged();
 }
@@ -88,6 +188,12 @@ void TimelineWidget::setGrownSource(TraceSource* source)
         }
         m_area->tracks = std::move(tracks);
     }
+    std::vector<std::vector<TrackItem>> drawn(source->tracks().size());
+    for (std::size_t t = 0; t < m_drawn.size(); ++t) {
+        if (const int now = carried(static_cast<int>(t)); now >= 0)
+            drawn[static_cast<std::size_t>(now)] = std::move(m_drawn[t]);
+    }
+    m_drawn = std::move(drawn);
     m_source = source;
     // A group seen before keeps its state; a new one starts as its catalogue says.
     m_collapsed.clear();
@@ -97,6 +203,7 @@ void TimelineWidget::setGrownSource(TraceSource* source)
     }
     const int scroll = m_scrollBar->value();
     relayout();
+    restartBackgroundSampler();
     m_scrollBar->setValue(scroll);
     const TimeRange kept = m_range;
     m_range = clamped(kept, source->bounds());
@@ -139,6 +246,9 @@ void TimelineWidget::relayout()
 {
     m_rows = m_source ? layoutTimeline(m_source->groups(), m_collapsed) : std::vector<TimelineRow>{};
     m_items.assign(m_source ? m_source->tracks().size() : 0, std::nullopt);
+    m_requested.assign(m_items.size(), false);
+    m_drawn.resize(m_items.size());
+    ++m_generation;
     const int visible = height() - kRulerHeight;
     m_scrollBar->setGeometry(width() - kScrollBarWidth, kRulerHeight, kScrollBarWidth, std::max(visible, 0));
     m_scrollBar->setRange(0, std::max(contentHeight(m_rows) - visible, 0));
@@ -151,6 +261,8 @@ void TimelineWidget::invalidateItems()
 {
     for (auto& items : m_items)
         items.reset();
+    std::fill(m_requested.begin(), m_requested.end(), false);
+    ++m_generation;
 }
 
 int TimelineWidget::scrollOffset() const
@@ -232,8 +344,10 @@ const std::vector<TrackItem>& TimelineWidget::itemsOf(int track)
     if (!m_source || track < 0 || static_cast<std::size_t>(track) >= m_items.size())
         return none;
     auto& items = m_items[static_cast<std::size_t>(track)];
-    if (!items)
+    if (!items) {
         items = m_source->sample(track, m_range, plotWidth());
+        m_drawn[static_cast<std::size_t>(track)] = *items;
+    }
     return *items;
 }
 
@@ -590,7 +704,7 @@ void TimelineWidget::paintRows(QPainter& painter)
 void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
 {
     const TrackInfo& info = m_source->tracks()[static_cast<std::size_t>(track)];
-    const std::vector<TrackItem>& items = itemsOf(track);
+    const std::vector<TrackItem>& items = itemsToDraw(track);
     const QFontMetrics metrics = painter.fontMetrics();
     const int top = rect.top() + 2;
     const int itemHeight = rect.height() - 4;
@@ -682,7 +796,7 @@ void TimelineWidget::paintLossOverlay(QPainter& painter)
     painter.setClipRect(QRect(kLabelWidth, kRulerHeight, plotWidth(), height() - kRulerHeight));
     QColor hatch = palette::kLossHatch;
     hatch.setAlpha(110);
-    for (const TrackItem& item : itemsOf(track)) {
+    for (const TrackItem& item : itemsToDraw(track)) {
         const int x0 = toInt(xForTime(static_cast<double>(item.ts)));
         const int x1 = std::max(toInt(xForTime(static_cast<double>(item.end))), x0 + 3);
         painter.fillRect(QRect(x0, kRulerHeight, x1 - x0, height() - kRulerHeight), QBrush(hatch, Qt::BDiagPattern));

@@ -72,10 +72,7 @@ TraceSource::TrackStatements& TraceSource::statements(int track)
     if (!slot) {
         const TrackQuery& q = m_tracks[static_cast<std::size_t>(track)].query;
         slot = std::make_unique<TrackStatements>();
-        slot->sampler.inRange = m_db.prepare(inRangeSql(q));
-        slot->sampler.lastBefore = m_db.prepare(lastBeforeSql(q));
-        if (q.overlapping)
-            slot->sampler.coveringFrom = m_db.prepare(coveringFromSql(q));
+        slot->sampler = prepareSamplerStatements(m_db, q);
         slot->next = m_db.prepare(neighbourSql(q, true));
         slot->previous = m_db.prepare(neighbourSql(q, false));
     }

@@ -1,5 +1,7 @@
 #include "vcm/gui/track_sampler.h"
 
+#include "vcm/gui/track_query_sql.h"
+
 #include <QString>
 
 #include <algorithm>
@@ -7,6 +9,14 @@
 #include <cstdint>
 
 namespace vcm::gui {
+
+TrackSamplerStatements prepareSamplerStatements(db::Database& db, const TrackQuery& query)
+{
+    TrackSamplerStatements statements{db.prepare(inRangeSql(query)), db.prepare(lastBeforeSql(query)), {}};
+    if (query.overlapping)
+        statements.coveringFrom = db.prepare(coveringFromSql(query));
+    return statements;
+}
 
 TrackItem trackItemOfRow(const db::Statement& statement, bool withLabel)
 {

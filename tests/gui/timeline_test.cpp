@@ -294,6 +294,44 @@ TEST(Timeline, StaleReadsAndClobbersAreLinkedToTheirWrite)
     }
 }
 
+// The window samples in the background: after a range change a frame does not wait; the results arrive
+// and are the very items the synchronous sampler computes for that range.
+TEST(Timeline, BackgroundSamplingDeliversTheSameItemsAsSampling)
+{
+    application();
+    MainWindow window;
+    const auto file = tracedDatabase("seed004-bootloader-setway", "native");
+    ASSERT_TRUE(window.openDatabase(QString::fromStdString(file.string())));
+    window.resize(1200, 800);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    TimelineWidget& timeline = *window.timeline();
+    ASSERT_TRUE(timeline.backgroundSampling());
+    for (const TimeRange range : {TimeRange{600000, 700000}, TimeRange{640000, 650000}, TimeRange{0, 976936}}) {
+        timeline.setVisibleRange(range);
+        EXPECT_FALSE(timeline.visibleItemsComplete()) << "nothing is sampled before a frame asks";
+        timeline.repaint();
+        ASSERT_TRUE(QTest::qWaitFor([&] { return timeline.visibleItemsComplete(); }, 10000));
+        TraceSource reference(file);
+        int compared = 0;
+        for (std::size_t track = 0; track < reference.tracks().size(); ++track) {
+            if (timeline.trackRect(static_cast<int>(track)).isEmpty())
+                continue;
+            const auto expected = reference.sample(static_cast<int>(track), timeline.visibleRange(), timeline.plotWidth());
+            const auto& got = timeline.itemsOf(static_cast<int>(track)); // already there: not sampled again
+            ASSERT_EQ(got.size(), expected.size()) << reference.tracks()[track].name.toStdString();
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                EXPECT_EQ(got[i].rowId, expected[i].rowId);
+                EXPECT_EQ(got[i].ts, expected[i].ts);
+                EXPECT_EQ(got[i].end, expected[i].end);
+                EXPECT_EQ(got[i].rows, expected[i].rows);
+            }
+            ++compared;
+        }
+        EXPECT_GT(compared, 5);
+    }
+}
+
 TEST(Timeline, EventTablePagesThroughTwoHundredThousandTrapsWithBoundedMemory)
 {
     application();

@@ -17,12 +17,16 @@
 
 #include <QWidget>
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
 class QScrollBar;
 
 namespace vcm::gui {
+
+class BackgroundTrackSampler;
 
 struct TimelineSelection {
     RowRef row;
@@ -71,8 +75,19 @@ public:
     void scrollToTrack(int track);
     void setGroupCollapsed(int group, bool collapsed);
 
-    // The summaries drawn for a track in the visible range (sampled on demand, cached until the range changes).
+    // The summaries of a track in the visible range, sampled now on this thread when not yet there (cached until
+    // the range changes).
     const std::vector<TrackItem>& itemsOf(int track);
+
+    // Frames that never wait for the database: tracks are sampled on a thread of their own
+    // (BackgroundTrackSampler) and a frame draws the newest items each track has, repainting as results come in.
+    // On in the interactive window; off by default, so that a frame rendered offscreen is complete.
+    void setBackgroundSampling(bool on);
+    bool backgroundSampling() const { return m_backgroundSampling; }
+    // Samples every track on screen now (before an export or a screenshot).
+    void sampleVisibleNow();
+    // Whether every track on screen has its items for the current range (false while results are due).
+    bool visibleItemsComplete() const;
 
     const std::optional<TimelineSelection>& selection() const { return m_selection; }
     void setSelection(const std::optional<TimelineSelection>& selection);
@@ -109,6 +124,14 @@ protected:
 private:
     void relayout();
     void invalidateItems();
+    // The tracks whose rows are on screen, and the data-loss track (its hatching covers every track).
+    std::vector<int> visibleTracks() const;
+    // What a frame draws for the track: its items for the current range, else (sampling in the background)
+    // the newest it received while the current ones are requested.
+    const std::vector<TrackItem>& itemsToDraw(int track);
+    void requestVisible();
+    void acceptSampled(std::uint64_t generation, int track, std::vector<TrackItem> items);
+    void restartBackgroundSampler();
     int scrollOffset() const;
     double pointerFraction() const;
     std::optional<TimelineSelection> itemAt(const QPoint& position);
@@ -122,7 +145,12 @@ private:
     TimeRange m_range{0, 1};
     std::vector<bool> m_collapsed;
     std::vector<TimelineRow> m_rows;
-    std::vector<std::optional<std::vector<TrackItem>>> m_items;
+    std::vector<std::optional<std::vector<TrackItem>>> m_items; // for m_range, by track
+    std::uint64_t m_generation = 1;       // bumped whenever m_items is invalidated
+    std::vector<bool> m_requested;        // asked of the background sampler for m_generation, by track
+    std::vector<std::vector<TrackItem>> m_drawn; // the newest items each track received, whatever their range
+    bool m_backgroundSampling = false;
+    std::unique_ptr<BackgroundTrackSampler> m_background;
     QScrollBar* m_scrollBar = nullptr;
 
     std::optional<TimelineSelection> m_selection;

@@ -21,6 +21,9 @@ struct TrackSamplerStatements {
 // Merged after this many consecutive rows fell into already drawn columns: then the sampler seeks.
 inline constexpr int kRowsBeforeSeek = 2;
 
+// The statements of a track's query, prepared on `db` (each thread that samples has its own connection).
+TrackSamplerStatements prepareSamplerStatements(db::Database& db, const TrackQuery& query);
+
 // The item of the statement's current row (a query of the form selectColumns builds).
 TrackItem trackItemOfRow(const db::Statement& statement, bool withLabel = true);
 

@@ -11,9 +11,12 @@
 #include <QApplication>
 #include <QFile>
 #include <QRegularExpression>
-#include <QElapsedTimer>
 
+#include <algorithm>
 #include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -199,7 +202,280 @@ TEST(SvgExport, TheTimelineIsWrittenAsShapes)
     std::filesystem::remove(svg);
 }
 
-TEST(Sampler, TimelineOverAMillionRowsDrawsFast)
+// sched_slice rows whose sort columns repeat and hold NULLs: ts repeats in threes (page boundaries fall inside the
+// runs, 256 not being a multiple of 3), core and vcpu_id take four values, end_reason is NULL every 7th row, and
+// instructions (indexed here, INTEGER affinity) mixes NULLs, repeated integers, reals and text, which SQLite
+// orders NULL < numbers < text.
+std::filesystem::path eventTableDatabase(int rows)
+{
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / ("vcm-gui-unit-events-" + std::to_string(::getpid()) + ".db");
+    std::filesystem::remove(file);
+    db::Database database(file, db::Database::Mode::Create);
+    db::createSchema(database);
+    db::Transaction transaction(database);
+    database.exec("INSERT INTO run (id, scenario, policy, end_ts, complete) VALUES (1, 'synthetic', 'none', " +
+                  std::to_string(static_cast<std::int64_t>(rows) * 100) + ", 1)");
+    database.exec("INSERT INTO core (id, cluster) VALUES (0, 0), (1, 0), (2, 0), (3, 0)");
+    database.exec("INSERT INTO vm (id, name) VALUES (0, 'd1'), (1, 'd2')");
+    database.exec(
+        "INSERT INTO vcpu (id, vm, idx, name) VALUES (0, 0, 0, 'd1v0'), (1, 0, 1, 'd1v1'), (2, 1, 0, 'd2v0'), "
+        "(3, 1, 1, 'd2v1')");
+    db::Statement slice = database.prepare("INSERT INTO sched_slice (ts, dur, core, vcpu_id, end_reason, instructions, "
+                                           "open) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    const char* const reasons[] = {"preempt", "yield", "halt"};
+    for (int i = 0; i < rows; ++i) {
+        slice.bind(1, std::int64_t{i / 3} * 100).bind(2, std::int64_t{100 + i % 50}).bind(3, std::int64_t{i % 4});
+        slice.bind(4, std::int64_t{i * 7 % 4}).bind(7, std::int64_t{i % 2});
+        if (i % 7 == 0)
+            slice.bindNull(5);
+        else
+            slice.bind(5, reasons[i % 3]);
+        if (i % 5 == 0)
+            slice.bindNull(6);
+        else if (i % 11 == 0)
+            slice.bind(6, "n/a");
+        else if (i % 13 == 0)
+            slice.bind(6, i % 17 + 0.5);
+        else
+            slice.bind(6, std::int64_t{i} * 7919 % 1000);
+        slice.run();
+    }
+    transaction.commit();
+    db::createIndexes(database);
+    database.exec("CREATE INDEX sched_slice_instructions ON sched_slice (instructions)");
+    return file;
+}
+
+// What the model must show: every row of the table under the condition, ordered by one plain query.
+std::vector<QStringList> orderedRows(db::Database& database, const std::string& where, const std::string& column,
+                                     Qt::SortOrder order)
+{
+    const std::string direction = order == Qt::AscendingOrder ? " ASC" : " DESC";
+    db::Statement statement = database.prepare("SELECT * FROM sched_slice WHERE " + where + " ORDER BY " + column +
+                                               direction + ", id" + direction);
+    std::vector<QStringList> rows;
+    while (statement.step()) {
+        QStringList row;
+        for (int i = 0; i < statement.columnCount(); ++i)
+            row << (statement.columnType(i) == db::ColumnType::Null ? QStringLiteral("NULL")
+                                                                    : QString::fromStdString(statement.columnText(i)));
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+int pageCount(const EventTableModel& model)
+{
+    return (model.rowCount() + EventTableModel::kPageRows - 1) / EventTableModel::kPageRows;
+}
+
+// Random pages (a fixed seed), jumps to the end, the middle and back, then walks longer than the page cache
+// forward from the middle and backward from the end, so pages are found from anchors, from either end, and
+// again after their eviction.
+std::vector<int> readingOrder(int pages)
+{
+    std::mt19937 random(20240613);
+    std::uniform_int_distribution<int> anyPage(0, pages - 1);
+    std::vector<int> order;
+    for (int i = 0; i < 40; ++i)
+        order.push_back(anyPage(random));
+    const int last = pages - 1;
+    const int middle = pages / 2;
+    for (const int page : {last, middle, 0, last - 1, middle + 1, middle - 1, last, 0, middle})
+        order.push_back(page);
+    for (int page = middle; page < std::min(pages, middle + 20); ++page)
+        order.push_back(page);
+    for (int page = last; page >= std::max(0, last - 20); --page)
+        order.push_back(page);
+    return order;
+}
+
+// Reads every cell of the page through the model; reports the first that differs from the reference.
+bool pageMatches(const EventTableModel& model, int page, const std::vector<QStringList>& expected,
+                 const std::string& what)
+{
+    const int begin = page * EventTableModel::kPageRows;
+    const int end = std::min(begin + EventTableModel::kPageRows, model.rowCount());
+    for (int row = begin; row < end; ++row) {
+        const QStringList& wanted = expected[static_cast<std::size_t>(row)];
+        for (int column = 0; column < model.columnCount(); ++column) {
+            const QString shown = model.data(model.index(row, column)).toString();
+            if (shown != wanted[column]) {
+                ADD_FAILURE() << what << ": page " << page << ", row " << row << ", column " << column << " shows "
+                              << shown.toStdString() << ", the plain query gives " << wanted[column].toStdString()
+                              << " (row " << wanted.join(',').toStdString() << ")";
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+void expectPagesMatch(EventTableModel& model, db::Database& database, const std::string& where,
+                      const std::vector<std::string>& columns)
+{
+    const QStringList header = [&] {
+        QStringList names;
+        for (int i = 0; i < model.columnCount(); ++i)
+            names << model.headerData(i, Qt::Horizontal).toString();
+        return names;
+    }();
+    for (const std::string& column : columns) {
+        for (const Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+            const std::string what =
+                "WHERE " + where + " ORDER BY " + column + (order == Qt::AscendingOrder ? " ASC" : " DESC");
+            model.sort(static_cast<int>(header.indexOf(QString::fromStdString(column))), order);
+            const std::vector<QStringList> expected = orderedRows(database, where, column, order);
+            ASSERT_EQ(static_cast<std::size_t>(model.rowCount()), expected.size()) << what;
+            ASSERT_GT(pageCount(model), 2) << what << ": too few rows to page";
+            for (const int page : readingOrder(pageCount(model))) {
+                if (!pageMatches(model, page, expected, what))
+                    break;
+            }
+            EXPECT_LE(model.cachedPages(), EventTableModel::kCachedPages);
+            EXPECT_LE(model.anchors(), EventTableModel::kAnchors);
+        }
+    }
+}
+
+TEST(EventTable, KeysetPagesMatchAPlainOrderByInAnyReadingOrder)
+{
+    application();
+    const auto file = eventTableDatabase(20000);
+    {
+        TraceSource source(file);
+        EventTableModel model;
+        model.setSource(&source);
+        model.setTable("sched_slice");
+        expectPagesMatch(model, source.database(), "1", {"id", "ts", "core", "end_reason", "instructions"});
+    }
+    std::filesystem::remove(file);
+}
+
+TEST(EventTable, KeysetPagesMatchAPlainOrderByWithFilters)
+{
+    application();
+    const auto file = eventTableDatabase(20000);
+    {
+        TraceSource source(file);
+        EventTableModel model;
+        model.setSource(&source);
+        model.setTable("sched_slice");
+        const std::vector<std::string> columns = {"ts", "end_reason", "instructions"};
+        model.setFilter({QString(), std::nullopt, 1, std::nullopt});
+        expectPagesMatch(model, source.database(), "vcpu_id = 1", columns);
+        model.setFilter({QString(), 1, std::nullopt, std::nullopt});
+        expectPagesMatch(model, source.database(), "vcpu_id IN (SELECT id FROM vcpu WHERE vm = 1)", columns);
+        model.setFilter({QStringLiteral("yield"), std::nullopt, std::nullopt, std::nullopt});
+        expectPagesMatch(model, source.database(), "end_reason = 'yield'", {"ts", "instructions"});
+    }
+    std::filesystem::remove(file);
+}
+
+// Which rows a fetch stepped over, without timing: a page next to one already read, a page read again after
+// its eviction and the last pages cost no walk, and a jump walks at most to the nearest anchor or end.
+TEST(EventTable, NeighbourAndEndPagesAreSoughtNotWalked)
+{
+    application();
+    const auto file = eventTableDatabase(20000);
+    {
+        TraceSource source(file);
+        EventTableModel model;
+        model.setSource(&source);
+        model.setTable("sched_slice");
+        const auto skippedToRead = [&](int page) {
+            EXPECT_TRUE(model.data(model.index(page * EventTableModel::kPageRows, 0)).isValid());
+            return model.rowsSkippedByLastFetch();
+        };
+        const QStringList header = [&] {
+            QStringList names;
+            for (int i = 0; i < model.columnCount(); ++i)
+                names << model.headerData(i, Qt::Horizontal).toString();
+            return names;
+        }();
+        for (const QString& column :
+             {QStringLiteral("ts"), QStringLiteral("end_reason"), QStringLiteral("instructions")}) {
+            for (const Qt::SortOrder order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+                SCOPED_TRACE(column.toStdString() + (order == Qt::AscendingOrder ? " ASC" : " DESC"));
+                model.sort(static_cast<int>(header.indexOf(column)), order);
+                const int last = pageCount(model) - 1;
+                const int middle = last / 2;
+                EXPECT_EQ(skippedToRead(0), 0);
+                EXPECT_LE(skippedToRead(1), 1);
+                EXPECT_EQ(skippedToRead(last), 0) << "the last page is read backward from the end";
+                EXPECT_LE(skippedToRead(last - 1), 1);
+                // No anchor near the middle: the walk is from the nearer of page 1 and page last - 1.
+                EXPECT_LE(skippedToRead(middle),
+                          std::min(middle - 2, last - 1 - (middle + 1)) * EventTableModel::kPageRows + 1);
+                EXPECT_LE(skippedToRead(middle + 1), 1);
+                EXPECT_LE(skippedToRead(middle - 1), 1);
+                for (int page = middle + 2; page < middle + 2 + static_cast<int>(EventTableModel::kCachedPages); ++page)
+                    EXPECT_LE(skippedToRead(page), 1) << "page " << page;
+                EXPECT_EQ(skippedToRead(middle), 0) << "evicted, found again from the anchor at its first row";
+            }
+        }
+    }
+    std::filesystem::remove(file);
+}
+
+// Scrolling through 200 thousand traps (782 pages, two anchors each) by descending ts (the trap_ts index) keeps
+// kCachedPages pages and kAnchors anchors, and each page is sought from the previous one.
+TEST(EventTable, PagesAndAnchorsStayBoundedOverAWholeScroll)
+{
+    application();
+    const auto file = syntheticDatabase(200000);
+    {
+        TraceSource source(file);
+        EventTableModel model;
+        model.setSource(&source);
+        model.setTable("trap");
+        model.sort(1, Qt::DescendingOrder);
+        ASSERT_EQ(model.headerData(1, Qt::Horizontal).toString(), QStringLiteral("ts"));
+        ASSERT_EQ(model.rowCount(), 200000);
+        for (int page = 0; page < pageCount(model); ++page) {
+            ASSERT_EQ(model.rowId(page * EventTableModel::kPageRows), 200000 - page * EventTableModel::kPageRows);
+            ASSERT_LE(model.rowsSkippedByLastFetch(), 1) << "page " << page;
+        }
+        EXPECT_EQ(model.rowId(199999), 1);
+        EXPECT_EQ(model.cachedPages(), EventTableModel::kCachedPages);
+        EXPECT_EQ(model.anchors(), EventTableModel::kAnchors);
+    }
+    std::filesystem::remove(file);
+}
+
+// A followed database grows while it is shown (vcm-gui re-reads it every followIntervalMs): rows appended after
+// the count, with larger ids, stay out of every page, so the pages read back from the end still end at the
+// counted rows, whatever the sort.
+TEST(EventTable, RowsAppendedAfterTheCountStayOutOfThePages)
+{
+    application();
+    const auto file = eventTableDatabase(20000);
+    {
+        TraceSource source(file);
+        EventTableModel model;
+        model.setSource(&source);
+        model.setTable("sched_slice");
+        ASSERT_EQ(model.rowCount(), 20000);
+        {
+            db::Database writer(file, db::Database::Mode::ReadWrite);
+            db::Transaction transaction(writer);
+            db::Statement slice = writer.prepare("INSERT INTO sched_slice (ts, dur, core, vcpu_id, end_reason, "
+                                                 "instructions) VALUES (?1, 1, 0, 1, NULL, ?2)");
+            for (int i = 0; i < 3000; ++i) {
+                slice.bind(1, std::int64_t{i % 2 == 0 ? i : 10'000'000 + i}).bind(2, std::int64_t{i % 1000});
+                slice.run();
+            }
+            transaction.commit();
+        }
+        expectPagesMatch(model, source.database(), "id <= 20000", {"id", "ts", "end_reason", "instructions"});
+    }
+    std::filesystem::remove(file);
+}
+
+// Frame cost is bounded by the pixels, not the rows (the benchmark prints the times; no timing here): over a
+// million rows per track, every frame of a zoom holds at most two summaries per pixel column per track.
+TEST(Sampler, TimelineOverAMillionRowsHoldsAtMostTwoSummariesPerColumn)
 {
     application();
     const auto file = syntheticDatabase(1000000);
@@ -208,14 +484,24 @@ TEST(Sampler, TimelineOverAMillionRowsDrawsFast)
     timeline.resize(1600, 600);
     timeline.setSource(&source);
     QImage image(timeline.size(), QImage::Format_ARGB32_Premultiplied);
-    QElapsedTimer timer;
-    timer.start();
     for (int i = 0; i < 10; ++i) {
         timeline.zoomStep(1, 0.5);
         timeline.render(&image);
+        int checked = 0;
+        for (std::size_t track = 0; track < source.tracks().size(); ++track) {
+            if (timeline.trackRect(static_cast<int>(track)).isEmpty())
+                continue;
+            const auto& items = timeline.itemsOf(static_cast<int>(track));
+            EXPECT_LE(items.size(), static_cast<std::size_t>(2 * timeline.plotWidth() + 2)) << track;
+            if (i == 0 && source.countRows(static_cast<int>(track), timeline.visibleRange()) > 100000) {
+                EXPECT_LT(items.size(), 10000u) << "a dense track is summarised, not listed";
+                ++checked;
+            }
+        }
+        if (i == 0) {
+            EXPECT_GT(checked, 0) << "the first frame has a dense track on screen";
+        }
     }
-    // Generous for a shared CI machine; the benchmark reports the real figures.
-    EXPECT_LT(timer.elapsed(), 2000) << "10 frames over 2 million rows";
     EventTableModel model;
     model.setSource(&source);
     model.setTable("sched_slice");

@@ -92,7 +92,15 @@ public:
     ~Impl();
 
     void stop(VcpuStop why, std::string description = {});
-    std::optional<DataTranslation> translate(std::uint64_t va);
+    std::optional<DataTranslation> translate(std::uint64_t va)
+    {
+        // The hot path of every access: a hit in m_fast, inline. Everything else is translateSlow().
+        const FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
+        if (fast.vaPage == (va & kPageMask) && fast.generation == m_space.generation())
+            return DataTranslation{fast.paPage | (va & 0xfff), fast.type, fast.ipaPage | (va & 0xfff)};
+        return translateSlow(va);
+    }
+    std::optional<DataTranslation> translateSlow(std::uint64_t va);
     bool inRamWindow(std::uint64_t address) const
     {
         return address >= m_config.ramIpa && address - m_config.ramIpa < m_config.ramBytes;
@@ -133,7 +141,10 @@ public:
     }
 
     // Hooks.
-    void onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
+    // Inlined into the engine's hook trampoline (it runs for every guest load and store); an access that crosses
+    // a page goes to onMemorySplit, which calls it once per page.
+    [[gnu::always_inline]] inline void onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
+    [[gnu::noinline]] void onMemorySplit(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
     std::uint32_t onMrs(uc_arm64_reg reg, const uc_arm64_cp_reg& cp);
     std::uint32_t onMsr(const uc_arm64_cp_reg& cp);
     std::uint32_t onSys(const uc_arm64_cp_reg& cp);
@@ -146,7 +157,7 @@ public:
         const std::uint64_t pending = m_sliceInstructions - m_chargedInstructions;
         if (pending == 0)
             return;
-        m_memory.advanceCore(*m_memory.agent(m_agent).core, pending * m_config.cyclesPerInstruction);
+        m_memory.advanceAgentCore(m_agent, pending * m_config.cyclesPerInstruction);
         m_chargedInstructions = m_sliceInstructions;
     }
     bool onUnmapped(uc_mem_type type, std::uint64_t address);
@@ -299,12 +310,10 @@ void Vcpu::Impl::emitTvmChange(bool before)
         m_config.events->tvmChange(m_self.nowNs(), m_config.vmId, m_config.index, m_hcr.tvm);
 }
 
-std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
+std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
 {
     const std::uint64_t vaPage = va & kPageMask;
     FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
-    if (fast.vaPage == vaPage && fast.generation == m_space.generation())
-        return DataTranslation{fast.paPage | (va & 0xfff), fast.type, fast.ipaPage | (va & 0xfff)};
     std::uint64_t ipa = va;
     std::uint8_t mairAttr = 0;
     if ((m_stage1.sctlr & sctlr::kM) != 0) {
@@ -373,32 +382,37 @@ std::optional<DataTranslation> Vcpu::Impl::translate(std::uint64_t va)
     return result;
 }
 
-void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)
+void Vcpu::Impl::onMemorySplit(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)
+{
+    // Split at the page boundary: each page has its own translation.
+    const auto first = static_cast<int>(0x1000 - (address & 0xfff));
+    onMemory(type, address, first, value);
+    onMemory(type, address + static_cast<std::uint64_t>(first), size - first,
+             static_cast<std::int64_t>(static_cast<std::uint64_t>(value) >> (8 * first)));
+}
+
+inline void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)
 {
     if (m_stopRequested)
         return;
     chargeInstructions();
     const auto length = static_cast<std::uint32_t>(size);
     if ((address & 0xfff) + length > 0x1000) {
-        // Split at the page boundary: each page has its own translation.
-        const auto first = static_cast<int>(0x1000 - (address & 0xfff));
-        onMemory(type, address, first, value);
-        onMemory(type, address + static_cast<std::uint64_t>(first), size - first,
-                 static_cast<std::int64_t>(static_cast<std::uint64_t>(value) >> (8 * first)));
+        onMemorySplit(type, address, size, value);
         return;
     }
     const auto where = translate(address);
     if (!where)
         return;
     ++m_memoryAccesses;
-    std::array<std::uint8_t, 16> bytes{};
     if (type == UC_MEM_READ) {
-        m_memory.read(m_agent, where->address, std::span(bytes.data(), length), where->type);
-        // The engine loads from its mirror right after this hook: put the model's bytes there.
-        std::memcpy(engineBytes(address, where->ipa), bytes.data(), length);
+        // The engine loads from its mirror right after this hook: the model's bytes go straight there.
+        m_memory.read(m_agent, where->address, std::span(engineBytes(address, where->ipa), length), where->type);
     } else {
+        // The value holds at most 8 bytes; those of a wider store beyond them are written as zeros.
+        std::array<std::uint8_t, 16> bytes{};
         const auto raw = static_cast<std::uint64_t>(value);
-        std::memcpy(bytes.data(), &raw, std::min<std::uint32_t>(length, 8));
+        std::memcpy(bytes.data(), &raw, 8);
         m_memory.write(m_agent, where->address, std::span(bytes.data(), length), where->type);
     }
 }

@@ -9,7 +9,8 @@ CacheArray::CacheArray(const CacheGeometry& geometry, std::uint32_t lineBytes, s
       m_wordsPerLine(lineBytes / 8), m_setMask(std::has_single_bit(m_sets) ? m_sets - 1 : 0),
       m_line(std::size_t{m_sets} * m_ways, kNoLine), m_flags(std::size_t{m_sets} * m_ways, 0),
       m_data(std::size_t{m_sets} * m_ways * lineBytes, 0), m_versions(std::size_t{m_sets} * m_ways * m_wordsPerLine, 0),
-      m_replacement(ReplacementPolicy::create(geometry.replacement, m_sets, m_ways, seed))
+      m_replacement(ReplacementPolicy::create(geometry.replacement, m_sets, m_ways, seed)),
+      m_lru(dynamic_cast<LruReplacement*>(m_replacement.get()))
 {
 }
 

@@ -75,7 +75,14 @@ public:
 
     // Installs a line (data and versions copied in by the caller afterwards) and marks it used.
     void install(std::uint32_t slot, std::uint64_t lineNumber);
-    void touch(std::uint32_t slot) { m_replacement->touch(slot); }
+    void touch(std::uint32_t slot)
+    {
+        // Every hit touches: with LRU (the default) call it directly rather than through the vtable.
+        if (m_lru != nullptr)
+            m_lru->touch(slot);
+        else
+            m_replacement->touch(slot);
+    }
     void invalidate(std::uint32_t slot);
 
 private:
@@ -98,6 +105,7 @@ private:
     std::vector<std::uint8_t> m_data;
     std::vector<std::uint64_t> m_versions;
     std::unique_ptr<ReplacementPolicy> m_replacement;
+    LruReplacement* m_lru; // m_replacement when it is LRU, else null
 };
 
 } // namespace vcm::hyp::memory

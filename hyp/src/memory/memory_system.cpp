@@ -33,10 +33,36 @@ constexpr std::uint32_t kMaxLineBytes = 256;
 constexpr std::uint32_t kMaxWordsPerLine = kMaxLineBytes / 8;
 constexpr int kRam = -1; // "next level" of the last cache
 
+// Left uninitialised on purpose: every user fills the first lineBytes / wordsPerLine entries before reading
+// them, and zeroing 512 bytes on every line fill showed up in profiles.
 struct LineBuffer {
-    std::array<std::uint8_t, kMaxLineBytes> data{};
-    std::array<std::uint64_t, kMaxWordsPerLine> versions{};
+    std::array<std::uint8_t, kMaxLineBytes> data;
+    std::array<std::uint64_t, kMaxWordsPerLine> versions;
 };
+
+// memcpy for the access sizes guests use: the fixed sizes compile to single moves instead of a libc call.
+inline void copyBytes(std::uint8_t* to, const std::uint8_t* from, std::uint32_t length)
+{
+    switch (length) {
+    case 8:
+        std::memcpy(to, from, 8);
+        break;
+    case 4:
+        std::memcpy(to, from, 4);
+        break;
+    case 1:
+        *to = *from;
+        break;
+    case 2:
+        std::memcpy(to, from, 2);
+        break;
+    case 16:
+        std::memcpy(to, from, 16);
+        break;
+    default:
+        std::memcpy(to, from, length);
+    }
+}
 
 } // namespace
 
@@ -59,7 +85,13 @@ public:
     std::string describeOperation() const;
     void charge(Cycles cost);
 
-    const AgentInfo& agentInfo(AgentId id) const;
+    const AgentInfo& agentInfo(AgentId id) const
+    {
+        if (id >= m_agents.size()) [[unlikely]]
+            throwUnknownAgent(id);
+        return m_agents[id];
+    }
+    [[noreturn]] void throwUnknownAgent(AgentId id) const;
 
     // Topology helpers.
     std::size_t cacheCount() const { return m_caches.size(); }
@@ -110,10 +142,14 @@ public:
     // Merges bytes into a copy's words under the partial-word rule (see writeWords).
     void writeWords(std::uint8_t* data, std::uint64_t* versions, std::uint32_t offset, const std::uint8_t* bytes,
                     std::uint32_t length, Version version, const OraclePage& oracleBefore, std::uint32_t oracleWord);
-    void updateOracle(AgentId agent, PhysAddr address, const std::uint8_t* bytes, std::uint32_t length,
-                      Version version);
+    void updateOracle(OraclePage& page, AgentId agent, PhysAddr address, const std::uint8_t* bytes,
+                      std::uint32_t length, Version version);
     bool checkStale(AgentId agent, PhysAddr address, std::uint32_t length, const std::uint64_t* versions,
                     std::uint32_t firstWord, MemoryType type, const ValueSource& source);
+    // The rare half of checkStale, kept out of line so the check every read makes stays small.
+    [[gnu::noinline]] void reportStale(AgentId agent, PhysAddr address, const std::uint64_t* versions,
+                                       std::uint32_t firstWord, std::uint32_t words, std::uint32_t firstStale,
+                                       MemoryType type, const ValueSource& source, const OraclePage& oracle);
     std::optional<ValueSource> whereIsVersion(PhysAddr wordAddress, Version version) const;
 
     MaintenanceResult lineOp(ByAddressOp op, std::uint64_t line, MemoryType type);
@@ -124,9 +160,19 @@ public:
     std::uint32_t m_lineShift;
     std::uint32_t m_wordsPerLine;
     std::vector<CacheArray> m_caches;
+    std::vector<std::uint32_t> m_fillSlots; // fillL1's scratch: the line's slot in each cache
     SparsePages<RamPage> m_ram;
     SparsePages<OraclePage> m_oracle;
     std::map<std::uint64_t, std::uint32_t> m_residentPerPage; // page -> valid copies in all caches
+    // The entry of m_residentPerPage last used, or end(): installs and drops come in runs on one page, and a map
+    // iterator stays valid until its own entry is erased (dropCopy resets the hint then).
+    std::map<std::uint64_t, std::uint32_t>::iterator m_residentHint = m_residentPerPage.end();
+    bool pageResident(std::uint64_t page) const
+    {
+        if (m_residentHint != m_residentPerPage.end() && m_residentHint->first == page)
+            return true;
+        return m_residentPerPage.contains(page);
+    }
     std::uint64_t m_cachedLines = 0;
     StaleWindowTracker m_windows;
     WindowCause m_cause;
@@ -158,6 +204,7 @@ MemorySystem::Impl::Impl(const MachineTopology& topology, const CostModel& costs
         m_caches.emplace_back(topology.l2, m_lineBytes, seed++);
     if (topology.hasSystemCache())
         m_caches.emplace_back(topology.systemCache, m_lineBytes, seed++);
+    m_fillSlots.resize(m_caches.size());
     m_cause.describe = [this] { return describeOperation(); };
 }
 
@@ -189,11 +236,9 @@ void MemorySystem::Impl::charge(Cycles cost)
         m_coreClock[*m_op.core] += cost;
 }
 
-const AgentInfo& MemorySystem::Impl::agentInfo(AgentId id) const
+void MemorySystem::Impl::throwUnknownAgent(AgentId id) const
 {
-    if (id >= m_agents.size())
-        throw std::out_of_range(fmt::format("unknown agent id {} ({} agents registered)", id, m_agents.size()));
-    return m_agents[id];
+    throw std::out_of_range(fmt::format("unknown agent id {} ({} agents registered)", id, m_agents.size()));
 }
 
 int MemorySystem::Impl::nextLevel(std::size_t idx) const
@@ -235,7 +280,10 @@ std::uint32_t MemorySystem::Impl::installCopy(std::size_t idx, std::uint64_t lin
     std::memcpy(cache.data(slot).data(), buffer.data.data(), m_lineBytes);
     std::copy_n(buffer.versions.begin(), m_wordsPerLine, cache.versions(slot).begin());
     cache.setDirty(slot, dirty);
-    ++m_residentPerPage[pageOfLine(line)];
+    const std::uint64_t page = pageOfLine(line);
+    if (m_residentHint == m_residentPerPage.end() || m_residentHint->first != page)
+        m_residentHint = m_residentPerPage.try_emplace(page, 0).first;
+    ++m_residentHint->second;
     ++m_cachedLines;
     refreshSlot(idx, slot);
     return slot;
@@ -247,9 +295,15 @@ void MemorySystem::Impl::dropCopy(std::size_t idx, std::uint32_t slot)
     const std::uint64_t page = pageOfLine(cache.lineAt(slot));
     if (cache.divergent(slot))
         m_windows.lineConverged(page, m_cause);
-    auto it = m_residentPerPage.find(page);
-    if (--it->second == 0)
+    auto it = m_residentHint != m_residentPerPage.end() && m_residentHint->first == page ? m_residentHint
+                                                                                       : m_residentPerPage.find(page);
+    if (--it->second == 0) {
+        if (it == m_residentHint)
+            m_residentHint = m_residentPerPage.end();
         m_residentPerPage.erase(it);
+    } else {
+        m_residentHint = it;
+    }
     --m_cachedLines;
     cache.invalidate(slot);
 }
@@ -422,20 +476,29 @@ std::uint32_t MemorySystem::Impl::fillL1(CoreId core, std::uint64_t line, ValueS
     const std::size_t own2 = l2Index(m_topology.clusterOf(core));
     const std::size_t systemCache = m_topology.cores() + m_topology.clusters;
 
-    std::optional<SlotRef> from = findDirty(line);
-    if (!from) {
-        if (const std::uint32_t slot = m_caches[own2].find(line); slot != CacheArray::kMiss)
-            from = SlotRef{own2, slot};
+    // One lookup per cache serves every question below: nothing changes which lines the caches hold until the
+    // installs at the end. The source is the dirty owner if any, else the own L2, else the first other cache
+    // holding the line, else the system cache (own1 never holds it: callers fill on an L1 miss).
+    std::vector<std::uint32_t>& slots = m_fillSlots;
+    std::optional<SlotRef> dirtyOwner;
+    std::optional<SlotRef> firstOther;
+    for (std::size_t idx = 0; idx < m_caches.size(); ++idx) {
+        const std::uint32_t slot = m_caches[idx].find(line);
+        slots[idx] = slot;
+        if (slot == CacheArray::kMiss)
+            continue;
+        if (!dirtyOwner && m_caches[idx].dirty(slot))
+            dirtyOwner = SlotRef{idx, slot};
+        if (!firstOther && idx < systemCache && idx != own1)
+            firstOther = SlotRef{idx, slot};
     }
-    if (!from) {
-        for (std::size_t idx = 0; idx < systemCache && !from; ++idx)
-            if (const std::uint32_t slot = m_caches[idx].find(line); slot != CacheArray::kMiss && idx != own1)
-                from = SlotRef{idx, slot};
-    }
-    if (!from && m_topology.hasSystemCache()) {
-        if (const std::uint32_t slot = m_caches[systemCache].find(line); slot != CacheArray::kMiss)
-            from = SlotRef{systemCache, slot};
-    }
+    std::optional<SlotRef> from = dirtyOwner;
+    if (!from && slots[own2] != CacheArray::kMiss)
+        from = SlotRef{own2, slots[own2]};
+    if (!from)
+        from = firstOther;
+    if (!from && m_topology.hasSystemCache() && slots[systemCache] != CacheArray::kMiss)
+        from = SlotRef{systemCache, slots[systemCache]};
 
     LineBuffer buffer;
     if (from) {
@@ -455,10 +518,10 @@ std::uint32_t MemorySystem::Impl::fillL1(CoreId core, std::uint64_t line, ValueS
     }
     // Another core now shares the line: no L1 copy elsewhere may be written without a snoop.
     for (CoreId other = 0; other < m_topology.cores(); ++other)
-        if (const std::uint32_t slot = m_caches[other].find(line); slot != CacheArray::kMiss)
-            m_caches[other].setExclusive(slot, false);
+        if (slots[other] != CacheArray::kMiss)
+            m_caches[other].setExclusive(slots[other], false);
 
-    if (m_caches[own2].find(line) == CacheArray::kMiss)
+    if (slots[own2] == CacheArray::kMiss)
         installCopy(own2, line, buffer, false);
     return installCopy(own1, line, buffer, false);
 }
@@ -491,7 +554,11 @@ void MemorySystem::Impl::writeWords(std::uint8_t* data, std::uint64_t* versions,
                                     const std::uint8_t* bytes, std::uint32_t length, Version version,
                                     const OraclePage& oracleBefore, std::uint32_t oracleWord)
 {
-    std::memcpy(data + offset, bytes, length);
+    copyBytes(data + offset, bytes, length);
+    if (length == 8 && (offset & 7) == 0) {
+        versions[offset / 8] = version; // one whole word: the common store, and the rule below's first case
+        return;
+    }
     // Partial-word rule: a word only becomes the latest version if the write covers all of it, or the
     // copy already held the latest version of the bytes it does not cover. Otherwise the merged word
     // mixes stale and new bytes and keeps its old version, so a later read of it is still reported.
@@ -506,12 +573,12 @@ void MemorySystem::Impl::writeWords(std::uint8_t* data, std::uint64_t* versions,
     }
 }
 
-void MemorySystem::Impl::updateOracle(AgentId agent, PhysAddr address, const std::uint8_t* bytes,
+// `page` is the oracle page of `address` (the caller already holds it).
+void MemorySystem::Impl::updateOracle(OraclePage& page, AgentId agent, PhysAddr address, const std::uint8_t* bytes,
                                       std::uint32_t length, Version version)
 {
-    OraclePage& page = m_oracle.get(address >> kPageShift);
     const std::uint32_t offset = static_cast<std::uint32_t>(address & (kPageBytes - 1));
-    std::memcpy(page.value.data() + offset, bytes, length);
+    copyBytes(page.value.data() + offset, bytes, length);
     for (std::uint32_t w = offset / 8; w <= (offset + length - 1) / 8; ++w) {
         page.version[w] = version;
         page.writer[w] = agent;
@@ -529,31 +596,40 @@ bool MemorySystem::Impl::checkStale(AgentId agent, PhysAddr address, std::uint32
     const std::uint32_t offset = static_cast<std::uint32_t>(address & (kPageBytes - 1));
     const std::uint32_t firstOracleWord = offset / 8;
     const std::uint32_t words = (offset + length - 1) / 8 - firstOracleWord + 1;
-    std::uint32_t stale = 0;
-    std::uint32_t firstStale = 0;
     for (std::uint32_t i = 0; i < words; ++i)
-        if (versions[firstWord + i] < oracle->version[firstOracleWord + i] && stale++ == 0)
-            firstStale = i;
-    if (stale == 0)
-        return false;
-    if (m_listener != nullptr) {
-        const std::uint32_t oracleWord = firstOracleWord + firstStale;
-        StaleRead record;
-        record.time = m_op.time;
-        record.agent = agent;
-        record.core = m_agents[agent].core;
-        record.address = (address & ~PhysAddr{7}) + firstStale * 8u;
-        record.staleWords = stale;
-        record.type = type;
-        record.versionReturned = versions[firstWord + firstStale];
-        record.latestVersion = oracle->version[oracleWord];
-        record.latestWriter = oracle->writer[oracleWord];
-        record.latestWrittenAt = oracle->writtenAt[oracleWord];
-        record.source = source;
-        record.latestHeldIn = whereIsVersion(record.address, record.latestVersion);
-        m_listener->onStaleRead(record);
-    }
-    return true;
+        if (versions[firstWord + i] < oracle->version[firstOracleWord + i]) {
+            reportStale(agent, address, versions, firstWord, words, i, type, source, *oracle);
+            return true;
+        }
+    return false;
+}
+
+void MemorySystem::Impl::reportStale(AgentId agent, PhysAddr address, const std::uint64_t* versions,
+                                     std::uint32_t firstWord, std::uint32_t words, std::uint32_t firstStale,
+                                     MemoryType type, const ValueSource& source, const OraclePage& oracle)
+{
+    if (m_listener == nullptr)
+        return;
+    const std::uint32_t firstOracleWord = static_cast<std::uint32_t>((address & (kPageBytes - 1)) / 8);
+    std::uint32_t stale = 0;
+    for (std::uint32_t i = firstStale; i < words; ++i)
+        if (versions[firstWord + i] < oracle.version[firstOracleWord + i])
+            ++stale;
+    const std::uint32_t oracleWord = firstOracleWord + firstStale;
+    StaleRead record;
+    record.time = m_op.time;
+    record.agent = agent;
+    record.core = m_agents[agent].core;
+    record.address = (address & ~PhysAddr{7}) + firstStale * 8u;
+    record.staleWords = stale;
+    record.type = type;
+    record.versionReturned = versions[firstWord + firstStale];
+    record.latestVersion = oracle.version[oracleWord];
+    record.latestWriter = oracle.writer[oracleWord];
+    record.latestWrittenAt = oracle.writtenAt[oracleWord];
+    record.source = source;
+    record.latestHeldIn = whereIsVersion(record.address, record.latestVersion);
+    m_listener->onStaleRead(record);
 }
 
 std::optional<ValueSource> MemorySystem::Impl::whereIsVersion(PhysAddr wordAddress, Version version) const
@@ -633,7 +709,9 @@ void MemorySystem::Impl::writeChunk(AgentId agent, PhysAddr address, const std::
     const AgentInfo& info = m_agents[agent];
     const std::uint64_t line = lineOf(address);
     const std::uint32_t offset = static_cast<std::uint32_t>(address & (m_lineBytes - 1));
-    const OraclePage& oracleBefore = m_oracle.get(address >> kPageShift);
+    // Created here if new: the write below goes into it. Pages are never freed, so the reference survives the
+    // fills and evictions in between.
+    OraclePage& oracle = m_oracle.get(address >> kPageShift);
     const std::uint32_t oracleWord = static_cast<std::uint32_t>((address & (kPageBytes - 1)) >> 3);
     const bool cacheable = isCacheable(type) && info.core.has_value();
 
@@ -649,11 +727,13 @@ void MemorySystem::Impl::writeChunk(AgentId agent, PhysAddr address, const std::
             slot = fillL1(*info.core, line, ignored, fillCost);
             cost += fillCost;
         }
-        takeOwnership(*info.core, slot, line);
-        writeWords(l1.data(slot).data(), l1.versions(slot).data(), offset, bytes, length, version, oracleBefore,
+        if (!l1.exclusive(slot))
+            takeOwnership(*info.core, slot, line);
+        // writeWords reads the oracle's versions from before this write: it goes first.
+        writeWords(l1.data(slot).data(), l1.versions(slot).data(), offset, bytes, length, version, oracle,
                    oracleWord);
         l1.setDirty(slot, true);
-        updateOracle(agent, address, bytes, length, version);
+        updateOracle(oracle, agent, address, bytes, length, version);
         if (!l1.divergent(slot))
             refreshSlot(l1Index(*info.core), slot);
         return;
@@ -675,7 +755,7 @@ void MemorySystem::Impl::writeChunk(AgentId agent, PhysAddr address, const std::
                 dropCopy(idx, slot);
             } else {
                 writeWords(m_caches[idx].data(slot).data(), m_caches[idx].versions(slot).data(), offset, bytes,
-                           length, version, oracleBefore, oracleWord);
+                           length, version, oracle, oracleWord);
                 m_caches[idx].touch(slot);
             }
         }
@@ -685,10 +765,10 @@ void MemorySystem::Impl::writeChunk(AgentId agent, PhysAddr address, const std::
     const std::uint32_t pageOffset = static_cast<std::uint32_t>(address & (kPageBytes - 1));
     const std::uint32_t lineBase = pageOffset & ~(m_lineBytes - 1);
     writeWords(page.data.data() + lineBase, page.versions.data() + lineBase / 8, offset, bytes, length, version,
-               oracleBefore, oracleWord);
-    updateOracle(agent, address, bytes, length, version);
+               oracle, oracleWord);
+    updateOracle(oracle, agent, address, bytes, length, version);
     cost += m_costs.ram;
-    if (m_residentPerPage.contains(pageOfLine(line)))
+    if (pageResident(pageOfLine(line)))
         refreshLine(line);
 }
 
@@ -890,6 +970,23 @@ AccessResult MemorySystem::read(AgentId agent, PhysAddr address, std::span<std::
     const AgentInfo& info = impl.agentInfo(agent);
     impl.begin("read", agent, info.core);
     AccessResult result;
+    // Fast path: a cacheable access within one line that hits in the agent's L1, what most guest loads are. It
+    // does exactly what readChunk does for that case, without the generic chunk loop and miss handling.
+    const auto offset = static_cast<std::uint32_t>(address & (impl.m_lineBytes - 1));
+    if (!out.empty() && out.size() <= impl.m_lineBytes - offset && isCacheable(type) && info.core) {
+        CacheArray& l1 = impl.m_caches[impl.l1Index(*info.core)];
+        if (const std::uint32_t slot = l1.find(impl.lineOf(address)); slot != CacheArray::kMiss) {
+            const auto length = static_cast<std::uint32_t>(out.size());
+            l1.touch(slot);
+            copyBytes(out.data(), l1.data(slot).data() + offset, length);
+            result.cost = impl.m_costs.l1Hit;
+            result.source = {false, {CacheLevel::L1, *info.core}};
+            result.stale =
+                impl.checkStale(agent, address, length, l1.versions(slot).data(), offset / 8, type, result.source);
+            impl.charge(result.cost);
+            return result;
+        }
+    }
     std::size_t done = 0;
     while (done < out.size()) {
         const PhysAddr at = address + done;
@@ -910,6 +1007,33 @@ AccessResult MemorySystem::write(AgentId agent, PhysAddr address, std::span<cons
     impl.begin("write", agent, info.core);
     AccessResult result;
     const Version version = ++impl.m_lastVersion;
+    // Fast path: a write-back store within one line that hits in the agent's L1, what most guest stores are.
+    // It does exactly what writeChunk does for that case, without the generic chunk loop and miss handling.
+    const auto offset = static_cast<std::uint32_t>(address & (impl.m_lineBytes - 1));
+    if (type == MemoryType::NormalWriteBack && info.core && !bytes.empty() &&
+        bytes.size() <= impl.m_lineBytes - offset) {
+        const std::size_t l1Index = impl.l1Index(*info.core);
+        CacheArray& l1 = impl.m_caches[l1Index];
+        const std::uint64_t line = impl.lineOf(address);
+        if (const std::uint32_t slot = l1.find(line); slot != CacheArray::kMiss) {
+            const auto length = static_cast<std::uint32_t>(bytes.size());
+            OraclePage& oracle = impl.m_oracle.get(address >> kPageShift);
+            const auto oracleWord = static_cast<std::uint32_t>((address & (kPageBytes - 1)) >> 3);
+            l1.touch(slot);
+            if (!l1.exclusive(slot))
+                impl.takeOwnership(*info.core, slot, line);
+            // writeWords reads the oracle's versions from before this write: it goes first.
+            impl.writeWords(l1.data(slot).data(), l1.versions(slot).data(), offset, bytes.data(), length, version,
+                            oracle, oracleWord);
+            l1.setDirty(slot, true);
+            impl.updateOracle(oracle, agent, address, bytes.data(), length, version);
+            if (!l1.divergent(slot))
+                impl.refreshSlot(l1Index, slot);
+            result.cost = impl.m_costs.l1Hit;
+            impl.charge(result.cost);
+            return result;
+        }
+    }
     std::size_t done = 0;
     while (done < bytes.size()) {
         const PhysAddr at = address + done;
@@ -960,7 +1084,7 @@ MaintenanceResult MemorySystem::maintainRange(AgentId agent, ByAddressOp op, Phy
         const std::uint64_t pageFirstLine = std::max(firstLine, page * linesPerPage);
         const std::uint64_t pageEndLine = std::min(endLine, (page + 1) * linesPerPage);
         for (std::uint64_t line = pageFirstLine; line < pageEndLine; ++line) {
-            if (!impl.m_residentPerPage.contains(page))
+            if (!impl.pageResident(page))
                 break;
             const MaintenanceResult one = impl.lineOp(op, line, MemoryType::NormalWriteBack);
             result.linesCleaned += one.linesCleaned;
@@ -1055,6 +1179,11 @@ Cycles MemorySystem::coreTime(CoreId core) const
 void MemorySystem::advanceCore(CoreId core, Cycles cycles)
 {
     m_impl->m_coreClock.at(core) += cycles;
+}
+
+void MemorySystem::advanceAgentCore(AgentId agent, Cycles cycles)
+{
+    m_impl->m_coreClock.at(*m_impl->agentInfo(agent).core) += cycles;
 }
 
 Cycles MemorySystem::systemTime() const

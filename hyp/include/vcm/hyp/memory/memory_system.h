@@ -123,6 +123,8 @@ public:
 
     Cycles coreTime(CoreId core) const;
     void advanceCore(CoreId core, Cycles cycles);
+    // advanceCore on the core `agent` runs on now (it must have one): what a vCPU does before every access.
+    void advanceAgentCore(AgentId agent, Cycles cycles);
     Cycles systemTime() const;
     void setSystemTime(Cycles now);
 

@@ -30,6 +30,7 @@ enum class Event {
     Maintenance,
     StaleRead,
     Clobber,
+    SetWayTraps,
     StaleWindowOpen,
     StaleWindowClose,
     ToolstackWrite,
@@ -67,6 +68,9 @@ const std::vector<EventSpec>& eventSpecs()
         {"vcm:timer_tick", Event::TimerTick, {"vtime_ns", "core"}},
         {"vcm:trap", Event::Trap,
          {"vtime_ns", "vm", "vcpu", "core", "kind", "detail", "operand", "old_value", "new_value"}},
+        {"vcm:setway_traps", Event::SetWayTraps,
+         {"vtime_ns", "vm", "vcpu", "core", "trap_vtime_ns", "op", "operand"},
+         {"_trap_vtime_ns_length", "_op_length", "_operand_length"}},
         {"vcm:sctlr_change", Event::SctlrChange, {"vtime_ns", "vm", "vcpu", "old_value", "new_value"},
          {"old_m", "old_c", "old_i", "new_m", "new_c", "new_i"}},
         {"vcm:tvm_change", Event::TvmChange, {"vtime_ns", "vm", "vcpu", "armed"}},
@@ -113,11 +117,14 @@ struct ClassLayout {
 struct CtfEventDecoder::Impl {
     TraceDatabaseBuilder& builder;
     std::function<void(std::uint64_t)> progress;
+    std::string source;
     std::unordered_map<const void*, ClassLayout> layouts;
     const void* lastClass = nullptr;
     const ClassLayout* lastLayout = nullptr;
     std::unordered_map<std::string, const EventSpec*> specsByName;
     std::uint64_t index = 0;
+    // "SOURCE: " for error messages, or nothing when the source is not known.
+    std::string where() const { return source.empty() ? std::string() : source + ": "; }
     // flush_segment_begin waits for its end (they are emitted back to back): (vm, flush_id) -> start.
     std::unordered_map<std::uint64_t, std::uint64_t> segmentStarts;
 
@@ -149,9 +156,9 @@ struct CtfEventDecoder::Impl {
             for (std::size_t f = 0; f < spec->second->fields.size(); ++f) {
                 const auto at = byName.find(spec->second->fields[f]);
                 if (at == byName.end())
-                    throw CtfReadError(fmt::format("event #{} {}: field '{}' is missing (docs/events.md lists it); "
+                    throw CtfReadError(fmt::format("{}event #{} {}: field '{}' is missing (docs/events.md lists it); "
                                                    "the trace is from an incompatible tracer",
-                                                   index, layout.name, spec->second->fields[f]));
+                                                   where(), index, layout.name, spec->second->fields[f]));
                 layout.index[f] = at->second;
                 layout.kind[f] = e.fieldKind(at->second);
                 layout.present[f] = true;
@@ -197,6 +204,9 @@ struct CtfEventDecoder::Impl {
             case CtfEventView::FieldKind::String:
                 f.stringValue = std::string(e.stringAt(i));
                 break;
+            case CtfEventView::FieldKind::UnsignedArray:
+                f.stringValue = e.unsignedArrayText(i);
+                break;
             case CtfEventView::FieldKind::Other:
                 f.stringValue = "(compound field, not decoded)";
                 break;
@@ -207,8 +217,9 @@ struct CtfEventDecoder::Impl {
     }
 };
 
-CtfEventDecoder::CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress)
-    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), {}, nullptr, nullptr, {}, 0, {}}))
+CtfEventDecoder::CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress,
+                                 std::string source)
+    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), std::move(source), {}, nullptr, nullptr, {}, 0, {}}))
 {
     for (const EventSpec& spec : eventSpecs())
         m_impl->specsByName.emplace(spec.name, &spec);
@@ -317,6 +328,30 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
     case Event::Maintenance:
         b.maintenance(n(0), u32(1), s32(2), static_cast<tracer::MaintenanceOp>(n(3)), n(4), n(5), n(6), n(7), n(8));
         break;
+    case Event::SetWayTraps: {
+        // Three arrays of one length (the tracer writes them from one batch).
+        for (const std::size_t f : {4u, 5u, 6u}) {
+            if (l.kind[f] != CtfEventView::FieldKind::UnsignedArray)
+                throw CtfReadError(fmt::format("{}event #{} {}: field '{}' is not an array of unsigned integers",
+                                               m.where(), m.index, l.name, e.fieldName(l.index[f])));
+        }
+        tracer::SetWayTrapBatch batch;
+        batch.vm = u32(1);
+        batch.vcpu = u32(2);
+        batch.core = u32(3);
+        const std::size_t count = e.arrayLengthAt(l.index[4]);
+        if (e.arrayLengthAt(l.index[5]) != count || e.arrayLengthAt(l.index[6]) != count)
+            throw CtfReadError(fmt::format("{}event #{} {}: trap_vtime_ns, op and operand differ in length ({}, {}, {})",
+                                           m.where(), m.index, l.name, count, e.arrayLengthAt(l.index[5]),
+                                           e.arrayLengthAt(l.index[6])));
+        for (std::size_t i = 0; i < count; ++i) {
+            batch.vtimeNs.push_back(e.unsignedElementAt(l.index[4], i));
+            batch.detail.push_back(static_cast<std::uint32_t>(e.unsignedElementAt(l.index[5], i)));
+            batch.operand.push_back(e.unsignedElementAt(l.index[6], i));
+        }
+        b.setWayTraps(batch);
+        break;
+    }
     case Event::StaleRead: {
         tracer::StaleReadEvent r;
         r.vtimeNs = n(0);

@@ -13,7 +13,9 @@ namespace vcm::analyzer {
 class CtfEventDecoder final : public CtfVisitor {
 public:
     // progress is called every 65536 events with the count so far.
-    CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress = {});
+    // source: the trace directory or live URL, named in the errors this throws.
+    CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress = {},
+                    std::string source = {});
     ~CtfEventDecoder() override;
     void onEvent(const CtfEventView& event) override;
     void onDiscardedEvents(std::uint64_t count, const HostRange& range) override;

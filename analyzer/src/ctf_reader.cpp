@@ -214,6 +214,12 @@ CtfEventView::FieldKind CtfEventView::fieldKind(std::size_t index) const
         return FieldKind::Signed;
     if (type == BT_FIELD_CLASS_TYPE_STRING)
         return FieldKind::String;
+    if (bt_field_class_type_is(type, BT_FIELD_CLASS_TYPE_ARRAY)) {
+        const bt_field_class* element =
+            bt_field_class_array_borrow_element_field_class_const(bt_field_borrow_class_const(payloadAt(m_event, index)));
+        if (bt_field_class_type_is(bt_field_class_get_type(element), BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER))
+            return FieldKind::UnsignedArray;
+    }
     return FieldKind::Other;
 }
 
@@ -225,6 +231,34 @@ std::uint64_t CtfEventView::unsignedAt(std::size_t index) const
 std::int64_t CtfEventView::signedAt(std::size_t index) const
 {
     return bt_field_integer_signed_get_value(payloadAt(m_event, index));
+}
+
+std::size_t CtfEventView::arrayLengthAt(std::size_t index) const
+{
+    return bt_field_array_get_length(payloadAt(m_event, index));
+}
+
+std::uint64_t CtfEventView::unsignedElementAt(std::size_t index, std::size_t element) const
+{
+    return bt_field_integer_unsigned_get_value(
+        bt_field_array_borrow_element_field_by_index_const(payloadAt(m_event, index), element));
+}
+
+std::string CtfEventView::unsignedArrayText(std::size_t index) const
+{
+    std::string text = "[";
+    const std::size_t length = arrayLengthAt(index);
+    for (std::size_t i = 0; i < length; ++i)
+        text += (i == 0 ? "" : ", ") + std::to_string(unsignedElementAt(index, i));
+    return text + "]";
+}
+
+std::optional<std::size_t> CtfEventView::arrayLength(std::string_view field) const
+{
+    const bt_field* f = payloadMember(m_event, field);
+    if (f == nullptr || !bt_field_class_type_is(bt_field_get_class_type(f), BT_FIELD_CLASS_TYPE_ARRAY))
+        return std::nullopt;
+    return bt_field_array_get_length(f);
 }
 
 std::string_view CtfEventView::stringAt(std::size_t index) const

@@ -73,7 +73,7 @@ IngestResult ingestFollowing(const std::string& source, const std::filesystem::p
         database.exec("BEGIN");
         {
             TraceDatabaseBuilder builder(database, options.commitInterval);
-            CtfEventDecoder decoder(builder, options.progress);
+            CtfEventDecoder decoder(builder, options.progress, source);
             try {
                 readSource(source, decoder);
             } catch (const CtfReadError& e) {
@@ -130,7 +130,7 @@ IngestResult ingestTrace(const std::string& source, const std::filesystem::path&
         const auto started = Clock::now();
         db::Transaction transaction(database);
         TraceDatabaseBuilder builder(database);
-        CtfEventDecoder decoder(builder, options.progress);
+        CtfEventDecoder decoder(builder, options.progress, source);
         try {
             readSource(source, decoder);
         } catch (const CtfReadError& e) {

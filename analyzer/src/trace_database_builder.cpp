@@ -359,6 +359,14 @@ void TraceDatabaseBuilder::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t
                   .cachesOn = (v.sctlr & kSctlrM) != 0 && (v.sctlr & kSctlrC) != 0});
 }
 
+void TraceDatabaseBuilder::setWayTraps(const tracer::SetWayTrapBatch& batch)
+{
+    // One trap row per trap: the batch is how the trace carries them, not what they are.
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        trap(batch.vtimeNs[i], batch.vm, batch.vcpu, batch.core, tracer::TrapKind::SetWay, batch.detail[i],
+             batch.operand[i], 0, 0);
+}
+
 void TraceDatabaseBuilder::sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t index, std::uint64_t oldValue,
                                        std::uint64_t newValue)
 {

@@ -64,6 +64,9 @@ StoredEvent capture(const CtfEventView& e, Names& names)
         case CtfEventView::FieldKind::String:
             f.value = std::string(e.stringAt(i));
             break;
+        case CtfEventView::FieldKind::UnsignedArray:
+            f.value = e.unsignedArrayText(i);
+            break;
         case CtfEventView::FieldKind::Other:
             f.value = std::string("(compound)");
             break;

@@ -218,20 +218,32 @@ TEST(Pipeline, BadTracesExit2AndLeaveTheDatabaseUntouched)
     patch(streamFile(badMagic), 0, std::string(4, '\0'));
 
     const fs::path badEvents = copyTrace("bad-events");
-    patch(streamFile(badEvents), 200'000, std::string(64, '\xff'));
+    // In the middle of the first packet's events: LTTng's packet header (magic, uuid, stream ids) is followed by
+    // the context's timestamp_begin, timestamp_end and content_size (bits), a u64 at byte 48.
+    const fs::path badEventsFile = streamFile(badEvents);
+    std::uint64_t contentBits = 0;
+    {
+        std::ifstream f(badEventsFile, std::ios::binary);
+        f.seekg(48);
+        f.read(reinterpret_cast<char*>(&contentBits), sizeof contentBits);
+    }
+    ASSERT_GT(contentBits / 8, 4096u) << "a first packet with events";
+    patch(badEventsFile, contentBits / 8 / 2, std::string(64, '\xff'));
 
     struct Case {
         fs::path input;
         const char* says;
     };
-    for (const Case& c : {Case{notTrace, "no CTF trace (no metadata file) below this directory"},
+    for (const Case& c : {Case{notTrace, "no CTF trace \\(no metadata file\\) below this directory"},
                           Case{truncated, "Failed to index CTF stream file"},
                           Case{badMagic, "Invalid CTF magic number"},
-                          Case{badEvents, "No event class with ID"}}) {
+                          // Babeltrace2's own complaint, or the decoder's naming the damaged event (bytes that
+                          // land in a vcm:setway_traps batch leave its arrays of different lengths).
+                          Case{badEvents, "No event class with ID|event #[0-9]+ vcm:[a-z_]+: "}}) {
         const Result r = vcm("ingest " + c.input.string() + " -o " + target.string());
         EXPECT_EQ(r.status, 2) << r.output;
         EXPECT_THAT(r.output, HasSubstr(c.input.filename().string())) << "names the input";
-        EXPECT_THAT(r.output, HasSubstr(c.says));
+        EXPECT_THAT(r.output, ::testing::ContainsRegex(c.says));
         EXPECT_EQ(readFile(target), before) << "the existing database is untouched";
         EXPECT_FALSE(fs::exists(target.string() + ".tmp-" + std::to_string(::getpid()))) << "no temporary left";
         EXPECT_EQ(vcm("check " + c.input.string()).status, 2);

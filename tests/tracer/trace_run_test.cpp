@@ -67,6 +67,17 @@ struct Counter : analyzer::CtfVisitor {
             ++trapsByKind[e.unsignedField("kind").value_or(99)];
         sequence.emplace_back(name, e.unsignedField("vtime_ns").value_or(0),
                               e.unsignedField("address").value_or(e.unsignedField("operand").value_or(0)));
+        if (name == "vcm:setway_traps") { // a batch of set/way traps (TrapBatchingSink): each trap counts
+            trapsByKind[0] += e.arrayLength("trap_vtime_ns").value_or(0);
+            std::size_t times = 0;
+            std::size_t operands = 0;
+            for (std::size_t i = 0; i < e.fieldCount(); ++i) {
+                times = e.fieldName(i) == "trap_vtime_ns" ? i : times;
+                operands = e.fieldName(i) == "operand" ? i : operands;
+            }
+            for (std::size_t i = 0; i < e.arrayLengthAt(times); ++i)
+                sequence.emplace_back("set/way trap", e.unsignedElementAt(times, i), e.unsignedElementAt(operands, i));
+        }
     }
     void onDiscardedEvents(std::uint64_t count, const HostRange&) override { discarded += count; }
 };

@@ -60,6 +60,12 @@ void ForwardingSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu,
     m_next.trap(t, vm, vcpu, core, kind, detail, operand, oldValue, newValue);
 }
 
+void ForwardingSink::setWayTraps(const SetWayTrapBatch& batch)
+{
+    beforeEvent("vcm:setway_traps", batch.vtimeNs.empty() ? std::nullopt : std::optional(batch.vtimeNs.front()));
+    m_next.setWayTraps(batch);
+}
+
 void ForwardingSink::sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint64_t oldValue,
                                  std::uint64_t newValue)
 {

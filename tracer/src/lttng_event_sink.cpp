@@ -3,6 +3,8 @@
 
 #include "vcm_tracepoints.h"
 
+#include <algorithm>
+
 namespace vcm::tracer {
 namespace {
 
@@ -77,6 +79,18 @@ void LttngEventSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu,
                           std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue)
 {
     lttng_ust_tracepoint(vcm, trap, t, vm, vcpu, core, u8(kind), detail, operand, oldValue, newValue);
+}
+
+void LttngEventSink::setWayTraps(const SetWayTrapBatch& batch)
+{
+    // The trace's lengths are one byte: a longer batch (from a caller other than TrapBatchingSink) goes in parts.
+    constexpr std::size_t kPart = 255;
+    for (std::size_t first = 0; first < batch.size(); first += kPart) {
+        const std::size_t count = std::min(kPart, batch.size() - first);
+        lttng_ust_tracepoint(vcm, setway_traps, batch.vtimeNs[first], batch.vm, batch.vcpu, batch.core,
+                             static_cast<std::uint8_t>(count), batch.vtimeNs.data() + first,
+                             batch.detail.data() + first, batch.operand.data() + first);
+    }
 }
 
 void LttngEventSink::sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint64_t oldValue,

@@ -187,6 +187,20 @@ LTTNG_UST_TRACEPOINT_EVENT(vcm, trap,
         lttng_ust_field_integer_hex(uint64_t, old_value, old_value)
         lttng_ust_field_integer_hex(uint64_t, new_value, new_value)))
 
+LTTNG_UST_TRACEPOINT_EVENT(vcm, setway_traps,
+    LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint32_t, vm, uint32_t, vcpu, uint32_t, core, uint8_t, count,
+                      const uint64_t *, trap_vtime_ns, const uint32_t *, op, const uint64_t *, operand),
+    /* One-byte lengths (a batch holds at most 128): a damaged trace cannot make a reader allocate a huge array
+       (Babeltrace2 2.0 crashes on a 32-bit length of 0xffffffff). */
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, vtime_ns, vtime_ns)
+        lttng_ust_field_integer(uint32_t, vm, vm)
+        lttng_ust_field_integer(uint32_t, vcpu, vcpu)
+        lttng_ust_field_integer(uint32_t, core, core)
+        lttng_ust_field_sequence(uint64_t, trap_vtime_ns, trap_vtime_ns, uint8_t, count)
+        lttng_ust_field_sequence(uint32_t, op, op, uint8_t, count)
+        lttng_ust_field_sequence_hex(uint64_t, operand, operand, uint8_t, count)))
+
 LTTNG_UST_TRACEPOINT_EVENT(vcm, sctlr_change,
     LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint32_t, vm, uint32_t, vcpu, uint64_t, old_value, uint64_t, new_value),
     LTTNG_UST_TP_FIELDS(

@@ -5,6 +5,7 @@
 #include "vcm/hyp/guest_image.h"
 #include "vcm/hyp/memory/coherence_counts.h"
 #include "vcm/hyp/boot_payload.h"
+#include "vcm/tracer/trap_batching_sink.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 
 namespace vcm::hyp::scenario {
 namespace {
@@ -90,6 +92,13 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
                       const RunHooks& hooks)
 {
     const auto started = std::chrono::steady_clock::now();
+    // Set/way traps reach every sink of the run batched (vcm:setway_traps): the trace, a flight recorder, replay's
+    // catcher and playback count the same events.
+    std::optional<tracer::TrapBatchingSink> batching;
+    if (events != nullptr) {
+        batching.emplace(*events);
+        events = &*batching;
+    }
     // The images first: the run configuration names each by its content hash.
     std::vector<GuestImage> images;
     for (const VmPlan& plan : scenario.vms) {

@@ -26,10 +26,13 @@ public:
     std::optional<std::uint64_t> unsignedField(std::string_view field) const;
     std::optional<std::int64_t> signedField(std::string_view field) const;
     std::optional<std::string_view> stringField(std::string_view field) const;
+    // The length of an array field (vcm:setway_traps' per-trap values); nothing if absent or not an array.
+    std::optional<std::size_t> arrayLength(std::string_view field) const;
 
     // Positional access for readers that resolve field names once per event class (classKey() is the
     // same for every event of one class in one trace) and then read by index.
-    enum class FieldKind { Unsigned, Signed, String, Other };
+    // UnsignedArray: a static or dynamic array of unsigned integers.
+    enum class FieldKind { Unsigned, Signed, String, UnsignedArray, Other };
     const void* classKey() const;
     std::size_t fieldCount() const;
     std::string_view fieldName(std::size_t index) const;
@@ -37,6 +40,10 @@ public:
     std::uint64_t unsignedAt(std::size_t index) const;
     std::int64_t signedAt(std::size_t index) const;
     std::string_view stringAt(std::size_t index) const;
+    std::size_t arrayLengthAt(std::size_t index) const;
+    std::uint64_t unsignedElementAt(std::size_t index, std::size_t element) const;
+    // "[1, 2, 3]": an unsigned array as text (unknown events' args, trace comparison).
+    std::string unsignedArrayText(std::size_t index) const;
 
 private:
     const void* m_event;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace vcm::tracer {
 
@@ -81,6 +82,19 @@ struct ClobberEvent {
     std::string cause;
 };
 
+// Set/way traps of one vCPU on one core in a row, as one trace event (vcm:setway_traps). A guest's set/way loop
+// traps once per instruction (hundreds of thousands per run), and one LTTng event per trap costs more than the
+// simulation of the trap: batched, each costs a few copies. TrapBatchingSink forms the batches.
+struct SetWayTrapBatch {
+    std::uint32_t vm = 0;
+    std::uint32_t vcpu = 0;
+    std::uint32_t core = 0;
+    std::vector<std::uint64_t> vtimeNs;  // per trap, in order
+    std::vector<std::uint32_t> detail;   // per trap: the set/way op (as TrapKind::SetWay's detail)
+    std::vector<std::uint64_t> operand;  // per trap: the raw set/way operand
+    std::size_t size() const { return vtimeNs.size(); }
+};
+
 class EventSink {
 public:
     virtual ~EventSink() = default;
@@ -112,6 +126,7 @@ public:
                       std::uint64_t /*old value*/, std::uint64_t /*new value*/)
     {
     }
+    virtual void setWayTraps(const SetWayTrapBatch&) {}
     virtual void sctlrChange(std::uint64_t, std::uint32_t, std::uint32_t, std::uint64_t /*old*/, std::uint64_t /*new*/) {}
     virtual void tvmChange(std::uint64_t, std::uint32_t, std::uint32_t, bool /*armed*/) {}
     virtual void console(std::uint64_t, std::uint32_t, std::uint32_t, const std::string&) {}

@@ -25,6 +25,7 @@ public:
     void timerTick(std::uint64_t t, std::uint32_t core) override;
     void trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, TrapKind kind,
               std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue) override;
+    void setWayTraps(const SetWayTrapBatch& batch) override;
     void sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint64_t oldValue,
                      std::uint64_t newValue) override;
     void tvmChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, bool armed) override;

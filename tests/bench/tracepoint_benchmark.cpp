@@ -23,6 +23,7 @@
 #include "vcm/tracer/event_sink.h"
 #include "vcm/tracer/lttng_event_sink.h"
 #include "vcm/tracer/trace_session.h"
+#include "vcm/tracer/trap_batching_sink.h"
 
 #include <benchmark/benchmark.h>
 
@@ -148,18 +149,20 @@ using Emit = void (*)(tr::EventSink&, std::uint64_t);
 struct EventCase {
     const char* name;
     Emit emit;
-    int tracepoints; // tracepoints per call
+    int tracepoints;      // tracepoints per call
+    bool batched = false; // through a TrapBatchingSink, as runScenario does: per_event is then per set/way trap
 };
 
 constexpr EventCase kEvents[] = {
     {"timer_tick(floor)", emitTimerTick, 1}, {"trap", emitTrap, 1},           {"vcpu_run", emitVcpuRun, 1},
-    {"flush_segment", emitFlushSegment, 2},  {"stale_read", emitStaleRead, 1},
+    {"flush_segment", emitFlushSegment, 2},  {"stale_read", emitStaleRead, 1}, {"setway_trap(batched)", emitTrap, 1, true},
 };
 
 void loop(benchmark::State& state, const EventCase& event)
 {
     tr::LttngEventSink lttng;
-    tr::EventSink* sink = &lttng;
+    tr::TrapBatchingSink batching(lttng); // its destructor's last batch is after the timed loop
+    tr::EventSink* sink = event.batched ? static_cast<tr::EventSink*>(&batching) : &lttng;
     benchmark::DoNotOptimize(sink); // keep the virtual call the model makes
     std::uint64_t t = 1'000'000;
     for (auto _ : state) {

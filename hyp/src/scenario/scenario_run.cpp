@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <optional>
 
@@ -88,10 +89,22 @@ tracer::RunConfiguration runConfiguration(const Scenario& s)
 
 } // namespace
 
+namespace {
+
+double threadCpuSeconds()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+} // namespace
+
 RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory, tracer::EventSink* events,
                       const RunHooks& hooks)
 {
     const auto started = std::chrono::steady_clock::now();
+    const double startedCpu = threadCpuSeconds();
     // Set/way traps reach every sink of the run batched (vcm:setway_traps): the trace, a flight recorder, replay's
     // catcher and playback count the same events.
     std::optional<tracer::TrapBatchingSink> batching;
@@ -210,6 +223,7 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
     report.maxSchedLatencyNs = static_cast<double>(worstLatency) * nsPerCycle;
     report.vtimeNs = static_cast<double>(vtime) * nsPerCycle;
     report.hostSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    report.hostCpuSeconds = threadCpuSeconds() - startedCpu;
     return report;
 }
 
@@ -238,6 +252,7 @@ std::string toJson(const RunReport& r)
         {"max_sched_latency_ns", r.maxSchedLatencyNs},
         {"vtime_ns", r.vtimeNs},
         {"host_seconds", r.hostSeconds},
+        {"host_cpu_seconds", r.hostCpuSeconds},
         {"instructions", r.instructions},
         {"completed", r.completed},
     };

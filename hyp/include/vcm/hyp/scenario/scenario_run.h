@@ -43,6 +43,9 @@ struct RunReport {
     double maxSchedLatencyNs = 0;
     double vtimeNs = 0;
     double hostSeconds = 0;
+    // CPU time of the thread that ran it (CLOCK_THREAD_CPUTIME_ID): the simulation and, traced, its
+    // tracepoints, without what other threads and processes (LTTng's consumer daemon) take from the host.
+    double hostCpuSeconds = 0;
     std::uint64_t instructions = 0;
     bool completed = false; // every guest exited (whatever it found)
     // Filled in by the caller when the run was traced.

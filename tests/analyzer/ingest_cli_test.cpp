@@ -1,5 +1,7 @@
 // vcm ingest and vcm query on real traces (vcm run --trace, LTTng): what the ingest keeps of sctlr_change,
 // what vcm query refuses, and that neither a killed nor an interrupted ingest leaves its DB.tmp-PID behind.
+#include "vcm_command.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -28,10 +30,8 @@ namespace {
 const fs::path kVcm = VCM_BINARY;
 const fs::path kScenarios = VCM_SCENARIO_DIR;
 
-struct Result {
-    int status;
-    std::string output;
-};
+using Result = vcm::testing::CommandResult;
+using vcm::testing::readFile;
 
 fs::path workDirectory()
 {
@@ -54,22 +54,7 @@ public:
 
 Result vcm(const std::string& arguments)
 {
-    static int n = 0;
-    const fs::path log = workDirectory() / ("out-" + std::to_string(n++) + ".log");
-    const int raw = std::system((kVcm.string() + " " + arguments + " > " + log.string() + " 2>&1").c_str());
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    fs::remove(log);
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, text.str()};
-}
-
-std::string readFile(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return vcm::testing::runVcm(arguments, workDirectory());
 }
 
 // Records scenario/policy (with extra vcm run arguments) once per test process.

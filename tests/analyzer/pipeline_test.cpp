@@ -1,5 +1,7 @@
 // End to end through the real components: vcm run --trace (LTTng) -> vcm ingest (Babeltrace2 -> SQLite)
 // -> vcm check / vcm query, asserting exit statuses, findings, JUnit XML and the diff tests' CSVs.
+#include "vcm_command.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -16,40 +18,22 @@ using ::testing::HasSubstr;
 
 namespace {
 
-const fs::path kVcm = VCM_BINARY;
 const fs::path kScenarios = VCM_SCENARIO_DIR;
 const fs::path kTests = VCM_TESTS_DIR;
 
-struct Result {
-    int status;
-    std::string output;
-};
-
-Result vcm(const std::string& arguments)
-{
-    static int n = 0;
-    const fs::path log = fs::temp_directory_path() / ("vcm-pipeline-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".log");
-    const int raw = std::system((kVcm.string() + " " + arguments + " > " + log.string() + " 2>&1").c_str());
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    fs::remove(log);
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, text.str()};
-}
-
-std::string readFile(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using Result = vcm::testing::CommandResult;
+using vcm::testing::readFile;
 
 fs::path workDirectory()
 {
     const fs::path dir = fs::temp_directory_path() / ("vcm-pipeline-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     return dir;
+}
+
+Result vcm(const std::string& arguments)
+{
+    return vcm::testing::runVcm(arguments, workDirectory());
 }
 
 // Records scenario/policy once per test process and ingests it; returns the database.

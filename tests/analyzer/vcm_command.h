@@ -1,0 +1,39 @@
+// Runs the vcm binary as a user would, for the command-line tests: its exit status and everything it printed
+// (stdout and stderr, through a log file in the test's work directory).
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace vcm::testing {
+
+struct CommandResult {
+    int status;
+    std::string output;
+};
+
+inline std::string readFile(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// `vcm ARGUMENTS`, its output logged under logDirectory while it runs.
+inline CommandResult runVcm(const std::string& arguments, const std::filesystem::path& logDirectory)
+{
+    static int n = 0;
+    const std::filesystem::path log = logDirectory / ("vcm-out-" + std::to_string(n++) + ".log");
+    const int raw = std::system((std::string(VCM_BINARY) + " " + arguments + " > " + log.string() + " 2>&1").c_str());
+    std::string output = readFile(log);
+    std::filesystem::remove(log);
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, std::move(output)};
+}
+
+} // namespace vcm::testing

@@ -199,11 +199,14 @@ TEST(TraceRun, LiveReaderSeesEventsDuringTheSession)
     struct LiveCounter : analyzer::CtfVisitor {
         std::atomic<std::uint64_t> events{0};
         std::atomic<std::uint64_t> configurations{0};
+        std::atomic<std::uint64_t> probes{0};
         void onEvent(const analyzer::CtfEventView& e) override
         {
             ++events;
             if (e.name() == "vcm:run_configuration")
                 ++configurations;
+            if (e.name() == "vcm:marker")
+                ++probes;
         }
     } counter;
     tracer::TraceSessionOptions options;
@@ -220,6 +223,14 @@ TEST(TraceRun, LiveReaderSeesEventsDuringTheSession)
         }
     });
     tracer::LttngEventSink sink;
+    // Babeltrace2's live source attaches at the relay's current position (LTTNG_VIEWER_SEEK_LAST): what was
+    // streamed before the viewer attached is not replayed to it. Markers go out until one comes back, so the
+    // runs start with the reader attached (a whole run takes a few milliseconds).
+    for (int i = 0; i < 500 && counter.probes.load() == 0; ++i) {
+        sink.marker(0, 0, 0, "viewer-probe");
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_GT(counter.probes.load(), 0u) << "the live reader never attached";
     const auto scenario = hyp::scenario::loadScenario(kScenarios / "seed004-bootloader-setway.toml");
     std::uint64_t seenBeforeLastRun = 0;
     for (int run = 0; run < 3; ++run) {

@@ -105,6 +105,42 @@ TEST(Machine, NonIdentityMappingsWorkForDataAndCode)
     EXPECT_THAT(v.console, HasSubstr("0 words wrong through the alias, aliased code returned 42"));
 }
 
+// The engine maps guest RAM read-only and the write-protection hook does every store (vcpu.cpp, mapMirror):
+// rewritten code must run as last written after IC IALLU and IC IVAU, and unaligned stores, which Unicorn
+// replays as byte stores, must land once with their neighbours untouched.
+TEST(Machine, RewrittenCodeRunsAfterAnIcAndUnalignedStoresLandWhole)
+{
+    const Booted b = boot({GuestImage::load(guestPath("code-rewrite"))});
+    const VcpuSummary& v = b.run.vcpus[0];
+    ASSERT_TRUE(v.exited) << v.fault;
+    EXPECT_EQ(v.exitCode, 0u) << v.console;
+    EXPECT_THAT(v.console, HasSubstr("calls returned 7, 8, 9; 0 bytes wrong around unaligned stores"));
+    EXPECT_EQ(b.counts.staleReads, 0u);
+    EXPECT_EQ(b.counts.clobbers, 0u);
+}
+
+// Unicorn replays an unaligned store to read-only RAM as byte stores through the same hook; the model must see
+// the store once (once per page when it crosses one), not once plus once per byte.
+TEST(Machine, AnUnalignedStoreIsOneAccessPerPage)
+{
+    constexpr std::uint32_t kStrX1AtX0 = 0xf9000001;    // str x1, [x0]
+    constexpr std::uint32_t kMovkX0High = 0xf2a80000;   // movk x0, #0x4000, lsl #16 (VCM_GUEST_RAM_BASE)
+    constexpr std::uint32_t kMovzX1 = 0xd2824681;       // movz x1, #0x1234
+    constexpr std::uint32_t kMovzX0Zero = 0xd2800000;   // movz x0, #0
+    constexpr std::uint32_t kHvcExit = 0xd4000002;      // hvc #0 (VCM_HVC_EXIT)
+    static_assert(VCM_GUEST_RAM_BASE == 0x40000000 && VCM_HVC_EXIT == 0);
+    auto storeAt = [&](std::uint16_t offset) {
+        const std::uint32_t movzX0 = 0xd2800000u | (std::uint32_t{offset} << 5); // movz x0, #offset
+        const Booted b = boot({rawImage({movzX0, kMovkX0High, kMovzX1, kStrX1AtX0, kMovzX0Zero, kHvcExit})});
+        const VcpuSummary& v = b.run.vcpus[0];
+        EXPECT_TRUE(v.exited) << v.fault;
+        return v.memoryAccesses;
+    };
+    EXPECT_EQ(storeAt(0x1000), 1u);
+    EXPECT_EQ(storeAt(0x1001), 1u) << "an unaligned store inside a page";
+    EXPECT_EQ(storeAt(0x1ffd), 2u) << "an unaligned store across a page boundary: one access per page";
+}
+
 TEST(Machine, SameInputsGiveTheSameExecution)
 {
     const Booted a = boot({GuestImage::load(guestPath("bootloader-setway")), GuestImage::load(guestPath("linux-like"))});

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unicorn/unicorn.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <functional>
@@ -25,6 +26,8 @@ constexpr std::uint64_t kNeverExecuted = 0xffff'ffff'ffff'fffcull; // see simula
 constexpr std::uint64_t kPageMask = ~std::uint64_t{0xfff};
 constexpr std::uint64_t kMaxConsoleWrite = 4096;
 constexpr std::size_t kMaxMarker = 63;
+// Guest RAM as the engine maps it: readable and executable, never written by the engine (see Impl::Impl).
+constexpr std::uint32_t kEnginePermissions = UC_PROT_READ | UC_PROT_EXEC;
 
 const char* exceptionName(std::uint32_t intno)
 {
@@ -112,6 +115,14 @@ public:
         return m_mirror + ((inRamWindow(va) ? va : ipa) - m_config.ramIpa);
     }
     void dropAliases();
+    // Maps mirror bytes into the engine, read-only to it (see Impl::Impl). Unicorn 2.0.1's uc_mem_map_ptr
+    // records the permissions but leaves the region writable to the engine's TLB; only uc_mem_protect marks
+    // it read-only (memory_region_set_readonly), which is what turns stores into TLB_DISCARD_WRITE.
+    bool mapMirror(std::uint64_t address, std::uint64_t bytes, std::uint8_t* host)
+    {
+        return uc_mem_map_ptr(m_uc, address, bytes, kEnginePermissions, host) == UC_ERR_OK &&
+               uc_mem_protect(m_uc, address, bytes, kEnginePermissions) == UC_ERR_OK;
+    }
     void emitTvmChange(bool before);
     void emitTrap(tracer::TrapKind kind, std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue,
                   std::uint64_t newValue)
@@ -145,6 +156,7 @@ public:
     // a page goes to onMemorySplit, which calls it once per page.
     [[gnu::always_inline]] inline void onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
     [[gnu::noinline]] void onMemorySplit(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
+    bool onStore(std::uint64_t address, int size, std::int64_t value);
     std::uint32_t onMrs(uc_arm64_reg reg, const uc_arm64_cp_reg& cp);
     std::uint32_t onMsr(const uc_arm64_cp_reg& cp);
     std::uint32_t onSys(const uc_arm64_cp_reg& cp);
@@ -196,6 +208,18 @@ public:
     };
     std::array<FastTranslation, 256> m_fast{};
     std::vector<std::uint64_t> m_aliases; // VA pages outside the RAM window mapped onto mirror pages
+    // Engine pages the guest stored to since its last IC instruction (see invalidateStoredCode), in store
+    // order with repeats of the previous page skipped; sorted and made unique when it grows past
+    // m_compactStoredPagesAt.
+    static constexpr std::size_t kCompactStoredPagesAt = 4096;
+    std::size_t m_compactStoredPagesAt = kCompactStoredPagesAt;
+    std::vector<std::uint64_t> m_storedPages;
+    std::uint64_t m_lastStoredPage = ~std::uint64_t{0};
+    void compactStoredPages();
+    void invalidateStoredCode();
+    // The byte stores Unicorn replays an unaligned store as (see onStore).
+    std::uint32_t m_unalignedBytesLeft = 0;
+    std::uint64_t m_unalignedNext = 0;
     bool m_aliasesStale = false;
 
     std::uint64_t m_pc = 0;
@@ -235,16 +259,31 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
         throw std::runtime_error(fmt::format("{}: cannot reserve {} bytes for guest RAM", config.name, config.ramBytes));
     }
     m_mirror = static_cast<std::uint8_t*>(mirror);
-    uc_mem_map_ptr(m_uc, config.ramIpa, config.ramBytes, UC_PROT_ALL, m_mirror);
+    // Mapped without write permission: the engine's own stores into the mirror are never needed (loads get
+    // the model's bytes from the read hook, instruction fetch gets what the write hook copies), and a
+    // writable RAM page costs every store Unicorn 2.0.1's self-modifying-code check (notdirty_write, which
+    // allocates and frees a page collection per store, unicorn#1970). A store to a read-only page reaches
+    // the write-protection hook instead, and the engine then drops it (TLB_DISCARD_WRITE).
+    if (!mapMirror(config.ramIpa, config.ramBytes, m_mirror)) {
+        uc_close(m_uc);
+        munmap(mirror, config.ramBytes);
+        throw std::runtime_error(fmt::format("{}: cannot map guest RAM into the CPU engine", config.name));
+    }
 
     // Every hook is installed before the first uc_emu_start: hooks added later miss translated code
     // (simulators.md 3.3).
     uc_hook hook{};
     auto* user = this;
-    uc_hook_add(m_uc, &hook, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+    uc_hook_add(m_uc, &hook, UC_HOOK_MEM_READ,
                 reinterpret_cast<void*>(+[](uc_engine*, uc_mem_type type, std::uint64_t address, int size,
                                             std::int64_t value, void* u) {
                     static_cast<Impl*>(u)->onMemory(type, address, size, value);
+                }),
+                user, 1, 0);
+    uc_hook_add(m_uc, &hook, UC_HOOK_MEM_WRITE_PROT,
+                reinterpret_cast<void*>(+[](uc_engine*, uc_mem_type, std::uint64_t address, int size,
+                                            std::int64_t value, void* u) {
+                    return static_cast<Impl*>(u)->onStore(address, size, value);
                 }),
                 user, 1, 0);
     uc_hook_add(m_uc, &hook, UC_HOOK_INSN,
@@ -382,6 +421,53 @@ std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
     return result;
 }
 
+bool Vcpu::Impl::onStore(std::uint64_t address, int size, std::int64_t value)
+{
+    // Unicorn replays an unaligned store to a page it does not write as `size` byte stores
+    // (store_helper's do_unaligned_access), each of which reaches this hook again: the model has had the
+    // whole store already.
+    if (m_unalignedBytesLeft != 0 && size == 1 && address == m_unalignedNext) {
+        --m_unalignedBytesLeft;
+        ++m_unalignedNext;
+        return true;
+    }
+    m_unalignedBytesLeft = 0;
+    if (size > 1 && (address & static_cast<std::uint64_t>(size - 1)) != 0) {
+        m_unalignedBytesLeft = static_cast<std::uint32_t>(size);
+        m_unalignedNext = address;
+    }
+    const std::uint64_t page = address & kPageMask;
+    if (page != m_lastStoredPage) {
+        m_lastStoredPage = page;
+        m_storedPages.push_back(page);
+        if (m_storedPages.size() > m_compactStoredPagesAt)
+            compactStoredPages();
+    }
+    onMemory(UC_MEM_WRITE, address, size, value);
+    return true; // handled: the engine drops the store, the mirror already has it
+}
+
+void Vcpu::Impl::compactStoredPages()
+{
+    std::sort(m_storedPages.begin(), m_storedPages.end());
+    m_storedPages.erase(std::unique(m_storedPages.begin(), m_storedPages.end()), m_storedPages.end());
+    m_compactStoredPagesAt = std::max(kCompactStoredPagesAt, 2 * m_storedPages.size()); // amortized
+}
+
+void Vcpu::Impl::invalidateStoredCode()
+{
+    // The engine no longer sees guest stores, so it no longer drops translated code at each store the way
+    // QEMU's self-modifying-code check did; the architecture asks the guest for an IC instruction after
+    // writing instructions (Arm ARM B2.4.4), and that is when the engine forgets what it translated from
+    // the pages written since the last one.
+    compactStoredPages();
+    for (std::uint64_t page : m_storedPages)
+        uc_ctl_remove_cache(m_uc, page, page + 0x1000);
+    m_storedPages.clear();
+    m_compactStoredPagesAt = kCompactStoredPagesAt;
+    m_lastStoredPage = ~std::uint64_t{0};
+}
+
 void Vcpu::Impl::onMemorySplit(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)
 {
     // Split at the page boundary: each page has its own translation.
@@ -414,6 +500,9 @@ inline void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int si
         const auto raw = static_cast<std::uint64_t>(value);
         std::memcpy(bytes.data(), &raw, 8);
         m_memory.write(m_agent, where->address, std::span(bytes.data(), length), where->type);
+        // The engine drops the store (its RAM is read-only): the mirror gets it here, for instruction
+        // fetch, which reads the mirror (written code runs as the guest wrote it, as before).
+        std::memcpy(engineBytes(address, where->ipa), bytes.data(), length);
     }
 }
 
@@ -509,7 +598,9 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
     case SystemOperation::IcIalluis:
     case SystemOperation::IcIallu:
     case SystemOperation::IcIvau:
-        // The model has no I-cache; instruction memory is refreshed explicitly (refreshInstructions).
+        // The model has no I-cache (instruction fetch reads the mirror); what the engine translated from
+        // pages the guest wrote is dropped.
+        invalidateStoredCode();
         break;
     }
     return 1;
@@ -562,8 +653,7 @@ bool Vcpu::Impl::onUnmapped(uc_mem_type type, std::uint64_t address)
         return false;
     }
     const std::uint64_t vaPage = address & kPageMask;
-    if (uc_mem_map_ptr(m_uc, vaPage, 0x1000, UC_PROT_ALL, m_mirror + ((where->ipa & kPageMask) - m_config.ramIpa)) !=
-        UC_ERR_OK) {
+    if (!mapMirror(vaPage, 0x1000, m_mirror + ((where->ipa & kPageMask) - m_config.ramIpa))) {
         stop(VcpuStop::Fault, fmt::format("cannot map VA {:#x} as an alias of IPA {:#x}", vaPage, where->ipa));
         return false;
     }

@@ -27,6 +27,7 @@ public:
         return cpu::Stage2Translation{(mfn << 12) | (ipa & 0xfff), kind};
     }
     std::uint64_t generation() const override { return m_table.generation(); }
+    std::uint64_t removals() const override { return m_table.removals(); }
     // The hypervisor's and the toolstack's view: a p2m lookup, which does not care about the valid bit the
     // guest's hardware walk uses for access tracking.
     std::optional<cpu::Stage2Translation> lookup(std::uint64_t ipa) const override

@@ -141,6 +141,51 @@ TEST(Machine, AnUnalignedStoreIsOneAccessPerPage)
     EXPECT_EQ(storeAt(0x1ffd), 2u) << "an unaligned store across a page boundary: one access per page";
 }
 
+// After EL2 removes stage-2 entries it flushes the VM's TLB entries (Xen's p2m_force_tlb_flush_sync, KVM's
+// kvm_tlb_flush_vmid_ipa), and hardware TLBs cache combined stage 1+2 translations: the guest's next access
+// walks its stage-1 tables again, so its first stage-2 fault is the walk's read of the table at TTBR0_EL1, not
+// the data it wanted. Changing trap bits in HCR_EL2 flushes nothing.
+TEST(Machine, RemovingStage2EntriesDropsCachedStage1Walks)
+{
+    struct InvalidateAtFirstSetWay : cpu::TrapHandler {
+        Machine* machine = nullptr;
+        std::uint64_t ttbr0 = 0;
+        std::vector<std::uint64_t> faults;
+        void onVcpuReset(cpu::Vcpu& vcpu) override
+        {
+            vcpu.updateHcr([](cpu::HcrEl2& hcr) { hcr.tsw = true; });
+        }
+        void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp op, std::uint64_t operand) override
+        {
+            vcpu.updateHcr([](cpu::HcrEl2& hcr) { hcr.tvm = !hcr.tvm; });
+            if (ttbr0 == 0) {
+                ttbr0 = vcpu.stage1().ttbr0;
+                const VmSpec& spec = machine->vmSpec(0);
+                machine->stage2(0).setValid(spec.ramIpa >> 12, spec.ramBytes >> 12, false);
+            }
+            vcpu.executeSetWay(op, operand);
+        }
+        bool onStage2Fault(cpu::Vcpu&, std::uint64_t ipa) override
+        {
+            faults.push_back(ipa);
+            machine->stage2(0).setValid(ipa >> 12, 1, true);
+            return true;
+        }
+    } traps;
+    Machine machine{MachineConfig{}};
+    traps.machine = &machine;
+    const std::size_t vm = machine.createVm(VmSpec{}, traps);
+    // setway-storm keeps its MMU and caches on across its set/way passes and writes its buffer between them.
+    machine.loadImage(vm, VCM_GUEST_RAM_BASE, GuestImage::load(guestPath("setway-storm")).bytes);
+    const MachineRun run = machine.run(500'000'000);
+    ASSERT_TRUE(run.vcpus[0].exited) << run.vcpus[0].fault;
+    ASSERT_NE(traps.ttbr0, 0u) << "the guest turned its MMU on before its set/way passes";
+    ASSERT_FALSE(traps.faults.empty());
+    constexpr std::uint64_t kTableAddress = 0x0000'ffff'ffff'f000; // TTBR0_EL1.BADDR, 4 KiB aligned
+    EXPECT_EQ(traps.faults.front() >> 12, (traps.ttbr0 & kTableAddress) >> 12)
+        << std::hex << "first stage-2 fault at IPA 0x" << traps.faults.front() << ", TTBR0_EL1 0x" << traps.ttbr0;
+}
+
 TEST(Machine, SameInputsGiveTheSameExecution)
 {
     const Booted a = boot({GuestImage::load(guestPath("bootloader-setway")), GuestImage::load(guestPath("linux-like"))});

@@ -196,9 +196,10 @@ public:
         std::uint8_t mairAttr = 0;
     };
     std::unordered_map<std::uint64_t, TlbEntry> m_tlb;
+    std::uint64_t m_tlbRemovals = 0; // GuestPhysicalSpace::removals() when m_tlb was last valid
     // Complete VA-page -> machine-page translations with their memory type, direct-mapped: the hot path of
     // every access. Valid only for the stage-2 generation they were made in; flushed with the TLB and on
-    // any HCR_EL2 change.
+    // a change of HCR_EL2.VM, DC or FWB (setHcr).
     struct FastTranslation {
         std::uint64_t vaPage = ~std::uint64_t{0};
         std::uint64_t paPage = 0;
@@ -355,6 +356,10 @@ std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
     FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
     std::uint64_t ipa = va;
     std::uint8_t mairAttr = 0;
+    if (m_space.removals() != m_tlbRemovals) {
+        m_tlb.clear(); // EL2 flushed the VM's TLB entries after removing stage-2 entries
+        m_tlbRemovals = m_space.removals();
+    }
     if ((m_stage1.sctlr & sctlr::kM) != 0) {
         auto it = m_tlb.find(va >> 12);
         if (it == m_tlb.end()) {
@@ -795,10 +800,17 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
     return result;
 }
 
-HcrEl2& Vcpu::hcr()
+const HcrEl2& Vcpu::hcr() const
 {
-    m_impl->flushTlb();
     return m_impl->m_hcr;
+}
+
+void Vcpu::setHcr(const HcrEl2& value)
+{
+    Impl& impl = *m_impl;
+    if (value.vm != impl.m_hcr.vm || value.dc != impl.m_hcr.dc || value.fwb != impl.m_hcr.fwb)
+        impl.m_fast.fill(Impl::FastTranslation{}); // complete translations carry the memory type
+    impl.m_hcr = value;
 }
 
 const Stage1Registers& Vcpu::stage1() const

@@ -16,16 +16,13 @@ public:
     const char* name() const override { return "dc-bit"; }
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.hcr().dc = true;
-        vcpu.hcr().tvm = true;
-        vcpu.hcr().tsw = false;
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.dc = true; hcr.tvm = true; hcr.tsw = false; });
     }
     void onVmRegisterWrite(cpu::Vcpu& vcpu, cpu::SystemRegister reg, std::uint64_t, std::uint64_t newValue) override
     {
         vcpu.writeRegister(reg, newValue);
         if (reg == cpu::SystemRegister::SctlrEl1 && (newValue & cpu::sctlr::kM) != 0) {
-            vcpu.hcr().dc = false;
-            vcpu.hcr().tvm = false;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.dc = false; hcr.tvm = false; });
         }
     }
 };

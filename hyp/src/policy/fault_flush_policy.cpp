@@ -29,8 +29,7 @@ public:
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.hcr().tsw = false;
-        vcpu.hcr().tvm = true;
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tsw = false; hcr.tvm = true; });
     }
 
     bool onStage2Fault(cpu::Vcpu& vcpu, std::uint64_t ipa) override
@@ -56,7 +55,7 @@ public:
         if (!wasEnabled && vcpu.cachesOn()) {
             // stage2_flush_vm walks the pages present in stage 2: those faulted in so far.
             requestFlush(vcpu, FlushReason::CachesOn, vm::WalkFilter::ValidOnly, m_rule);
-            vcpu.hcr().tvm = false;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = false; });
         }
     }
 

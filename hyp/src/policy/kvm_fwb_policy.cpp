@@ -17,9 +17,7 @@ public:
     const char* name() const override { return "kvm-fwb"; }
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.hcr().fwb = true;
-        vcpu.hcr().tsw = m_trap;
-        vcpu.hcr().tvm = false;
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.fwb = true; hcr.tsw = m_trap; hcr.tvm = false; });
     }
     void onSetWay(cpu::Vcpu&, memory::SetWayOp, std::uint64_t) override {}
 

@@ -24,15 +24,14 @@ public:
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.hcr().tsw = true;
-        vcpu.hcr().tvm = true;
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tsw = true; hcr.tvm = true; });
     }
 
     void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
     {
         if (!vcpu.hcr().tvm) {
             requestFlush(vcpu, FlushReason::SetWay, vm::WalkFilter::AllMapped, m_rule);
-            vcpu.hcr().tvm = true;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = true; });
         }
     }
 
@@ -45,7 +44,7 @@ public:
             requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, vm::WalkFilter::AllMapped,
                          m_rule);
         if (nowEnabled && m_disarmTvm)
-            vcpu.hcr().tvm = false;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = false; });
     }
 
 private:

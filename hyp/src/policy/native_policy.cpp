@@ -11,8 +11,7 @@ public:
     const char* name() const override { return "native"; }
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.hcr().tsw = false;
-        vcpu.hcr().tvm = false;
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tsw = false; hcr.tvm = false; });
     }
 };
 

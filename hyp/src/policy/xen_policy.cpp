@@ -33,15 +33,14 @@ public:
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.hcr().tsw = true;
-        vcpu.hcr().tvm = false;
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tsw = true; hcr.tvm = false; });
     }
 
     void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
     {
         if (!vcpu.hcr().tvm) {
             requestFlush(vcpu, FlushReason::SetWay, filter(), m_rule);
-            vcpu.hcr().tvm = true;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = true; });
         }
     }
 
@@ -53,7 +52,7 @@ public:
         if (wasEnabled != nowEnabled)
             requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, filter(), m_rule);
         if (nowEnabled)
-            vcpu.hcr().tvm = false;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = false; });
     }
 
     bool onStage2Fault(cpu::Vcpu&, std::uint64_t ipa) override

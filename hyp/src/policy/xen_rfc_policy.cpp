@@ -22,8 +22,7 @@ public:
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.hcr().tsw = true;
-        vcpu.hcr().tvm = false;
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tsw = true; hcr.tvm = false; });
     }
 
     void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
@@ -34,7 +33,7 @@ public:
             return;
         if (!vcpu.hcr().tvm) {
             flushNow(vcpu, FlushReason::SetWay, vm::WalkFilter::AllMapped);
-            vcpu.hcr().tvm = true;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = true; });
         }
     }
 
@@ -46,7 +45,7 @@ public:
         if (wasEnabled != nowEnabled)
             flushNow(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, vm::WalkFilter::AllMapped);
         if (nowEnabled)
-            vcpu.hcr().tvm = false;
+            vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = false; });
     }
 
 private:

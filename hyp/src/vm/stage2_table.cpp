@@ -147,6 +147,7 @@ void Stage2Table::unmap(Gfn gfn, std::uint64_t pages)
 {
     checkGfnRange("unmap", gfn, pages);
     ++m_generation;
+    ++m_removals;
     unmapIn(*m_root, kRootLevel, 0, {gfn, gfn + pages});
 }
 
@@ -175,6 +176,8 @@ void Stage2Table::setValid(Gfn gfn, std::uint64_t pages, bool valid)
 {
     checkGfnRange("setValid", gfn, pages);
     ++m_generation;
+    if (!valid)
+        ++m_removals;
     setValidIn(*m_root, kRootLevel, 0, {gfn, gfn + pages}, valid);
 }
 

@@ -60,6 +60,9 @@ public:
     virtual std::optional<Stage2Translation> lookup(std::uint64_t ipa) const = 0;
     // Changes whenever a translation may have changed, so the vCPU's translation cache can be dropped.
     virtual std::uint64_t generation() const = 0;
+    // Changes whenever EL2 removed or invalidated stage-2 entries and so flushed the VM's TLB entries: the
+    // vCPU drops its cached stage-1 walks too (see Stage2Table::removals).
+    virtual std::uint64_t removals() const = 0;
 };
 
 class Vcpu;
@@ -162,8 +165,20 @@ public:
     // Runs up to `instructionBudget` instructions; charges the current core with their cycles.
     VcpuRun run(std::uint64_t instructionBudget);
 
-    // Mutable access drops the vCPU's translation cache: memory types depend on DC and FWB.
-    HcrEl2& hcr();
+    // HCR_EL2 as EL2 last set it.
+    const HcrEl2& hcr() const;
+    // Sets HCR_EL2. The vCPU's cache of translations is dropped only when VM, DC or FWB change (memory types
+    // depend on them); the trap bits take effect at the next instruction they concern. Trap handlers change
+    // HCR_EL2 on every trap (Xen sets TVM after each set/way operation), so this must not cost a TLB flush.
+    void setHcr(const HcrEl2& value);
+    // setHcr(hcr() as `change` leaves it).
+    template <typename Change>
+    void updateHcr(Change&& change)
+    {
+        HcrEl2 next = hcr();
+        change(next);
+        setHcr(next);
+    }
     const Stage1Registers& stage1() const;
     // Applies a VM-control register write (what the guest's MSR does when not trapped, and what a trap
     // handler calls to let it happen). Flushes the software TLB where the Arm ARM says translation changes.

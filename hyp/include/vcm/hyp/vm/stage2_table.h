@@ -117,6 +117,10 @@ public:
     std::size_t tableCount() const { return m_tableCount; }
     // Incremented by every map, unmap and setValid: lets translation caches (the vCPU's) know they are stale.
     std::uint64_t generation() const { return m_generation; }
+    // Incremented by every unmap and setValid(false): the changes after which EL2 must invalidate the VM's TLB
+    // entries before the guest runs on (Xen's p2m_force_tlb_flush_sync, KVM's kvm_tlb_flush_vmid_ipa), which
+    // drops cached stage-1 walks too, as hardware TLBs cache combined stage 1+2 translations.
+    std::uint64_t removals() const { return m_removals; }
 
 private:
     struct Table; // defined in stage2_table.cpp
@@ -142,6 +146,7 @@ private:
     std::uint64_t m_mappedPages = 0;
     std::size_t m_tableCount = 1;
     std::uint64_t m_generation = 0;
+    std::uint64_t m_removals = 0;
 };
 
 } // namespace vcm::hyp::vm

@@ -44,7 +44,7 @@ vcm_find_pkgconfig(LTTNG_UST lttng-ust liblttng-ust-dev)
 vcm_find_pkgconfig(LTTNG_CTL lttng-ctl liblttng-ctl-dev)
 vcm_find_pkgconfig(BABELTRACE2 babeltrace2 libbabeltrace2-dev)
 vcm_find_pkgconfig(SQLITE3 sqlite3 libsqlite3-dev)
-vcm_find_pkgconfig(LIBCRYPTO libcrypto libssl-dev)
+vcm_find_pkgconfig(NETTLE nettle nettle-dev)
 
 if(VCM_BUILD_GUI)
   find_package(Qt6 QUIET COMPONENTS Core Gui Widgets Test)

@@ -228,7 +228,7 @@ reference = variants[-1]
 refUntraced, refTraced, _ = results[reference]
 fixed = refTraced["wall"] - refUntraced["wall"]
 # The same inside runScenario: linux-like's 1,092 events cost ~0.2 ms, the rest of its traced-untraced difference
-# is per run (OpenSSL's first digest, for the run_configuration's guest hashes, takes ~1 ms: provider loading).
+# is per run (until Nettle replaced it, OpenSSL's first digest for the run_configuration's guest hashes took ~1 ms).
 fixedInRun = refTraced["hostMin"] - refUntraced["hostMin"]
 fixedCpu = refTraced["cpuMin"] - refUntraced["cpuMin"]
 

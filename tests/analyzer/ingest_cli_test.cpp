@@ -1,4 +1,5 @@
-// vcm ingest and vcm query on real traces (vcm run --trace, LTTng): what the ingest keeps of sctlr_change,
+// vcm ingest and vcm query on real traces (vcm run --trace, LTTng, and one checked-in trace of an older tracer):
+// what the ingest keeps of sctlr_change and of a trace without a later field,
 // what vcm query refuses, and that neither a killed nor an interrupted ingest leaves its DB.tmp-PID behind.
 #include "vcm_command.h"
 
@@ -108,6 +109,25 @@ TEST(IngestCli, SctlrBitFieldsAreKnownSoNothingIsRaw)
     EXPECT_EQ(queryValue(database, "SELECT count(*) > 0 FROM sctlr_state WHERE state = 'mmu_caches'"), "1")
         << "sctlr_change itself is still read";
     EXPECT_THAT(queryValue(database, "SELECT guests FROM run"), HasSubstr("=sha256:"));
+}
+
+// A trace recorded by the tracer before stale_read gained latest_write_ns (checked in, see
+// tests/data/traces/README.md) still ingests: the field reads as unknown (NULL), nothing becomes a raw event,
+// and the causal chain names the writer without a time it does not have.
+TEST(IngestCli, ATraceFromBeforeALaterFieldStillIngests)
+{
+    const fs::path database = workDirectory() / "v1.db";
+    const Result ingest =
+        vcm("ingest -q " + (fs::path(VCM_TRACE_DATA_DIR) / "v1-seed000-clean-to-pou-native").string() + " -o " +
+            database.string());
+    ASSERT_EQ(ingest.status, 0) << ingest.output;
+    EXPECT_EQ(queryValue(database, "SELECT count(*) FROM stale_read"), "2");
+    EXPECT_EQ(queryValue(database, "SELECT count(*) FROM stale_read WHERE latest_write_ts IS NOT NULL"), "0");
+    EXPECT_EQ(queryValue(database, "SELECT count(*) FROM raw_event"), "0");
+    EXPECT_EQ(queryValue(database, "SELECT value FROM meta WHERE key = 'unknown_events'"), "0");
+    const std::string chain = queryValue(database, "SELECT explanation FROM finding WHERE kind = 'stale_read'");
+    EXPECT_THAT(chain, HasSubstr("latest data written by dom0-builder"));
+    EXPECT_THAT(chain, ::testing::Not(HasSubstr("latest data written by dom0-builder at")));
 }
 
 TEST(IngestCli, QueryIsReadOnlyAndRunsExactlyOneStatement)

@@ -140,6 +140,34 @@ bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator* 
     return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
+// Adds vcm's sink to `graph`, fed by `output`, and runs the graph to its end. A live graph (`live`) answers
+// "again" while the relay has nothing new: the visitor's onIdle runs, then the relay is polled 10 ms later.
+// Returns `failed` with Babeltrace2's causes when the graph failed on its own, else nothing (the visitor's
+// own failure, if any, is in state.failure for rethrowVisitorFailure).
+std::string runIntoSink(bt_graph* graph, const bt_port_output* output, SinkState& state, bool live,
+                        const std::string& failed)
+{
+    const bt_component_sink* sink = nullptr;
+    bt_graph_add_simple_sink_component(graph, "vcm", nullptr, consume, nullptr, &state, &sink);
+    bt_graph_connect_ports(graph, output, bt_component_sink_borrow_input_port_by_index_const(sink, 0), nullptr);
+    bt_graph_run_status status = BT_GRAPH_RUN_STATUS_AGAIN;
+    while (status == BT_GRAPH_RUN_STATUS_AGAIN) {
+        status = bt_graph_run(graph);
+        if (status != BT_GRAPH_RUN_STATUS_AGAIN || !live)
+            continue;
+        try {
+            state.visitor->onIdle();
+        } catch (...) {
+            state.failure = std::current_exception();
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (status != BT_GRAPH_RUN_STATUS_OK && !state.failure)
+        return fmt::format("{} ({})", failed, babeltraceErrorCauses());
+    return {};
+}
+
 std::vector<std::filesystem::path> traceDirectories(const std::filesystem::path& root)
 {
     std::vector<std::filesystem::path> found;
@@ -284,7 +312,6 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
     state.visitor = &visitor;
     std::string failure;
     const bt_component_filter* muxer = nullptr;
-    const bt_component_sink* sink = nullptr;
     bt_value* noParams = bt_value_map_create(); // the muxer iterates its parameters: an empty map, not null
     bt_graph_add_filter_component(graph, bt_plugin_borrow_filter_component_class_by_name_const(utils, "muxer"),
                                   "muxer", noParams, BT_LOGGING_LEVEL_NONE, &muxer);
@@ -311,17 +338,9 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
         }
         bt_value_put_ref(params);
     }
-    if (failure.empty()) {
-        bt_graph_add_simple_sink_component(graph, "vcm", nullptr, consume, nullptr, &state, &sink);
-        bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(muxer, 0),
-                               bt_component_sink_borrow_input_port_by_index_const(sink, 0), nullptr);
-        bt_graph_run_status status = BT_GRAPH_RUN_STATUS_AGAIN;
-        while (status == BT_GRAPH_RUN_STATUS_AGAIN)
-            status = bt_graph_run(graph);
-        if (status != BT_GRAPH_RUN_STATUS_OK && !state.failure)
-            failure = fmt::format("{}: Babeltrace2 failed while reading the trace ({})", directory.string(),
-                                  babeltraceErrorCauses());
-    }
+    if (failure.empty())
+        failure = runIntoSink(graph, bt_component_filter_borrow_output_port_by_index_const(muxer, 0), state,
+                              false, fmt::format("{}: Babeltrace2 failed while reading the trace", directory.string()));
     bt_graph_put_ref(graph);
     bt_plugin_put_ref(ctf);
     bt_plugin_put_ref(utils);
@@ -344,7 +363,6 @@ void readLiveTrace(const std::string& url, CtfVisitor& visitor)
     bt_value_array_append_string_element(inputs, url.c_str());
     bt_value_map_insert_string_entry(params, "session-not-found-action", "end");
     const bt_component_source* source = nullptr;
-    const bt_component_sink* sink = nullptr;
     std::string failure;
     if (bt_graph_add_source_component(graph, bt_plugin_borrow_source_component_class_by_name_const(ctf, "lttng-live"),
                                       "live", params, BT_LOGGING_LEVEL_NONE,
@@ -352,25 +370,8 @@ void readLiveTrace(const std::string& url, CtfVisitor& visitor)
         failure = fmt::format("{}: Babeltrace2 cannot create a live source for this URL", url);
     } else {
         // The live source has one output port, already muxed.
-        bt_graph_add_simple_sink_component(graph, "vcm", nullptr, consume, nullptr, &state, &sink);
-        bt_graph_connect_ports(graph, bt_component_source_borrow_output_port_by_index_const(source, 0),
-                               bt_component_sink_borrow_input_port_by_index_const(sink, 0), nullptr);
-        bt_graph_run_status status = BT_GRAPH_RUN_STATUS_AGAIN;
-        while (status == BT_GRAPH_RUN_STATUS_AGAIN) {
-            status = bt_graph_run(graph);
-            if (status == BT_GRAPH_RUN_STATUS_AGAIN) {
-                try {
-                    visitor.onIdle();
-                } catch (...) {
-                    state.failure = std::current_exception();
-                    break;
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(10)); // no data yet: the relay is polled
-            }
-        }
-        if (status != BT_GRAPH_RUN_STATUS_OK && !state.failure)
-            failure = fmt::format("{}: Babeltrace2 failed while reading the live session ({})", url,
-                                  babeltraceErrorCauses());
+        failure = runIntoSink(graph, bt_component_source_borrow_output_port_by_index_const(source, 0), state, true,
+                              fmt::format("{}: Babeltrace2 failed while reading the live session", url));
     }
     bt_value_put_ref(params);
     bt_graph_put_ref(graph);

@@ -1,5 +1,7 @@
 #include "ctf_event_decoder.h"
 
+#include "vcm/tracer/setway_trap_code.h"
+
 #include <fmt/core.h>
 
 #include <array>
@@ -31,6 +33,7 @@ enum class Event {
     StaleRead,
     Clobber,
     SetWayTraps,
+    SetWayTrapBatch,
     StaleWindowOpen,
     StaleWindowClose,
     ToolstackWrite,
@@ -68,6 +71,11 @@ const std::vector<EventSpec>& eventSpecs()
         {"vcm:timer_tick", Event::TimerTick, {"vtime_ns", "core"}},
         {"vcm:trap", Event::Trap,
          {"vtime_ns", "vm", "vcpu", "core", "kind", "detail", "operand", "old_value", "new_value"}},
+        {"vcm:setway_trap_batch", Event::SetWayTrapBatch,
+         {"vtime_ns", "vm", "vcpu", "core", "core_mhz", "count", "first_cycles", "last_cycles", "first_op",
+          "first_operand", "codes", "literals"},
+         {"last_vtime_ns", "_codes_length", "_literals_length"}},
+        // Written by the tracer before vcm:setway_trap_batch (tests/data/traces/v2-*): one array entry per trap.
         {"vcm:setway_traps", Event::SetWayTraps,
          {"vtime_ns", "vm", "vcpu", "core", "trap_vtime_ns", "op", "operand"},
          {"_trap_vtime_ns_length", "_op_length", "_operand_length"}},
@@ -123,6 +131,8 @@ struct CtfEventDecoder::Impl {
     const ClassLayout* lastLayout = nullptr;
     std::unordered_map<std::string, const EventSpec*> specsByName;
     std::uint64_t index = 0;
+    std::vector<std::uint8_t> codes;    // the arrays of the vcm:setway_trap_batch being decoded
+    std::vector<std::uint8_t> literals;
     // "SOURCE: " for error messages, or nothing when the source is not known.
     std::string where() const { return source.empty() ? std::string() : source + ": "; }
     // flush_segment_begin waits for its end (they are emitted back to back): (vm, flush_id) -> start.
@@ -219,7 +229,7 @@ struct CtfEventDecoder::Impl {
 
 CtfEventDecoder::CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress,
                                  std::string source)
-    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), std::move(source), {}, nullptr, nullptr, {}, 0, {}}))
+    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), std::move(source), {}, nullptr, nullptr, {}, 0, {}, {}, {}}))
 {
     for (const EventSpec& spec : eventSpecs())
         m_impl->specsByName.emplace(spec.name, &spec);
@@ -329,27 +339,50 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
         b.maintenance(n(0), u32(1), s32(2), static_cast<tracer::MaintenanceOp>(n(3)), n(4), n(5), n(6), n(7), n(8));
         break;
     case Event::SetWayTraps: {
-        // Three arrays of one length (the tracer writes them from one batch).
+        // Three arrays of one length (the tracer wrote them from one batch): one trap each.
         for (const std::size_t f : {4u, 5u, 6u}) {
             if (l.kind[f] != CtfEventView::FieldKind::UnsignedArray)
                 throw CtfReadError(fmt::format("{}event #{} {}: field '{}' is not an array of unsigned integers",
                                                m.where(), m.index, l.name, e.fieldName(l.index[f])));
         }
-        tracer::SetWayTrapBatch batch;
-        batch.vm = u32(1);
-        batch.vcpu = u32(2);
-        batch.core = u32(3);
         const std::size_t count = e.arrayLengthAt(l.index[4]);
         if (e.arrayLengthAt(l.index[5]) != count || e.arrayLengthAt(l.index[6]) != count)
             throw CtfReadError(fmt::format("{}event #{} {}: trap_vtime_ns, op and operand differ in length ({}, {}, {})",
                                            m.where(), m.index, l.name, count, e.arrayLengthAt(l.index[5]),
                                            e.arrayLengthAt(l.index[6])));
-        for (std::size_t i = 0; i < count; ++i) {
-            batch.vtimeNs.push_back(e.unsignedElementAt(l.index[4], i));
-            batch.detail.push_back(static_cast<std::uint32_t>(e.unsignedElementAt(l.index[5], i)));
-            batch.operand.push_back(e.unsignedElementAt(l.index[6], i));
+        for (std::size_t i = 0; i < count; ++i)
+            b.trap(e.unsignedElementAt(l.index[4], i), u32(1), u32(2), u32(3), tracer::TrapKind::SetWay,
+                   static_cast<std::uint32_t>(e.unsignedElementAt(l.index[5], i)), e.unsignedElementAt(l.index[6], i),
+                   0, 0);
+        break;
+    }
+    case Event::SetWayTrapBatch: {
+        auto bytes = [&](std::size_t f, std::vector<std::uint8_t>& into) {
+            if (l.kind[f] != CtfEventView::FieldKind::UnsignedArray)
+                throw CtfReadError(fmt::format("{}event #{} {}: field '{}' is not an array of unsigned integers",
+                                               m.where(), m.index, l.name, e.fieldName(l.index[f])));
+            into.resize(e.arrayLengthAt(l.index[f]));
+            for (std::size_t i = 0; i < into.size(); ++i)
+                into[i] = static_cast<std::uint8_t>(e.unsignedElementAt(l.index[f], i));
+            return std::span<const std::uint8_t>(into);
+        };
+        tracer::SetWayTrapBatch batch;
+        batch.vm = u32(1);
+        batch.vcpu = u32(2);
+        batch.core = u32(3);
+        batch.coreMHz = u32(4);
+        batch.count = u32(5);
+        batch.firstCycles = n(6);
+        batch.lastCycles = n(7);
+        batch.firstOp = static_cast<std::uint8_t>(n(8));
+        batch.firstOperand = n(9);
+        batch.codes = bytes(10, m.codes);
+        batch.literals = bytes(11, m.literals);
+        try {
+            b.setWayTraps(batch);
+        } catch (const tracer::SetWayTrapCodeError& error) {
+            throw CtfReadError(fmt::format("{}event #{} {}: {}", m.where(), m.index, l.name, error.what()));
         }
-        b.setWayTraps(batch);
         break;
     }
     case Event::StaleRead: {

@@ -6,6 +6,7 @@
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/analyzer/trace_labels.h"
 #include "vcm/db/schema.h"
+#include "vcm/tracer/setway_trap_code.h"
 
 #include <algorithm>
 #include <chrono>
@@ -362,9 +363,8 @@ void TraceDatabaseBuilder::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t
 void TraceDatabaseBuilder::setWayTraps(const tracer::SetWayTrapBatch& batch)
 {
     // One trap row per trap: the batch is how the trace carries them, not what they are.
-    for (std::size_t i = 0; i < batch.size(); ++i)
-        trap(batch.vtimeNs[i], batch.vm, batch.vcpu, batch.core, tracer::TrapKind::SetWay, batch.detail[i],
-             batch.operand[i], 0, 0);
+    for (const tracer::SetWayTrap& t : tracer::decodeSetWayTraps(batch))
+        trap(t.vtimeNs, batch.vm, batch.vcpu, batch.core, tracer::TrapKind::SetWay, t.op, t.operand, 0, 0);
 }
 
 void TraceDatabaseBuilder::sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t index, std::uint64_t oldValue,

@@ -104,6 +104,10 @@ EventText describe(const StoredEvent& e, std::uint64_t index)
 
 std::string differenceOf(const StoredEvent& a, const StoredEvent& b)
 {
+    if (*a.name == "vcm:setway_traps" && *b.name == "vcm:setway_trap_batch")
+        return "the recording holds set/way traps in the first batch format (vcm:setway_traps), this vcm writes "
+               "vcm:setway_trap_batch: events of two formats are not compared (vcm ingest gives both the same trap "
+               "rows to compare)";
     if (*a.name != *b.name)
         return fmt::format("event {} != {}", *a.name, *b.name);
     for (std::size_t i = 0; i < std::max(a.fields.size(), b.fields.size()); ++i) {

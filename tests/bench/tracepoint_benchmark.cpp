@@ -23,6 +23,7 @@
 #include "vcm/tracer/event_sink.h"
 #include "vcm/tracer/lttng_event_sink.h"
 #include "vcm/tracer/trace_session.h"
+#include "vcm/tracer/setway_trap_recorder.h"
 #include "vcm/tracer/trap_batching_sink.h"
 
 #include <benchmark/benchmark.h>
@@ -150,24 +151,39 @@ struct EventCase {
     const char* name;
     Emit emit;
     int tracepoints;      // tracepoints per call
-    bool batched = false; // through a TrapBatchingSink, as runScenario does: per_event is then per set/way trap
+    // Set/way traps recorded into a TrapBatchingSink's recorder as a vCPU does (emit is not called): a guest's
+    // canonical loop, ways inner, one trap every ~1,500 cycles; per_event is then per trap.
+    bool codedSetWayTraps = false;
 };
 
 constexpr EventCase kEvents[] = {
     {"timer_tick(floor)", emitTimerTick, 1}, {"trap", emitTrap, 1},           {"vcpu_run", emitVcpuRun, 1},
-    {"flush_segment", emitFlushSegment, 2},  {"stale_read", emitStaleRead, 1}, {"setway_trap(batched)", emitTrap, 1, true},
+    {"flush_segment", emitFlushSegment, 2},  {"stale_read", emitStaleRead, 1}, {"setway_trap(coded)", nullptr, 1, true},
 };
 
 void loop(benchmark::State& state, const EventCase& event)
 {
     tr::LttngEventSink lttng;
     tr::TrapBatchingSink batching(lttng); // its destructor's last batch is after the timed loop
-    tr::EventSink* sink = event.batched ? static_cast<tr::EventSink*>(&batching) : &lttng;
-    benchmark::DoNotOptimize(sink); // keep the virtual call the model makes
-    std::uint64_t t = 1'000'000;
-    for (auto _ : state) {
-        event.emit(*sink, t);
-        t += 37;
+    if (event.codedSetWayTraps) {
+        tr::SetWayTrapRecorder* recorder = batching.setWayTrapRecorder(); // asked once, as the vCPU does
+        const tr::SetWayTrapSource source{kVm, kVcpu, kCore, 2000};
+        std::uint64_t cycles = 2'000'000;
+        std::uint64_t trap = 0;
+        for (auto _ : state) {
+            const std::uint64_t way = trap & 3;
+            cycles += way == 0 ? 1513 : 1506;
+            recorder->record(source, cycles, 2, (way << 30) | ((trap >> 2 & 0xff) << 6));
+            ++trap;
+        }
+    } else {
+        tr::EventSink* sink = &lttng;
+        benchmark::DoNotOptimize(sink); // keep the virtual call the model makes
+        std::uint64_t t = 1'000'000;
+        for (auto _ : state) {
+            event.emit(*sink, t);
+            t += 37;
+        }
     }
     state.counters["events"] = event.tracepoints;
     using benchmark::Counter;

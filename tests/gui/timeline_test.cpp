@@ -518,8 +518,9 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
             << "the link between the write and the read";
         EXPECT_NE(image.pixelColor(static_cast<int>(geometry.x(write)) - 10, y), palette::kWriteLink) << "before the write";
     }
-    {   // seed004 xen with tiny sub-buffers: the tracer lost events; the first loss is hatched.
-        const auto file = tracedDatabase("seed004-bootloader-setway", "xen", "--subbuffer-bytes 4096 --subbuffers 2");
+    {   // seed004 native with tiny sub-buffers (8,700 maintenance events): the tracer lost events; the first loss
+        // is hatched.
+        const auto file = tracedDatabase("seed004-bootloader-setway", "native", "--subbuffer-bytes 4096 --subbuffers 2");
         TraceSource source(file);
         ASSERT_GT(scalar(source, "SELECT count(*) FROM data_loss WHERE ts_before IS NOT NULL AND ts_after IS NOT NULL"), 0);
         const auto before = static_cast<double>(scalar(source, "SELECT ts_before FROM data_loss WHERE ts_before IS NOT NULL AND ts_after IS NOT NULL ORDER BY id LIMIT 1"));

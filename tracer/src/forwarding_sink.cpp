@@ -62,7 +62,7 @@ void ForwardingSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu,
 
 void ForwardingSink::setWayTraps(const SetWayTrapBatch& batch)
 {
-    beforeEvent("vcm:setway_traps", batch.vtimeNs.empty() ? std::nullopt : std::optional(batch.vtimeNs.front()));
+    beforeEvent("vcm:setway_trap_batch", batch.nanoseconds(batch.firstCycles));
     m_next.setWayTraps(batch);
 }
 

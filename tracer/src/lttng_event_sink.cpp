@@ -4,6 +4,7 @@
 #include "vcm_tracepoints.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace vcm::tracer {
 namespace {
@@ -83,14 +84,26 @@ void LttngEventSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu,
 
 void LttngEventSink::setWayTraps(const SetWayTrapBatch& batch)
 {
-    // The trace's lengths are one byte: a longer batch (from a caller other than TrapBatchingSink) goes in parts.
-    constexpr std::size_t kPart = 255;
-    for (std::size_t first = 0; first < batch.size(); first += kPart) {
-        const std::size_t count = std::min(kPart, batch.size() - first);
-        lttng_ust_tracepoint(vcm, setway_traps, batch.vtimeNs[first], batch.vm, batch.vcpu, batch.core,
-                             static_cast<std::uint8_t>(count), batch.vtimeNs.data() + first,
-                             batch.detail.data() + first, batch.operand.data() + first);
-    }
+    // The trace's lengths are two bytes; SetWayTrapRecorder's batches are far shorter.
+    constexpr std::size_t kLongest = 0xffff;
+    if (batch.codes.size() > kLongest || batch.literals.size() > kLongest)
+        throw std::length_error("vcm:setway_trap_batch: a batch longer than the trace can hold");
+    const vcm_tp_setway_trap_batch b{.vtime_ns = batch.nanoseconds(batch.firstCycles),
+                                     .last_vtime_ns = batch.nanoseconds(batch.lastCycles),
+                                     .vm = batch.vm,
+                                     .vcpu = batch.vcpu,
+                                     .core = batch.core,
+                                     .core_mhz = batch.coreMHz,
+                                     .count = batch.count,
+                                     .first_cycles = batch.firstCycles,
+                                     .last_cycles = batch.lastCycles,
+                                     .first_op = batch.firstOp,
+                                     .first_operand = batch.firstOperand,
+                                     .codes = batch.codes.data(),
+                                     .code_bytes = static_cast<std::uint16_t>(batch.codes.size()),
+                                     .literals = batch.literals.data(),
+                                     .literal_bytes = static_cast<std::uint16_t>(batch.literals.size())};
+    lttng_ust_tracepoint(vcm, setway_trap_batch, &b);
 }
 
 void LttngEventSink::sctlrChange(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint64_t oldValue,

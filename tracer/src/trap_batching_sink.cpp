@@ -1,15 +1,12 @@
 #include "vcm/tracer/trap_batching_sink.h"
 
-#include <string_view>
-
 namespace vcm::tracer {
 
-TrapBatchingSink::TrapBatchingSink(EventSink& next) : ForwardingSink(next)
+// The recorder's batches go through ForwardingSink::setWayTraps, so a sink after this one sees each as the trace
+// will have it; the recorder holds nothing while it passes one on, so beforeEvent's flush finds nothing to do.
+TrapBatchingSink::TrapBatchingSink(EventSink& next)
+    : ForwardingSink(next), m_recorder([this](const SetWayTrapBatch& batch) { ForwardingSink::setWayTraps(batch); })
 {
-    // Held traps are appended without reallocating (clear() keeps the capacity).
-    m_batch.vtimeNs.reserve(kMaximumBatch);
-    m_batch.detail.reserve(kMaximumBatch);
-    m_batch.operand.reserve(kMaximumBatch);
 }
 
 TrapBatchingSink::~TrapBatchingSink()
@@ -17,43 +14,15 @@ TrapBatchingSink::~TrapBatchingSink()
     flush();
 }
 
-void TrapBatchingSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, TrapKind kind,
-                            std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue)
+void TrapBatchingSink::setWayTraps(const SetWayTrapBatch& batch)
 {
-    if (kind != TrapKind::SetWay) {
-        ForwardingSink::trap(t, vm, vcpu, core, kind, detail, operand, oldValue, newValue); // flushes first
-        return;
-    }
-    if (m_batch.size() != 0 && (m_batch.vm != vm || m_batch.vcpu != vcpu || m_batch.core != core))
-        flush();
-    if (m_batch.size() == 0) {
-        m_batch.vm = vm;
-        m_batch.vcpu = vcpu;
-        m_batch.core = core;
-    }
-    m_batch.vtimeNs.push_back(t);
-    m_batch.detail.push_back(detail);
-    m_batch.operand.push_back(operand);
-    if (m_batch.size() == kMaximumBatch)
-        flush();
+    flush();
+    ForwardingSink::setWayTraps(batch);
 }
 
-void TrapBatchingSink::flush()
+void TrapBatchingSink::beforeEvent(const char* /*name*/, std::optional<std::uint64_t> /*vtimeNs*/)
 {
-    if (m_batch.size() == 0)
-        return;
-    // Through ForwardingSink, so a sink after this one sees the batch as the trace will have it; beforeEvent
-    // below knows it is ours by its name and does not flush again.
-    ForwardingSink::setWayTraps(m_batch);
-    m_batch.vtimeNs.clear();
-    m_batch.detail.clear();
-    m_batch.operand.clear();
-}
-
-void TrapBatchingSink::beforeEvent(const char* name, std::optional<std::uint64_t> /*vtimeNs*/)
-{
-    if (std::string_view(name) != "vcm:setway_traps")
-        flush();
+    flush();
 }
 
 } // namespace vcm::tracer

@@ -53,6 +53,17 @@ struct vcm_tp_clobber {
     uint32_t overwritten_writer;
     uint64_t overwritten_write_ns;
 };
+struct vcm_tp_setway_trap_batch {
+    uint64_t vtime_ns, last_vtime_ns;
+    uint32_t vm, vcpu, core, core_mhz, count;
+    uint64_t first_cycles, last_cycles;
+    uint8_t first_op;
+    uint64_t first_operand;
+    const uint8_t *codes;
+    uint16_t code_bytes;
+    const uint8_t *literals;
+    uint16_t literal_bytes;
+};
 #endif
 
 LTTNG_UST_TRACEPOINT_ENUM(vcm, trap_kind,
@@ -102,6 +113,13 @@ LTTNG_UST_TRACEPOINT_ENUM(vcm, maintenance_op,
         lttng_ust_field_enum_value("dc_isw", 5)
         lttng_ust_field_enum_value("dc_csw", 6)
         lttng_ust_field_enum_value("dc_cisw", 7)))
+
+/* A set/way trap's op: TrapKind::SetWay's detail (memory::SetWayOp). */
+LTTNG_UST_TRACEPOINT_ENUM(vcm, setway_op,
+    LTTNG_UST_TP_ENUM_VALUES(
+        lttng_ust_field_enum_value("dc_isw", 0)
+        lttng_ust_field_enum_value("dc_csw", 1)
+        lttng_ust_field_enum_value("dc_cisw", 2)))
 
 LTTNG_UST_TRACEPOINT_ENUM(vcm, toolstack_mode,
     LTTNG_UST_TP_ENUM_VALUES(
@@ -187,19 +205,26 @@ LTTNG_UST_TRACEPOINT_EVENT(vcm, trap,
         lttng_ust_field_integer_hex(uint64_t, old_value, old_value)
         lttng_ust_field_integer_hex(uint64_t, new_value, new_value)))
 
-LTTNG_UST_TRACEPOINT_EVENT(vcm, setway_traps,
-    LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint32_t, vm, uint32_t, vcpu, uint32_t, core, uint8_t, count,
-                      const uint64_t *, trap_vtime_ns, const uint32_t *, op, const uint64_t *, operand),
-    /* One-byte lengths (a batch holds at most 128): a damaged trace cannot make a reader allocate a huge array
-       (Babeltrace2 2.0 crashes on a 32-bit length of 0xffffffff). */
+/* Set/way traps of one vCPU on one core in a row (SetWayTrapBatch): the first in full, each later one a four-bit
+   code (docs/events.md, "The set/way trap code"). Replaces vcm:setway_traps (three arrays, 20 bytes per trap), which
+   the analyzer still reads. Two-byte lengths (a batch holds at most 2 KiB of codes and 1 KiB of literals): a damaged
+   trace cannot make a reader allocate a huge array (Babeltrace2 2.0 crashes on a 32-bit length of 0xffffffff). */
+LTTNG_UST_TRACEPOINT_EVENT(vcm, setway_trap_batch,
+    LTTNG_UST_TP_ARGS(const struct vcm_tp_setway_trap_batch *, b),
     LTTNG_UST_TP_FIELDS(
-        lttng_ust_field_integer(uint64_t, vtime_ns, vtime_ns)
-        lttng_ust_field_integer(uint32_t, vm, vm)
-        lttng_ust_field_integer(uint32_t, vcpu, vcpu)
-        lttng_ust_field_integer(uint32_t, core, core)
-        lttng_ust_field_sequence(uint64_t, trap_vtime_ns, trap_vtime_ns, uint8_t, count)
-        lttng_ust_field_sequence(uint32_t, op, op, uint8_t, count)
-        lttng_ust_field_sequence_hex(uint64_t, operand, operand, uint8_t, count)))
+        lttng_ust_field_integer(uint64_t, vtime_ns, b->vtime_ns)
+        lttng_ust_field_integer(uint64_t, last_vtime_ns, b->last_vtime_ns)
+        lttng_ust_field_integer(uint32_t, vm, b->vm)
+        lttng_ust_field_integer(uint32_t, vcpu, b->vcpu)
+        lttng_ust_field_integer(uint32_t, core, b->core)
+        lttng_ust_field_integer(uint32_t, core_mhz, b->core_mhz)
+        lttng_ust_field_integer(uint32_t, count, b->count)
+        lttng_ust_field_integer(uint64_t, first_cycles, b->first_cycles)
+        lttng_ust_field_integer(uint64_t, last_cycles, b->last_cycles)
+        lttng_ust_field_enum(vcm, setway_op, uint8_t, first_op, b->first_op)
+        lttng_ust_field_integer_hex(uint64_t, first_operand, b->first_operand)
+        lttng_ust_field_sequence_hex(uint8_t, codes, b->codes, uint16_t, b->code_bytes)
+        lttng_ust_field_sequence_hex(uint8_t, literals, b->literals, uint16_t, b->literal_bytes)))
 
 LTTNG_UST_TRACEPOINT_EVENT(vcm, sctlr_change,
     LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint32_t, vm, uint32_t, vcpu, uint64_t, old_value, uint64_t, new_value),

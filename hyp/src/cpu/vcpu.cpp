@@ -3,6 +3,7 @@
 
 #include "vcm/hyp/guest_abi.h"
 #include "vcm/hyp/memory/id_registers.h"
+#include "vcm/tracer/setway_trap_recorder.h"
 
 #include <fmt/core.h>
 #include <sys/mman.h>
@@ -131,6 +132,17 @@ public:
             m_config.events->trap(m_self.nowNs(), m_config.vmId, m_config.index, m_self.core(), kind, detail, operand,
                                   oldValue, newValue);
     }
+    // A guest's set/way loop traps hundreds of thousands of times: recorded inline, in core cycles, when the sink
+    // batches them (SetWayTrapRecorder), else one trap event each.
+    void emitSetWayTrap(memory::SetWayOp op, std::uint64_t operand)
+    {
+        if (m_setWayRecorder != nullptr) {
+            m_setWayRecorder->record(m_trapSource, m_memory.coreTime(m_trapSource.core), static_cast<std::uint8_t>(op),
+                                     operand);
+        } else {
+            emitTrap(tracer::TrapKind::SetWay, static_cast<std::uint32_t>(op), operand, 0, 0);
+        }
+    }
     // Runs a trap handler, reporting any change it makes to HCR_EL2.TVM.
     template <typename Handler>
     void handleTrap(Handler&& handler)
@@ -236,6 +248,9 @@ public:
     std::string m_fault;
     std::uint64_t m_trapsTaken = 0;
     TrapCounts m_trapCounts;
+    // Where set/way traps are recorded when the sink batches them (TrapBatchingSink), else null.
+    tracer::SetWayTrapRecorder* m_setWayRecorder = nullptr;
+    tracer::SetWayTrapSource m_trapSource; // this vCPU on its current core (setCore keeps it current)
     std::uint64_t m_memoryAccesses = 0;
     std::function<void(bool)> m_cacheStateChanged;
     std::function<void(const Marker&)> m_markerReached;
@@ -244,7 +259,8 @@ public:
 Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
                  std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps)
     : m_self(self), m_config(config), m_memory(memory), m_agent(agent),
-      m_hypervisorAgents(std::move(hypervisorAgents)), m_space(space), m_traps(traps), m_pc(config.entry)
+      m_hypervisorAgents(std::move(hypervisorAgents)), m_space(space), m_traps(traps), m_pc(config.entry),
+      m_setWayRecorder(config.events != nullptr ? config.events->setWayTrapRecorder() : nullptr)
 {
     if (m_hypervisorAgents.size() != memory.topology().cores())
         throw std::invalid_argument(fmt::format("{}: one hypervisor agent per core is needed", config.name));
@@ -260,6 +276,8 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
         throw std::runtime_error(fmt::format("{}: cannot reserve {} bytes for guest RAM", config.name, config.ramBytes));
     }
     m_mirror = static_cast<std::uint8_t*>(mirror);
+    m_trapSource = {config.vmId, config.index, static_cast<std::uint32_t>(memory.agent(agent).core.value_or(0)),
+                    static_cast<std::uint32_t>(config.coreMHz)};
     // Mapped without write permission: the engine's own stores into the mirror are never needed (loads get
     // the model's bytes from the read hook, instruction fetch gets what the write hook copies), and a
     // writable RAM page costs every store Unicorn 2.0.1's self-modifying-code check (notdirty_write, which
@@ -322,6 +340,8 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
 
 Vcpu::Impl::~Impl()
 {
+    if (m_setWayRecorder != nullptr)
+        m_setWayRecorder->flush(); // the recorder knows a batch's vCPU by the address of m_trapSource
     uc_close(m_uc);
     munmap(m_mirror, m_config.ramBytes);
 }
@@ -554,7 +574,7 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
         if (m_hcr.tsw) {
             ++m_trapsTaken;
             ++m_trapCounts.setWay;
-            emitTrap(tracer::TrapKind::SetWay, static_cast<std::uint32_t>(swOp), cp.val, 0, 0);
+            emitSetWayTrap(swOp, cp.val);
             m_self.chargeHypervisor(m_config.trapEntryExit);
             handleTrap([&] { m_traps.onSetWay(m_self, swOp, cp.val); });
         } else {
@@ -761,6 +781,9 @@ memory::CoreId Vcpu::core() const
 void Vcpu::setCore(memory::CoreId core)
 {
     m_impl->m_memory.moveAgent(m_impl->m_agent, core);
+    if (m_impl->m_setWayRecorder != nullptr)
+        m_impl->m_setWayRecorder->flush(); // traps on the old core end their batch (see SetWayTrapRecorder::record)
+    m_impl->m_trapSource.core = static_cast<std::uint32_t>(core);
 }
 
 void Vcpu::refreshInstructions(std::uint64_t ipa, std::uint64_t length)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -82,18 +83,33 @@ struct ClobberEvent {
     std::string cause;
 };
 
-// Set/way traps of one vCPU on one core in a row, as one trace event (vcm:setway_traps). A guest's set/way loop
-// traps once per instruction (hundreds of thousands per run), and one LTTng event per trap costs more than the
-// simulation of the trap: batched, each costs a few copies. TrapBatchingSink forms the batches.
+// Set/way traps of one vCPU on one core in a row, as one trace event (vcm:setway_trap_batch). A guest's set/way loop
+// traps once per instruction (hundreds of thousands per run): one LTTng event per trap would cost more than the
+// simulation of the trap, so SetWayTrapRecorder codes them as they happen (setway_trap_code.h) and a batch is the
+// code of up to kMaximumSetWayTraps of them. decodeSetWayTraps() gives the traps back. The spans point into the
+// storage of whoever passes the batch on and are valid during the call only.
 struct SetWayTrapBatch {
     std::uint32_t vm = 0;
     std::uint32_t vcpu = 0;
     std::uint32_t core = 0;
-    std::vector<std::uint64_t> vtimeNs;  // per trap, in order
-    std::vector<std::uint32_t> detail;   // per trap: the set/way op (as TrapKind::SetWay's detail)
-    std::vector<std::uint64_t> operand;  // per trap: the raw set/way operand
-    std::size_t size() const { return vtimeNs.size(); }
+    std::uint32_t coreMHz = 0;         // converts the cycle counts to the virtual ns every other event carries
+    std::uint32_t count = 0;           // traps, at least 1
+    std::uint64_t firstCycles = 0;     // the core's cycle count at the first trap
+    std::uint64_t lastCycles = 0;      // and at the last
+    std::uint8_t firstOp = 0;          // the first trap's op (as TrapKind::SetWay's detail: memory::SetWayOp)
+    std::uint64_t firstOperand = 0;    // its raw operand
+    std::span<const std::uint8_t> codes;    // one four-bit code per trap after the first, low nibble first
+    std::span<const std::uint8_t> literals; // the steps the codes 15 stand for, in order
+    // Virtual ns as Vcpu::nowNs computes them from the core's cycles.
+    std::uint64_t nanoseconds(std::uint64_t cycles) const { return cycles * 1000 / coreMHz; }
 };
+// Traps per batch: the codes of 4,095 traps after the first fill 2 KiB, so a batch with its literals stays below
+// the smallest sub-buffer a session is given (4 KiB: the lost-events test's) and a discarded batch loses little.
+constexpr std::uint32_t kMaximumSetWayTraps = 4096;
+// Literal bytes per batch: one literal (up to kMaximumSetWayLiteralBytes) more than this and the batch ends.
+constexpr std::size_t kMaximumSetWayLiteralStream = 1024;
+
+class SetWayTrapRecorder;
 
 class EventSink {
 public:
@@ -127,6 +143,9 @@ public:
     {
     }
     virtual void setWayTraps(const SetWayTrapBatch&) {}
+    // Where the vCPU records its set/way traps instead of calling trap() for each (TrapBatchingSink's recorder),
+    // or nothing: then each is a trap() call. Asked once, when the sink is given to the machine.
+    virtual SetWayTrapRecorder* setWayTrapRecorder() { return nullptr; }
     virtual void sctlrChange(std::uint64_t, std::uint32_t, std::uint32_t, std::uint64_t /*old*/, std::uint64_t /*new*/) {}
     virtual void tvmChange(std::uint64_t, std::uint32_t, std::uint32_t, bool /*armed*/) {}
     virtual void console(std::uint64_t, std::uint32_t, std::uint32_t, const std::string&) {}

@@ -1,0 +1,66 @@
+#include "vcm/tracer/setway_trap_recorder.h"
+
+namespace vcm::tracer {
+
+SetWayTrapRecorder::SetWayTrapRecorder(std::function<void(const SetWayTrapBatch&)> passOn)
+    : m_passOn(std::move(passOn))
+{
+}
+
+void SetWayTrapRecorder::begin(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op,
+                               std::uint64_t operand)
+{
+    flush();
+    m_source = source;
+    m_sourceAddress = &source;
+    m_count = 1;
+    m_firstCycles = cycles;
+    m_firstOp = op;
+    m_firstOperand = operand;
+    m_last = {cycles, operand};
+    m_dictionary.clear();
+    m_lastStep = SetWayTrapStep{}; // no step (kNoOp): the next trap's step is looked up
+    m_lastCode = 0;
+    m_previousCode = 0;            // an empty slot after clear(): matches no step
+    m_literalBytes = 0;
+}
+
+bool SetWayTrapRecorder::recordNewStep(const SetWayTrapStep& step)
+{
+    std::uint8_t code = m_dictionary.find(step);
+    if (code == SetWayStepDictionary::kLiteral) {
+        if (m_literalBytes >= kMaximumSetWayLiteralStream)
+            return false;
+        m_literalBytes += appendSetWayLiteral(step, m_literals.data() + m_literalBytes);
+        appendCode(SetWayStepDictionary::kLiteral);
+        code = m_dictionary.insert(step);
+    } else {
+        appendCode(code);
+    }
+    m_previousCode = m_lastCode;
+    m_lastStep = step;
+    m_lastCode = code;
+    return true;
+}
+
+void SetWayTrapRecorder::flush()
+{
+    if (m_count == 0)
+        return;
+    SetWayTrapBatch batch;
+    batch.vm = m_source.vm;
+    batch.vcpu = m_source.vcpu;
+    batch.core = m_source.core;
+    batch.coreMHz = m_source.coreMHz;
+    batch.count = m_count;
+    batch.firstCycles = m_firstCycles;
+    batch.lastCycles = m_last.cycles;
+    batch.firstOp = m_firstOp;
+    batch.firstOperand = m_firstOperand;
+    batch.codes = std::span<const std::uint8_t>(m_codes.data(), m_count / 2);
+    batch.literals = std::span<const std::uint8_t>(m_literals.data(), m_literalBytes);
+    m_count = 0; // before passing on: a sink that emits an event from the call finds nothing held
+    m_passOn(batch);
+}
+
+} // namespace vcm::tracer

@@ -249,6 +249,13 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
     auto u32 = [&](std::size_t f) { return static_cast<std::uint32_t>(n(f)); };
     auto later = [&](std::size_t f) { return l.present[f] ? std::optional<std::uint64_t>(n(f)) : std::nullopt; };
     auto s32 = [&](std::size_t f) { return static_cast<std::int32_t>(n(f)); };
+    // The payload index of an array field, checked to be one of unsigned integers.
+    auto array = [&](std::size_t f) {
+        if (l.kind[f] != CtfEventView::FieldKind::UnsignedArray)
+            throw CtfReadError(fmt::format("{}event #{} {}: field '{}' is not an array of unsigned integers",
+                                           m.where(), m.index, l.name, e.fieldName(l.index[f])));
+        return l.index[f];
+    };
     auto str = [&](std::size_t f) {
         return l.kind[f] == CtfEventView::FieldKind::String ? std::string(e.stringAt(l.index[f])) : std::string();
     };
@@ -340,11 +347,8 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
         break;
     case Event::SetWayTraps: {
         // Three arrays of one length (the tracer wrote them from one batch): one trap each.
-        for (const std::size_t f : {4u, 5u, 6u}) {
-            if (l.kind[f] != CtfEventView::FieldKind::UnsignedArray)
-                throw CtfReadError(fmt::format("{}event #{} {}: field '{}' is not an array of unsigned integers",
-                                               m.where(), m.index, l.name, e.fieldName(l.index[f])));
-        }
+        for (const std::size_t f : {4u, 5u, 6u})
+            array(f);
         const std::size_t count = e.arrayLengthAt(l.index[4]);
         if (e.arrayLengthAt(l.index[5]) != count || e.arrayLengthAt(l.index[6]) != count)
             throw CtfReadError(fmt::format("{}event #{} {}: trap_vtime_ns, op and operand differ in length ({}, {}, {})",
@@ -358,12 +362,10 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
     }
     case Event::SetWayTrapBatch: {
         auto bytes = [&](std::size_t f, std::vector<std::uint8_t>& into) {
-            if (l.kind[f] != CtfEventView::FieldKind::UnsignedArray)
-                throw CtfReadError(fmt::format("{}event #{} {}: field '{}' is not an array of unsigned integers",
-                                               m.where(), m.index, l.name, e.fieldName(l.index[f])));
-            into.resize(e.arrayLengthAt(l.index[f]));
+            const std::size_t field = array(f);
+            into.resize(e.arrayLengthAt(field));
             for (std::size_t i = 0; i < into.size(); ++i)
-                into[i] = static_cast<std::uint8_t>(e.unsignedElementAt(l.index[f], i));
+                into[i] = static_cast<std::uint8_t>(e.unsignedElementAt(field, i));
             return std::span<const std::uint8_t>(into);
         };
         tracer::SetWayTrapBatch batch;

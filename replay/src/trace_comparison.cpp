@@ -1,6 +1,7 @@
 #include "vcm/replay/trace_comparison.h"
 
 #include "vcm/analyzer/ctf_reader.h"
+#include "vcm/analyzer/ctf_setway_traps.h"
 #include "vcm/replay/recorded_run.h"
 
 #include <fmt/core.h>
@@ -24,9 +25,14 @@ struct FieldValue {
     bool operator==(const FieldValue& other) const { return *key == *other.key && value == other.value; }
 };
 
+// What is compared: an event, or one set/way trap of a batch event (batches are compared trap by trap, so two
+// traces whose batches split differently, or are of the two batch formats, still compare).
 struct StoredEvent {
     const std::string* name = nullptr;
     std::vector<FieldValue> fields;
+    std::uint64_t traceIndex = 0;         // the event's position in its trace
+    const std::string* batch = nullptr;   // a set/way trap: the event that carried it
+    std::size_t trapInBatch = 0;
 };
 
 // Interns names so millions of events share their strings.
@@ -76,6 +82,41 @@ StoredEvent capture(const CtfEventView& e, Names& names)
     return stored;
 }
 
+// The units of one trace event: the event itself, or each set/way trap it carries.
+template <typename Take>
+void captureUnits(const CtfEventView& e, Names& names, std::uint64_t traceIndex, Take&& take)
+{
+    const auto traps = analyzer::setWayTrapsOf(e);
+    if (!traps) {
+        StoredEvent stored = capture(e, names);
+        stored.traceIndex = traceIndex;
+        take(std::move(stored));
+        return;
+    }
+    const std::string* batch = names.intern(e.name());
+    const std::string* name = names.intern("set/way trap");
+    auto field = [&](std::string_view key, std::uint64_t value) {
+        FieldValue f;
+        f.key = names.intern(key);
+        f.value = value;
+        return f;
+    };
+    const std::uint64_t vm = e.unsignedField("vm").value_or(0);
+    const std::uint64_t vcpu = e.unsignedField("vcpu").value_or(0);
+    const std::uint64_t core = e.unsignedField("core").value_or(0);
+    for (std::size_t i = 0; i < traps->size(); ++i) {
+        const tracer::SetWayTrap& t = (*traps)[i];
+        StoredEvent stored;
+        stored.name = name;
+        stored.fields = {field("vtime_ns", t.vtimeNs), field("vm", vm),    field("vcpu", vcpu),
+                         field("core", core),          field("op", t.op), field("operand", t.operand)};
+        stored.traceIndex = traceIndex;
+        stored.batch = batch;
+        stored.trapInBatch = i;
+        take(std::move(stored));
+    }
+}
+
 std::string valueText(const FieldValue& f)
 {
     if (const auto* text = std::get_if<std::string>(&f.value)) {
@@ -88,11 +129,11 @@ std::string valueText(const FieldValue& f)
     return f.isSigned ? std::to_string(static_cast<std::int64_t>(bits)) : std::to_string(bits);
 }
 
-EventText describe(const StoredEvent& e, std::uint64_t index)
+EventText describe(const StoredEvent& e)
 {
     EventText t;
-    t.index = index;
-    t.text = *e.name + " {";
+    t.index = e.traceIndex;
+    t.text = e.batch != nullptr ? fmt::format("{} {} of {} {{", *e.name, e.trapInBatch, *e.batch) : *e.name + " {";
     for (std::size_t i = 0; i < e.fields.size(); ++i) {
         t.text += fmt::format("{} {} = {}", i == 0 ? "" : ",", *e.fields[i].key, valueText(e.fields[i]));
         if (*e.fields[i].key == "vtime_ns")
@@ -104,10 +145,6 @@ EventText describe(const StoredEvent& e, std::uint64_t index)
 
 std::string differenceOf(const StoredEvent& a, const StoredEvent& b)
 {
-    if (*a.name == "vcm:setway_traps" && *b.name == "vcm:setway_trap_batch")
-        return "the recording holds set/way traps in the first batch format (vcm:setway_traps), this vcm writes "
-               "vcm:setway_trap_batch: events of two formats are not compared (vcm ingest gives both the same trap "
-               "rows to compare)";
     if (*a.name != *b.name)
         return fmt::format("event {} != {}", *a.name, *b.name);
     for (std::size_t i = 0; i < std::max(a.fields.size(), b.fields.size()); ++i) {
@@ -123,16 +160,21 @@ std::string differenceOf(const StoredEvent& a, const StoredEvent& b)
 
 struct Recorder final : analyzer::CtfVisitor {
     Names& names;
-    std::vector<StoredEvent> events;
+    std::vector<StoredEvent> units;
+    std::uint64_t events = 0;
     explicit Recorder(Names& n) : names(n) {}
-    void onEvent(const CtfEventView& e) override { events.push_back(capture(e, names)); }
+    void onEvent(const CtfEventView& e) override
+    {
+        captureUnits(e, names, events++, [&](StoredEvent&& unit) { units.push_back(std::move(unit)); });
+    }
 };
 
 struct Comparer final : analyzer::CtfVisitor {
     Names& names;
     const std::vector<StoredEvent>& recorded;
     std::size_t contextEvents;
-    std::uint64_t index = 0;
+    std::uint64_t index = 0; // trace events of the replay
+    std::size_t unit = 0;    // units compared
     std::deque<StoredEvent> recent;
     std::optional<Divergence> divergence;
 
@@ -148,16 +190,23 @@ struct Comparer final : analyzer::CtfVisitor {
         const std::uint64_t at = index++;
         if (divergence)
             return;
-        StoredEvent replayed = capture(e, names);
+        captureUnits(e, names, at, [&](StoredEvent&& replayed) { compare(std::move(replayed)); });
+    }
+
+    void compare(StoredEvent&& replayed)
+    {
+        if (divergence)
+            return;
+        const std::size_t at = unit++;
         if (at >= recorded.size()) {
-            diverge(at, std::nullopt, replayed, "the recording ended here; the replay goes on");
+            diverge(std::nullopt, replayed, "the recording ended here; the replay goes on");
             return;
         }
         const bool fieldsUnchecked = *recorded[at].name == *replayed.name &&
                                      std::find(unchecked.begin(), unchecked.end(), *replayed.name) != unchecked.end();
         const std::string difference = fieldsUnchecked ? std::string() : differenceOf(recorded[at], replayed);
         if (!difference.empty()) {
-            diverge(at, recorded[at], replayed, difference);
+            diverge(recorded[at], replayed, difference);
             return;
         }
         recent.push_back(std::move(replayed));
@@ -165,19 +214,17 @@ struct Comparer final : analyzer::CtfVisitor {
             recent.pop_front();
     }
 
-    void diverge(std::uint64_t at, const std::optional<StoredEvent>& a, const std::optional<StoredEvent>& b,
-                 std::string difference)
+    void diverge(const std::optional<StoredEvent>& a, const std::optional<StoredEvent>& b, std::string difference)
     {
         Divergence d;
-        d.index = at;
+        d.index = a ? a->traceIndex : b->traceIndex; // the recording's event, when it has one here
         if (a)
-            d.recorded = describe(*a, at);
+            d.recorded = describe(*a);
         if (b)
-            d.replayed = describe(*b, at);
+            d.replayed = describe(*b);
         d.difference = std::move(difference);
-        std::uint64_t first = at - recent.size();
         for (const StoredEvent& e : recent)
-            d.context.push_back(describe(e, first++));
+            d.context.push_back(describe(e));
         divergence = std::move(d);
     }
 };
@@ -189,7 +236,7 @@ Comparison compareTraces(const std::filesystem::path& recordedTrace, const std::
 {
     Names names;
     Recorder recorder(names);
-    Comparer comparer(names, recorder.events, contextEvents, unchecked);
+    Comparer comparer(names, recorder.units, contextEvents, unchecked);
     try {
         analyzer::readCtfTrace(recordedTrace, recorder);
         analyzer::readCtfTrace(replayedTrace, comparer);
@@ -197,12 +244,11 @@ Comparison compareTraces(const std::filesystem::path& recordedTrace, const std::
         throw ReplayError(e.what());
     }
     Comparison result;
-    result.recordedEvents = recorder.events.size();
+    result.recordedEvents = recorder.events;
     result.replayedEvents = comparer.index;
     result.divergence = std::move(comparer.divergence);
-    if (!result.divergence && comparer.index < recorder.events.size()) {
-        comparer.diverge(comparer.index, recorder.events[comparer.index], std::nullopt,
-                         "the replay ended here; the recording goes on");
+    if (!result.divergence && comparer.unit < recorder.units.size()) {
+        comparer.diverge(recorder.units[comparer.unit], std::nullopt, "the replay ended here; the recording goes on");
         result.divergence = std::move(comparer.divergence);
     }
     return result;

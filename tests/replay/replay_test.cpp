@@ -103,6 +103,26 @@ TEST(Replay, AnEditedFieldIsTheFirstDivergence)
     EXPECT_THAT(r.out, testing::ContainsRegex("before #[0-9]+: ")) << "the identical events just before";
 }
 
+// Set/way traps are compared trap by trap, not batch by batch: a trace from before vcm:setway_trap_batch (its traps
+// in vcm:setway_traps arrays of 128, tests/data/traces/README.md) replays identically, its traps against the coded
+// batches the replay writes, when the model has not changed since.
+TEST(Replay, TracesOfBothSetWayBatchFormatsCompareTrapByTrap)
+{
+    const Result r = vcm("replay " + (fs::path(VCM_TRACE_DATA_DIR) / "v2-seed004-bootloader-setway-xen").string());
+    EXPECT_EQ(r.status, 0) << r.out;
+    EXPECT_THAT(r.out, HasSubstr("identical: 123 events"));
+
+    // A replay whose set/way loop runs differently (a 2-way L1 instead of the scenario's 4 ways: the guest reads
+    // CCSIDR_EL1) diverges at a trap, named with its place in its batch.
+    const fs::path trace = record("seed004-bootloader-setway", "xen");
+    const Result changed = vcm("replay " + trace.string() + " --set machine.l1.ways=2");
+    EXPECT_EQ(changed.status, 1) << changed.out;
+    EXPECT_THAT(changed.out, testing::ContainsRegex("recorded #[0-9]+: set/way trap [0-9]+ of vcm:setway_trap_batch \\{ "
+                                                    "vtime_ns = [0-9]+, vm = 0, vcpu = 0, core = [0-9]+, op = 2, "
+                                                    "operand = [0-9]+ \\}"))
+        << changed.out;
+}
+
 TEST(Replay, ChangedGuestImagesAreRefusedBeforeRunning)
 {
     const fs::path trace = record("seed004-bootloader-setway");

@@ -1,11 +1,11 @@
 // Scenario runs recorded with LTTng and read back through Babeltrace2: the trace holds what the run summary
 // reports, repeats exactly, reports its own losses, and the flight recorder keeps the first stale read.
 #include "vcm/analyzer/ctf_reader.h"
+#include "vcm/analyzer/ctf_setway_traps.h"
 #include "vcm/hyp/scenario/scenario.h"
 #include "vcm/hyp/scenario/scenario_run.h"
 #include "vcm/tracer/flight_recorder_sink.h"
 #include "vcm/tracer/lttng_event_sink.h"
-#include "vcm/tracer/setway_trap_code.h"
 #include "vcm/tracer/trace_session.h"
 
 #include <gtest/gtest.h>
@@ -68,28 +68,9 @@ struct Counter : analyzer::CtfVisitor {
             ++trapsByKind[e.unsignedField("kind").value_or(99)];
         sequence.emplace_back(name, e.unsignedField("vtime_ns").value_or(0),
                               e.unsignedField("address").value_or(e.unsignedField("operand").value_or(0)));
-        if (name == "vcm:setway_trap_batch") { // a batch of set/way traps (TrapBatchingSink): each trap counts
-            auto bytes = [&](std::string_view field) {
-                std::vector<std::uint8_t> out;
-                for (std::size_t i = 0; i < e.fieldCount(); ++i)
-                    if (e.fieldName(i) == field)
-                        for (std::size_t j = 0; j < e.arrayLengthAt(i); ++j)
-                            out.push_back(static_cast<std::uint8_t>(e.unsignedElementAt(i, j)));
-                return out;
-            };
-            const std::vector<std::uint8_t> codes = bytes("codes");
-            const std::vector<std::uint8_t> literals = bytes("literals");
-            tracer::SetWayTrapBatch batch;
-            batch.coreMHz = static_cast<std::uint32_t>(e.unsignedField("core_mhz").value_or(0));
-            batch.count = static_cast<std::uint32_t>(e.unsignedField("count").value_or(0));
-            batch.firstCycles = e.unsignedField("first_cycles").value_or(0);
-            batch.lastCycles = e.unsignedField("last_cycles").value_or(0);
-            batch.firstOp = static_cast<std::uint8_t>(e.unsignedField("first_op").value_or(0));
-            batch.firstOperand = e.unsignedField("first_operand").value_or(0);
-            batch.codes = codes;
-            batch.literals = literals;
-            trapsByKind[0] += batch.count;
-            for (const tracer::SetWayTrap& t : tracer::decodeSetWayTraps(batch))
+        if (const auto traps = analyzer::setWayTrapsOf(e)) { // a batch of set/way traps: each trap counts
+            trapsByKind[0] += traps->size();
+            for (const tracer::SetWayTrap& t : *traps)
                 sequence.emplace_back("set/way trap", t.vtimeNs, t.operand);
         }
     }

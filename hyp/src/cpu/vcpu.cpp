@@ -137,8 +137,7 @@ public:
     void emitSetWayTrap(memory::SetWayOp op, std::uint64_t operand)
     {
         if (m_setWayRecorder != nullptr) {
-            m_setWayRecorder->record(m_trapSource, m_memory.coreTime(m_trapSource.core), static_cast<std::uint8_t>(op),
-                                     operand);
+            m_setWayRecorder->record(m_trapSource, *m_trapClock, static_cast<std::uint8_t>(op), operand);
         } else {
             emitTrap(tracer::TrapKind::SetWay, static_cast<std::uint32_t>(op), operand, 0, 0);
         }
@@ -251,6 +250,7 @@ public:
     // Where set/way traps are recorded when the sink batches them (TrapBatchingSink), else null.
     tracer::SetWayTrapRecorder* m_setWayRecorder = nullptr;
     tracer::SetWayTrapSource m_trapSource; // this vCPU on its current core (setCore keeps it current)
+    const memory::Cycles* m_trapClock = nullptr; // that core's clock
     std::uint64_t m_memoryAccesses = 0;
     std::function<void(bool)> m_cacheStateChanged;
     std::function<void(const Marker&)> m_markerReached;
@@ -276,8 +276,10 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
         throw std::runtime_error(fmt::format("{}: cannot reserve {} bytes for guest RAM", config.name, config.ramBytes));
     }
     m_mirror = static_cast<std::uint8_t*>(mirror);
-    m_trapSource = {config.vmId, config.index, static_cast<std::uint32_t>(memory.agent(agent).core.value_or(0)),
+    const memory::CoreId core = memory.agent(agent).core.value_or(0);
+    m_trapSource = {config.vmId, config.index, static_cast<std::uint32_t>(core),
                     static_cast<std::uint32_t>(config.coreMHz)};
+    m_trapClock = &memory.coreClock(core);
     // Mapped without write permission: the engine's own stores into the mirror are never needed (loads get
     // the model's bytes from the read hook, instruction fetch gets what the write hook copies), and a
     // writable RAM page costs every store Unicorn 2.0.1's self-modifying-code check (notdirty_write, which
@@ -784,6 +786,7 @@ void Vcpu::setCore(memory::CoreId core)
     if (m_impl->m_setWayRecorder != nullptr)
         m_impl->m_setWayRecorder->flush(); // traps on the old core end their batch (see SetWayTrapRecorder::record)
     m_impl->m_trapSource.core = static_cast<std::uint32_t>(core);
+    m_impl->m_trapClock = &m_impl->m_memory.coreClock(core);
 }
 
 void Vcpu::refreshInstructions(std::uint64_t ipa, std::uint64_t length)

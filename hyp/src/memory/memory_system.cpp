@@ -1176,6 +1176,11 @@ Cycles MemorySystem::coreTime(CoreId core) const
     return m_impl->m_coreClock.at(core);
 }
 
+const Cycles& MemorySystem::coreClock(CoreId core) const
+{
+    return m_impl->m_coreClock.at(core);
+}
+
 void MemorySystem::advanceCore(CoreId core, Cycles cycles)
 {
     m_impl->m_coreClock.at(core) += cycles;

@@ -122,6 +122,9 @@ public:
     WordInspection inspectWord(PhysAddr address) const;
 
     Cycles coreTime(CoreId core) const;
+    // The counter coreTime() reads, to be read without a call (the vCPU's set/way trap recorder reads it at every
+    // trap). It lives as long as the MemorySystem: the cores are fixed at construction.
+    const Cycles& coreClock(CoreId core) const;
     void advanceCore(CoreId core, Cycles cycles);
     // advanceCore on the core `agent` runs on now (it must have one): what a vCPU does before every access.
     void advanceAgentCore(AgentId agent, Cycles cycles);

@@ -113,8 +113,10 @@ public:
     const cpu::PreemptionQuery& preemption(memory::CoreId core) const;
 
     // Tracing: every scheduling, trap, flush, toolstack and coherence event goes to `sink` (null: none).
-    // Set it before creating VMs. The coherence events reach it through coherenceTracer(), which the caller
-    // chains behind its own CoherenceListener (or installs as the memory system's listener).
+    // Set it before creating VMs; it must outlive the machine (a vCPU passes on the set/way traps it has
+    // recorded into the sink's SetWayTrapRecorder when it is destroyed). The coherence events reach it through
+    // coherenceTracer(), which the caller chains behind its own CoherenceListener (or installs as the memory
+    // system's listener).
     void setEventSink(tracer::EventSink* sink);
     tracer::EventSink* eventSink() const;
     memory::CoherenceListener* coherenceTracer();

@@ -11,14 +11,16 @@
 #   path.
 # Part 2: `vcm run SCENARIO --json` with and without `--trace DIR`, N runs of each after one warm-up (hyperfine when
 #   installed, else a loop alternating the two so host load drifts hit both alike; the median is reported).
-#   - storm-16g with --policy xen and --policy kvm: about 174,000 set/way trap events, a flush-heavy run.
-#   - linux-like (61 events): the fixed cost of tracing a run. Every traced run pays a fixed LTTng cost that does not
+#   - storm-16g with --policy xen and --policy kvm: about 174,000 set/way traps (coded into vcm:setway_trap_batch
+#     events) and about 1,000 other events (3,100 under kvm), a flush-heavy run.
+#   - linux-like: a typical guest, 1,092 events (1,024 of them maintenance).
+#   - seed000-clean-to-pou (56 events): the fixed cost of tracing a run. Every traced run pays a fixed LTTng cost that does not
 #     depend on the run: creating and starting the session and waiting until liblttng-ust has enabled the
 #     tracepoints in the process (~35 ms when written), then at the end lttng_stop_tracing (which polls for pending
 #     data in 200 ms steps: ~200 ms) and lttng_destroy_session (which waits for the trace to be closed: ~500 ms) -
 #     together ~0.74 s, several times the run itself; plus, when no lttng-sessiond runs, starting and stopping the
 #     one vcm spawns. (Not "tens of ms": the waits were timed with strace -tt -T on `vcm run --trace`.) The traced
-#     linux-like run minus the untraced one estimates that fixed cost, and "ratio excl. setup" is
+#     seed000 run minus the untraced one estimates that fixed cost, and "ratio excl. setup" is
 #     (traced - fixed) / untraced. It inherits the noise of four medians and may land below 1.
 #   - host_seconds, from the JSON summary: the time inside runScenario (machine construction and the run, no
 #     session setup or teardown). Its traced/untraced ratio is the in-run slowdown without the fixed cost, and the
@@ -130,6 +132,7 @@ variants=(
     "storm-16g/xen|hyp/scenarios/storm-16g.toml|--policy xen"
     "storm-16g/kvm|hyp/scenarios/storm-16g.toml|--policy kvm"
     "linux-like|hyp/scenarios/linux-like.toml|"
+    "seed000|hyp/scenarios/seed000-clean-to-pou.toml|"
 )
 
 # One run: appends its wall seconds to $out.times and its JSON summary to $out.jsonl.
@@ -228,8 +231,9 @@ for key in variants:
 reference = variants[-1]
 refUntraced, refTraced, _ = results[reference]
 fixed = refTraced["wall"] - refUntraced["wall"]
-# The same inside runScenario: linux-like's 1,092 events cost ~0.2 ms, the rest of its traced-untraced difference
-# is per run (until Nettle replaced it, OpenSSL's first digest for the run_configuration's guest hashes took ~1 ms).
+# The same inside runScenario: seed000's 56 events cost ~10 us, the rest of its traced-untraced difference is per
+# run (the run_configuration with the guests' hashes; OpenSSL's first digest took ~1 ms until Nettle replaced it).
+# (linux-like served as the reference until its 1,092 events, ~0.3 ms in a run, were found to be most of its part.)
 fixedInRun = refTraced["hostMin"] - refUntraced["hostMin"]
 fixedCpu = refTraced["cpuMin"] - refUntraced["cpuMin"]
 

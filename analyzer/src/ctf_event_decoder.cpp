@@ -21,6 +21,7 @@ enum class Event {
     VcpuStop,
     VcpuMigrate,
     TimerTick,
+    TimerTicks,
     Trap,
     SctlrChange,
     TvmChange,
@@ -69,6 +70,8 @@ const std::vector<EventSpec>& eventSpecs()
         {"vcm:vcpu_stop", Event::VcpuStop, {"vtime_ns", "vm", "vcpu", "core", "reason", "instructions"}},
         {"vcm:vcpu_migrate", Event::VcpuMigrate, {"vtime_ns", "vm", "vcpu", "from_core", "to_core"}},
         {"vcm:timer_tick", Event::TimerTick, {"vtime_ns", "core"}},
+        {"vcm:timer_ticks", Event::TimerTicks,
+         {"vtime_ns", "last_vtime_ns", "core", "core_mhz", "first_cycles", "period_cycles", "count"}},
         {"vcm:trap", Event::Trap,
          {"vtime_ns", "vm", "vcpu", "core", "kind", "detail", "operand", "old_value", "new_value"}},
         {"vcm:setway_trap_batch", Event::SetWayTrapBatch,
@@ -312,6 +315,20 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
     case Event::TimerTick:
         b.timerTick(n(0), u32(1));
         break;
+    case Event::TimerTicks: {
+        // Checked against its own last_vtime_ns before any row is made: a damaged count cannot make millions.
+        const std::uint64_t mhz = n(3);
+        const std::uint64_t first = n(4);
+        const std::uint64_t period = n(5);
+        const std::uint64_t count = n(6);
+        if (mhz == 0 || count == 0 || (first + (count - 1) * period) * 1000 / mhz != n(1) || first * 1000 / mhz != n(0))
+            throw CtfReadError(fmt::format("{}event #{} {}: {} ticks every {} cycles from cycle {} at {} MHz do not "
+                                           "run from vtime_ns {} to last_vtime_ns {}",
+                                           m.where(), m.index, l.name, count, period, first, mhz, n(0), n(1)));
+        for (std::uint64_t k = 0; k < count; ++k)
+            b.timerTick((first + k * period) * 1000 / mhz, u32(2));
+        break;
+    }
     case Event::Trap:
         b.trap(n(0), u32(1), u32(2), u32(3), static_cast<tracer::TrapKind>(n(4)), u32(5), n(6), n(7), n(8));
         break;

@@ -199,12 +199,20 @@ public:
 
     void countTicks(memory::CoreId core, MachineRun& result)
     {
+        const memory::Cycles first = m_nextTick[core];
+        std::uint32_t count = 0;
         while (m_memory.coreTime(core) >= m_nextTick[core]) {
-            ++result.timerTicks;
-            if (m_events != nullptr)
-                m_events->timerTick(m_nextTick[core] * 1000 / m_config.coreMHz, core);
+            ++count;
             m_nextTick[core] += m_config.tickCycles;
         }
+        result.timerTicks += count;
+        if (m_events == nullptr || count == 0)
+            return;
+        // The ticks a long stretch without a check owes (dozens after a long flush segment) travel as one event.
+        if (count == 1)
+            m_events->timerTick(first * 1000 / m_config.coreMHz, core);
+        else
+            m_events->timerTicks(core, first, m_config.tickCycles, count, static_cast<std::uint32_t>(m_config.coreMHz));
     }
 
     void updateObserver(VcpuState& state, const VirtualMachine& owner, bool cachesOn)

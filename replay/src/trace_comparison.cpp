@@ -31,8 +31,8 @@ struct StoredEvent {
     const std::string* name = nullptr;
     std::vector<FieldValue> fields;
     std::uint64_t traceIndex = 0;         // the event's position in its trace
-    const std::string* batch = nullptr;   // a set/way trap: the event that carried it
-    std::size_t trapInBatch = 0;
+    const std::string* batch = nullptr;   // a set/way trap or a tick: the event that carried it
+    std::size_t trapInBatch = 0;          // and its place there
 };
 
 // Interns names so millions of events share their strings.
@@ -82,10 +82,30 @@ StoredEvent capture(const CtfEventView& e, Names& names)
     return stored;
 }
 
-// The units of one trace event: the event itself, or each set/way trap it carries.
+// The units of one trace event: the event itself, each set/way trap of a batch, or each tick of a timer_ticks
+// (as the vcm:timer_tick it stands for, so traces from before timer_ticks compare too).
 template <typename Take>
 void captureUnits(const CtfEventView& e, Names& names, std::uint64_t traceIndex, Take&& take)
 {
+    if (e.name() == "vcm:timer_ticks") {
+        const std::uint64_t mhz = e.unsignedField("core_mhz").value_or(1);
+        const std::uint64_t first = e.unsignedField("first_cycles").value_or(0);
+        const std::uint64_t period = e.unsignedField("period_cycles").value_or(0);
+        const std::uint64_t count = e.unsignedField("count").value_or(0);
+        const std::uint64_t core = e.unsignedField("core").value_or(0);
+        const std::string* batch = names.intern(e.name());
+        for (std::uint64_t k = 0; k < count; ++k) {
+            StoredEvent stored;
+            stored.name = names.intern("vcm:timer_tick");
+            stored.fields = {FieldValue{names.intern("vtime_ns"), false, (first + k * period) * 1000 / (mhz == 0 ? 1 : mhz)},
+                             FieldValue{names.intern("core"), false, core}};
+            stored.traceIndex = traceIndex;
+            stored.batch = batch;
+            stored.trapInBatch = k;
+            take(std::move(stored));
+        }
+        return;
+    }
     const auto traps = analyzer::setWayTrapsOf(e);
     if (!traps) {
         StoredEvent stored = capture(e, names);

@@ -53,6 +53,13 @@ void ForwardingSink::timerTick(std::uint64_t t, std::uint32_t core)
     m_next.timerTick(t, core);
 }
 
+void ForwardingSink::timerTicks(std::uint32_t core, std::uint64_t firstCycles, std::uint64_t periodCycles,
+                                std::uint32_t count, std::uint32_t coreMHz)
+{
+    beforeEvent("vcm:timer_ticks", firstCycles * 1000 / coreMHz);
+    m_next.timerTicks(core, firstCycles, periodCycles, count, coreMHz);
+}
+
 void ForwardingSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, TrapKind kind,
                           std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue)
 {

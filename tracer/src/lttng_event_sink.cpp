@@ -76,6 +76,16 @@ void LttngEventSink::timerTick(std::uint64_t t, std::uint32_t core)
     lttng_ust_tracepoint(vcm, timer_tick, t, core);
 }
 
+void LttngEventSink::timerTicks(std::uint32_t core, std::uint64_t firstCycles, std::uint64_t periodCycles,
+                                std::uint32_t count, std::uint32_t coreMHz)
+{
+    if (count == 0)
+        return;
+    const std::uint64_t last = firstCycles + (count - 1) * std::uint64_t{periodCycles};
+    lttng_ust_tracepoint(vcm, timer_ticks, firstCycles * 1000 / coreMHz, last * 1000 / coreMHz, core, coreMHz,
+                         firstCycles, periodCycles, count);
+}
+
 void LttngEventSink::trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, TrapKind kind,
                           std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue)
 {

@@ -191,6 +191,20 @@ LTTNG_UST_TRACEPOINT_EVENT(vcm, timer_tick,
         lttng_ust_field_integer(uint64_t, vtime_ns, vtime_ns)
         lttng_ust_field_integer(uint32_t, core, core)))
 
+/* Ticks a core owed after a long stretch without a tick check (a non-preemptible flush segment, a long trap),
+   as one event: the first at first_cycles, then every period_cycles. */
+LTTNG_UST_TRACEPOINT_EVENT(vcm, timer_ticks,
+    LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint64_t, last_vtime_ns, uint32_t, core, uint32_t, core_mhz,
+                      uint64_t, first_cycles, uint64_t, period_cycles, uint32_t, count),
+    LTTNG_UST_TP_FIELDS(
+        lttng_ust_field_integer(uint64_t, vtime_ns, vtime_ns)
+        lttng_ust_field_integer(uint64_t, last_vtime_ns, last_vtime_ns)
+        lttng_ust_field_integer(uint32_t, core, core)
+        lttng_ust_field_integer(uint32_t, core_mhz, core_mhz)
+        lttng_ust_field_integer(uint64_t, first_cycles, first_cycles)
+        lttng_ust_field_integer(uint64_t, period_cycles, period_cycles)
+        lttng_ust_field_integer(uint32_t, count, count)))
+
 LTTNG_UST_TRACEPOINT_EVENT(vcm, trap,
     LTTNG_UST_TP_ARGS(uint64_t, vtime_ns, uint32_t, vm, uint32_t, vcpu, uint32_t, core, uint8_t, kind, uint32_t,
                       detail, uint64_t, operand, uint64_t, old_value, uint64_t, new_value),

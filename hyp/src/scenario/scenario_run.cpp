@@ -175,6 +175,7 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
     report.policy = scenario.policy;
     report.seed = scenario.machine.seed;
     report.instructions = run.instructions;
+    report.timerTicks = run.timerTicks;
     report.completed = run.allExited;
     std::size_t vcpuIndex = 0;
     memory::Cycles worstLatency = 0;
@@ -254,6 +255,7 @@ std::string toJson(const RunReport& r)
         {"host_seconds", r.hostSeconds},
         {"host_cpu_seconds", r.hostCpuSeconds},
         {"instructions", r.instructions},
+        {"timer_ticks", r.timerTicks},
         {"completed", r.completed},
     };
     nlohmann::json out = j;

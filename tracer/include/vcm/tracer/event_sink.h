@@ -135,6 +135,15 @@ public:
     {
     }
     virtual void timerTick(std::uint64_t, std::uint32_t /*core*/) {}
+    // `count` (2 or more) ticks of one core in a row, `periodCycles` apart from the first at `firstCycles` (virtual
+    // ns = cycles * 1000 / coreMHz): what a core owes after a long stretch without a tick check, as one event
+    // (vcm:timer_ticks). By default each is passed on as timerTick().
+    virtual void timerTicks(std::uint32_t core, std::uint64_t firstCycles, std::uint64_t periodCycles,
+                            std::uint32_t count, std::uint32_t coreMHz)
+    {
+        for (std::uint64_t k = 0; k < count; ++k)
+            timerTick((firstCycles + k * periodCycles) * 1000 / coreMHz, core);
+    }
 
     // Traps and guest state.
     virtual void trap(std::uint64_t, std::uint32_t /*vm*/, std::uint32_t /*vcpu*/, std::uint32_t /*core*/, TrapKind,

@@ -23,6 +23,8 @@ public:
                   std::uint64_t instructions) override;
     void vcpuMigrate(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t from, std::uint32_t to) override;
     void timerTick(std::uint64_t t, std::uint32_t core) override;
+    void timerTicks(std::uint32_t core, std::uint64_t firstCycles, std::uint64_t periodCycles, std::uint32_t count,
+                    std::uint32_t coreMHz) override;
     void trap(std::uint64_t t, std::uint32_t vm, std::uint32_t vcpu, std::uint32_t core, TrapKind kind,
               std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue, std::uint64_t newValue) override;
     void setWayTraps(const SetWayTrapBatch& batch) override;

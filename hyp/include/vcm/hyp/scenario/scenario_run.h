@@ -47,6 +47,7 @@ struct RunReport {
     // tracepoints, without what other threads and processes (LTTng's consumer daemon) take from the host.
     double hostCpuSeconds = 0;
     std::uint64_t instructions = 0;
+    std::uint64_t timerTicks = 0; // over all cores
     bool completed = false; // every guest exited (whatever it found)
     // Filled in by the caller when the run was traced.
     std::string trace;             // the trace directory

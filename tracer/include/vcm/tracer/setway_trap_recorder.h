@@ -34,25 +34,16 @@ public:
     // before it changes the object's fields (a vCPU that migrates) or destroys it.
     void record(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
     {
-        // m_count - 1 wraps when nothing is held: one comparison for "empty or full".
-        if (m_count - 1 >= kMaximumSetWayTraps - 1 || &source != m_sourceAddress) [[unlikely]] {
-            begin(source, cycles, op, operand);
+        // The usual trap: the last step again, from the same source, with room left. m_next is where that step
+        // lands; flush() clears m_sourceAddress, so nothing held never matches.
+        if (cycles == m_next.cycles && operand == m_next.operand && op == m_lastStep.op &&
+            &source == m_sourceAddress && m_count < kMaximumSetWayTraps) [[likely]] {
+            m_next.cycles += m_lastStep.cycles;
+            m_next.operand += m_lastStep.operand;
+            appendCode(m_lastCode);
             return;
         }
-        const SetWayTrapStep step{cycles - m_last.cycles, operand - m_last.operand, op};
-        if (step == m_lastStep) [[likely]] {
-            appendCode(m_lastCode);
-        } else if (step == m_dictionary[m_previousCode]) {
-            // Back to the step before the last: a loop's inner step after its outer one. (The dictionary is
-            // compared, not a copy: entering the last step may have replaced this one.)
-            std::swap(m_lastCode, m_previousCode);
-            m_lastStep = step;
-            appendCode(m_lastCode);
-        } else if (!recordNewStep(step)) {
-            begin(source, cycles, op, operand); // no room for its literal: it starts the next batch
-            return;
-        }
-        m_last = {cycles, operand}; // one store of both: the next trap's load of both is forwarded from it
+        recordOther(source, cycles, op, operand);
     }
     // Passes on the traps held, if any.
     void flush();
@@ -60,6 +51,8 @@ public:
 
 private:
     void begin(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
+    // Any other trap: the first of a batch, or a step other than the last one.
+    void recordOther(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
     // A step other than the last one: its code from the dictionary, or a literal. False when the literal
     // stream has no room for it (nothing was written).
     bool recordNewStep(const SetWayTrapStep& step);
@@ -83,7 +76,7 @@ private:
     struct {
         std::uint64_t cycles = 0;
         std::uint64_t operand = 0;
-    } m_last; // of the last trap
+    } m_next; // the last trap's values plus m_lastStep: where the next trap is if it repeats the step
     SetWayTrapStep m_lastStep; // the step of the last trap (none after the first) and its code
     std::uint8_t m_lastCode = 0;
     std::uint8_t m_previousCode = 0; // the code of the step before it (an empty slot at first)

@@ -88,16 +88,22 @@ template <typename Take>
 void captureUnits(const CtfEventView& e, Names& names, std::uint64_t traceIndex, Take&& take)
 {
     if (e.name() == "vcm:timer_ticks") {
-        const std::uint64_t mhz = e.unsignedField("core_mhz").value_or(1);
+        const std::uint64_t mhz = e.unsignedField("core_mhz").value_or(0);
         const std::uint64_t first = e.unsignedField("first_cycles").value_or(0);
         const std::uint64_t period = e.unsignedField("period_cycles").value_or(0);
         const std::uint64_t count = e.unsignedField("count").value_or(0);
         const std::uint64_t core = e.unsignedField("core").value_or(0);
+        // As ingest does: the count must agree with the event's own last_vtime_ns before any tick is made of it.
+        if (mhz == 0 || count == 0 ||
+            (first + (count - 1) * period) * 1000 / mhz != e.unsignedField("last_vtime_ns").value_or(~0ull))
+            throw analyzer::CtfReadError(fmt::format("event {} (#{}): {} ticks every {} cycles from cycle {} do not end "
+                                                     "at its last_vtime_ns",
+                                                     e.name(), traceIndex, count, period, first));
         const std::string* batch = names.intern(e.name());
         for (std::uint64_t k = 0; k < count; ++k) {
             StoredEvent stored;
             stored.name = names.intern("vcm:timer_tick");
-            stored.fields = {FieldValue{names.intern("vtime_ns"), false, (first + k * period) * 1000 / (mhz == 0 ? 1 : mhz)},
+            stored.fields = {FieldValue{names.intern("vtime_ns"), false, (first + k * period) * 1000 / mhz},
                              FieldValue{names.intern("core"), false, core}};
             stored.traceIndex = traceIndex;
             stored.batch = batch;

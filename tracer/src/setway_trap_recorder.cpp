@@ -1,5 +1,7 @@
 #include "vcm/tracer/setway_trap_recorder.h"
 
+#include <utility>
+
 namespace vcm::tracer {
 
 SetWayTrapRecorder::SetWayTrapRecorder(std::function<void(const SetWayTrapBatch&)> passOn)

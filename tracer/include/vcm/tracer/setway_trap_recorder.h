@@ -1,9 +1,9 @@
-// Codes set/way traps into vcm:setway_trap_batch batches as they happen (setway_trap_code.h). The vCPU calls
+// Encodes set/way traps into vcm:setway_trap_batch batches as they happen (setway_trap_code.h). The vCPU calls
 // record() inline for each trap it takes while the traps are traced: no virtual call, no conversion to
 // nanoseconds, and for the usual trap (the same step as the one before) a comparison and half a byte of output.
-// A batch is passed on (to the function given at construction) when the next trap is of another vCPU or core,
-// when it is full, and when flush() is called: TrapBatchingSink calls it before any other event and at the end,
-// so the stream keeps its order.
+// A batch is passed on (to the function given at construction) when the next trap comes from another source (a
+// vCPU flushes before its core changes), when it is full, when its literals fill up, and when flush() is called:
+// TrapBatchingSink calls it before any other event and at the end, so the stream keeps its order.
 #pragma once
 
 #include "vcm/tracer/event_sink.h"
@@ -11,7 +11,6 @@
 
 #include <array>
 #include <functional>
-#include <utility>
 
 namespace vcm::tracer {
 

@@ -321,7 +321,8 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
         const std::uint64_t first = n(4);
         const std::uint64_t period = n(5);
         const std::uint64_t count = n(6);
-        if (mhz == 0 || count == 0 || (first + (count - 1) * period) * 1000 / mhz != n(1) || first * 1000 / mhz != n(0))
+        if (mhz == 0 || count == 0 || period == 0 || (first + (count - 1) * period) * 1000 / mhz != n(1) ||
+            first * 1000 / mhz != n(0))
             throw CtfReadError(fmt::format("{}event #{} {}: {} ticks every {} cycles from cycle {} at {} MHz do not "
                                            "run from vtime_ns {} to last_vtime_ns {}",
                                            m.where(), m.index, l.name, count, period, first, mhz, n(0), n(1)));

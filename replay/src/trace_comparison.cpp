@@ -94,7 +94,7 @@ void captureUnits(const CtfEventView& e, Names& names, std::uint64_t traceIndex,
         const std::uint64_t count = e.unsignedField("count").value_or(0);
         const std::uint64_t core = e.unsignedField("core").value_or(0);
         // As ingest does: the count must agree with the event's own last_vtime_ns before any tick is made of it.
-        if (mhz == 0 || count == 0 ||
+        if (mhz == 0 || count == 0 || period == 0 ||
             (first + (count - 1) * period) * 1000 / mhz != e.unsignedField("last_vtime_ns").value_or(~0ull))
             throw analyzer::CtfReadError(fmt::format("event {} (#{}): {} ticks every {} cycles from cycle {} do not end "
                                                      "at its last_vtime_ns",

@@ -153,7 +153,7 @@ public:
     }
     virtual void setWayTraps(const SetWayTrapBatch&) {}
     // Where the vCPU records its set/way traps instead of calling trap() for each (TrapBatchingSink's recorder),
-    // or nothing: then each is a trap() call. Asked once, when the sink is given to the machine.
+    // or nothing: then each is a trap() call. Each vCPU asks once, when it is created.
     virtual SetWayTrapRecorder* setWayTrapRecorder() { return nullptr; }
     virtual void sctlrChange(std::uint64_t, std::uint32_t, std::uint32_t, std::uint64_t /*old*/, std::uint64_t /*new*/) {}
     virtual void tvmChange(std::uint64_t, std::uint32_t, std::uint32_t, bool /*armed*/) {}

@@ -168,12 +168,13 @@ void loop(benchmark::State& state, const EventCase& event)
     if (event.codedSetWayTraps) {
         tr::SetWayTrapRecorder* recorder = batching.setWayTrapRecorder(); // asked once, as the vCPU does
         const tr::SetWayTrapSource source{kVm, kVcpu, kCore, 2000};
+        recorder->bind(source); // as the vCPU does at each slice
         std::uint64_t cycles = 2'000'000;
         std::uint64_t trap = 0;
         for (auto _ : state) {
             const std::uint64_t way = trap & 3;
             cycles += way == 0 ? 1513 : 1506;
-            recorder->record(source, cycles, 2, (way << 30) | ((trap >> 2 & 0xff) << 6));
+            recorder->record(cycles, 2, (way << 30) | ((trap >> 2 & 0xff) << 6));
             ++trap;
         }
     } else {

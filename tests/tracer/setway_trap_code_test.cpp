@@ -56,8 +56,9 @@ std::vector<SetWayTrap> canonicalLoop(unsigned level, unsigned sets, unsigned wa
 
 std::vector<SetWayTrap> recordAndDecode(Recorded& r, const std::vector<SetWayTrap>& traps)
 {
+    r.recorder.bind(kSource);
     for (const SetWayTrap& t : traps)
-        r.recorder.record(kSource, t.cycles, t.op, t.operand);
+        r.recorder.record(t.cycles, t.op, t.operand);
     r.recorder.flush();
     std::vector<SetWayTrap> decoded;
     for (const KeptBatch& kept : r.batches) {
@@ -135,22 +136,60 @@ TEST(SetWayTrapCode, AnyStepsRoundTripAcrossBatchLimits)
     EXPECT_GT(r.batches.size(), traps.size() / kMaximumSetWayTraps + 1) << "the literal stream ended some batches";
 }
 
+TEST(SetWayTrapCode, TheRunStepSurvivesInterruptionsAndLosingItsSlot)
+{
+    // The recorder's fast path expects its run step: a step that comes twice in a row. Here one step runs
+    // throughout, interrupted by single steps (an outer loop's), by pairs of a new step (which take over as the
+    // run step), by new steps enough to evict every slot of the dictionary, including the run step's, and by
+    // the batch limit at every phase of the pattern.
+    std::mt19937_64 random(7);
+    std::vector<SetWayTrap> traps;
+    std::uint64_t cycles = 100;
+    std::uint64_t operand = 0;
+    for (int i = 0; i < 3 * static_cast<int>(kMaximumSetWayTraps) + 77; ++i) {
+        const int phase = i % 11;
+        std::uint64_t stepCycles = 1506;
+        std::uint64_t stepOperand = 0x40000000;
+        if (phase == 3) { // once: the outer step
+            stepCycles = 1513;
+            stepOperand = 0x40 - 3 * 0x40000000ull;
+        } else if (phase == 7 || phase == 8) { // twice: a step new to the dictionary every time
+            stepCycles = 2000 + static_cast<std::uint64_t>(i / 11);
+            stepOperand = random() % 64;
+        }
+        cycles += stepCycles;
+        operand += stepOperand;
+        traps.push_back({0, cycles, static_cast<std::uint8_t>(phase == 9 && i % 5 == 0 ? 1 : 2), operand});
+    }
+    Recorded r;
+    expectSameTraps(recordAndDecode(r, traps), traps);
+    EXPECT_GE(r.batches.size(), 4u);
+}
+
 TEST(SetWayTrapCode, AnotherVcpuOrCoreStartsABatch)
 {
-    // A vCPU passes the same source object for all its traps and flushes before it changes it (a migration).
+    // A vCPU binds its source object at each slice and flushes before it changes it (a migration).
     Recorded r;
     SetWayTrapSource vcpu2{1, 2, 3, 2000};
     const SetWayTrapSource vcpu5{1, 5, 4, 2000};
-    r.recorder.record(vcpu2, 10, 2, 0);
-    r.recorder.record(vcpu2, 20, 2, 0x40);
+    r.recorder.bind(vcpu2);
+    r.recorder.record(10, 2, 0);
+    r.recorder.record(20, 2, 0x40);
+    r.recorder.bind(vcpu2); // its next slice: the batch goes on
+    r.recorder.record(25, 2, 0x60);
     r.recorder.flush();
     vcpu2.core = 4; // migrated to core 4
-    r.recorder.record(vcpu2, 30, 2, 0x80);
-    r.recorder.record(vcpu5, 40, 2, 0xc0); // another vCPU
+    r.recorder.record(30, 2, 0x80);
+    r.recorder.bind(vcpu5); // another vCPU
+    r.recorder.record(40, 2, 0xc0);
     EXPECT_EQ(r.recorder.held(), 1u);
-    r.recorder.flush();
+    r.recorder.release(vcpu2); // not the one bound: nothing happens
+    EXPECT_EQ(r.recorder.held(), 1u);
+    r.recorder.release(vcpu5);
+    EXPECT_EQ(r.recorder.held(), 0u);
+    EXPECT_THROW(r.recorder.record(50, 2, 0x100), std::logic_error) << "no source is bound";
     ASSERT_EQ(r.batches.size(), 3u);
-    EXPECT_EQ(r.batches[0].batch.count, 2u);
+    EXPECT_EQ(r.batches[0].batch.count, 3u);
     EXPECT_EQ(r.batches[1].batch.core, 4u);
     EXPECT_EQ(r.batches[2].batch.vcpu, 5u);
     EXPECT_EQ(r.batches[2].batch.firstCycles, 40u);

@@ -36,8 +36,9 @@ struct Recorder : EventSink {
     void runEnd(std::uint64_t t, std::uint64_t) override { seen.push_back("end(" + std::to_string(t) + ")"); }
 };
 
-// A trap at cycle t of a 1000 MHz core: at t ns. The recorder knows a vCPU by its source object, as the vCPU
-// keeps one (one per vCPU here; a migration changes its core after a flush, as Vcpu::setCore does).
+// A trap at cycle t of a 1000 MHz core: at t ns. Each vCPU binds its own source object, as Vcpu::run does at every
+// slice (binding the one already bound changes nothing); a migration changes its core after a flush, as
+// Vcpu::setCore does.
 void setWay(EventSink& sink, std::uint64_t t, std::uint32_t vcpu = 0, std::uint32_t core = 0)
 {
     static SetWayTrapSource sources[2];
@@ -47,7 +48,8 @@ void setWay(EventSink& sink, std::uint64_t t, std::uint32_t vcpu = 0, std::uint3
     if (source.core != core)
         recorder->flush();
     source = {0, vcpu, core, 1000};
-    recorder->record(source, t, 2, 0x100 + t);
+    recorder->bind(source);
+    recorder->record(t, 2, 0x100 + t);
 }
 
 TEST(TrapBatchingSink, OtherEventsAndVcpuChangesCloseTheBatchInOrder)

@@ -6,22 +6,6 @@
 
 namespace vcm::tracer {
 
-std::uint8_t SetWayStepDictionary::home(const SetWayTrapStep& step)
-{
-    std::uint64_t h = step.cycles * 0x9E3779B97F4A7C15ull + step.operand * 0xC2B2AE3D27D4EB4Full + step.op;
-    h ^= h >> 29;
-    return static_cast<std::uint8_t>(((h >> 32) * kSlots) >> 32);
-}
-
-std::uint8_t SetWayStepDictionary::find(const SetWayTrapStep& step) const
-{
-    const std::uint8_t first = home(step);
-    if (m_steps[first] == step)
-        return first;
-    const std::uint8_t second = other(first);
-    return m_steps[second] == step ? second : kLiteral;
-}
-
 std::uint8_t SetWayStepDictionary::insert(const SetWayTrapStep& step)
 {
     const std::uint8_t first = home(step);

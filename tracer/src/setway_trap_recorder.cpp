@@ -1,5 +1,7 @@
 #include "vcm/tracer/setway_trap_recorder.h"
 
+#include <cstring>
+#include <stdexcept>
 #include <utility>
 
 namespace vcm::tracer {
@@ -9,83 +11,124 @@ SetWayTrapRecorder::SetWayTrapRecorder(std::function<void(const SetWayTrapBatch&
 {
 }
 
-void SetWayTrapRecorder::begin(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op,
-                               std::uint64_t operand)
+void SetWayTrapRecorder::rebind(const SetWayTrapSource* source)
 {
     flush();
-    m_source = source;
-    m_sourceAddress = &source;
-    m_count = 1;
+    m_bound = source;
+}
+
+void SetWayTrapRecorder::begin(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
+{
+    if (m_bound == nullptr)
+        throw std::logic_error("a set/way trap was recorded with no source bound (SetWayTrapRecorder::bind)");
+    flush();
+    m_source = *m_bound;
+    m_room = kMaximumSetWayTraps - 1;
     m_firstCycles = cycles;
     m_firstOp = op;
     m_firstOperand = operand;
-    m_next = {cycles, operand}; // the last trap's values: no step yet
+    m_next = {cycles, operand}; // the last trap plus no step
+    m_runStep = {0, 0};
+    m_runOp = kNoRun;
+    m_runCode = kNoCode;
+    m_candidateCode = kNoCode;
+    m_lastOtherCode = 0;
+    m_written = 0;
     m_dictionary.clear();
-    m_lastStep = SetWayTrapStep{}; // no step (kNoOp): the next trap's step is looked up
-    m_lastCode = 0;
-    m_previousCode = 0;            // an empty slot after clear(): matches no step
     m_literalBytes = 0;
 }
 
-void SetWayTrapRecorder::recordOther(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op,
-                                     std::uint64_t operand)
+void SetWayTrapRecorder::writeRun()
 {
-    if (m_count == 0 || &source != m_sourceAddress || m_count == kMaximumSetWayTraps) {
-        begin(source, cycles, op, operand);
+    std::uint32_t at = m_written;
+    const std::uint32_t end = held() - 1; // the first trap has no code
+    if (at == end)
         return;
+    const std::uint8_t code = m_runCode;
+    if ((at & 1) != 0) {
+        m_codes[at / 2] |= static_cast<std::uint8_t>(code << 4);
+        ++at;
     }
-    const std::uint64_t lastCycles = m_next.cycles - m_lastStep.cycles;
-    const std::uint64_t lastOperand = m_next.operand - m_lastStep.operand;
-    const SetWayTrapStep step{cycles - lastCycles, operand - lastOperand, op};
-    if (step == m_dictionary[m_previousCode]) {
-        // Back to the step before the last: a loop's inner step after its outer one. (The dictionary is compared,
-        // not a copy: entering the last step may have replaced this one.)
-        std::swap(m_lastCode, m_previousCode);
-        m_lastStep = step;
-        appendCode(m_lastCode);
-    } else if (!recordNewStep(step)) {
-        begin(source, cycles, op, operand); // no room for its literal: it starts the next batch
-        return;
-    }
-    m_next = {cycles + step.cycles, operand + step.operand};
+    // Whole bytes of two codes, eight at a time: the bytes written past the run are written again by the codes
+    // that follow (a code at an even position stores its byte whole), and m_codes has room for the overshoot.
+    const std::uint64_t pair = static_cast<std::uint8_t>(code | code << 4);
+    const std::uint64_t eight = pair * std::uint64_t{0x0101010101010101};
+    for (std::uint32_t byte = at / 2; byte < (end + 1) / 2; byte += 8)
+        std::memcpy(m_codes.data() + byte, &eight, sizeof eight);
+    if ((end & 1) != 0)
+        m_codes[end / 2] = code; // the last code alone in its byte: the high half is 0 until the next code
+    m_written = end;
 }
 
-bool SetWayTrapRecorder::recordNewStep(const SetWayTrapStep& step)
+std::uint8_t SetWayTrapRecorder::recordLiteral(const SetWayTrapStep& step)
 {
-    std::uint8_t code = m_dictionary.find(step);
-    if (code == SetWayStepDictionary::kLiteral) {
-        if (m_literalBytes >= kMaximumSetWayLiteralStream)
-            return false;
-        m_literalBytes += appendSetWayLiteral(step, m_literals.data() + m_literalBytes);
-        appendCode(SetWayStepDictionary::kLiteral);
-        code = m_dictionary.insert(step);
-    } else {
-        appendCode(code);
+    if (m_literalBytes >= kMaximumSetWayLiteralStream)
+        return SetWayStepDictionary::kLiteral;
+    m_literalBytes += appendSetWayLiteral(step, m_literals.data() + m_literalBytes);
+    appendCode(SetWayStepDictionary::kLiteral);
+    return m_dictionary.insert(step);
+}
+
+void SetWayTrapRecorder::recordOther(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
+{
+    if (m_room == 0 || m_room == kMaximumSetWayTraps) [[unlikely]] { // full, or nothing held
+        begin(cycles, op, operand);
+        return;
     }
-    m_previousCode = m_lastCode;
-    m_lastStep = step;
-    m_lastCode = code;
-    return true;
+    writeRun();
+    const std::uint32_t index = held(); // this trap's, in the batch
+    const SetWayTrapStep step{cycles - (m_next.cycles - m_runStep.cycles),
+                              operand - (m_next.operand - m_runStep.operand), op};
+    // The step of the last trap that came here is the likeliest (a loop's outer step), so it is tried first.
+    std::uint8_t code = m_lastOtherCode;
+    if (m_dictionary[code] == step) {
+        appendCode(code);
+    } else if (code = m_dictionary.find(step); code != SetWayStepDictionary::kLiteral) {
+        appendCode(code);
+    } else if (code = recordLiteral(step); code == SetWayStepDictionary::kLiteral) [[unlikely]] {
+        begin(cycles, op, operand); // no room for its literal: it begins the next batch
+        return;
+    }
+    m_lastOtherCode = code;
+    // Which step the fast path expects next. A loop's inner step stays the run step through the outer step that
+    // interrupts it once per set (DC CISW with the ways inner: three or fifteen fast traps, then one here); a step
+    // that comes twice in a row becomes the run step, and so does the first step of a batch and a step that just
+    // took the run step's slot in the dictionary (the run step's code would no longer name it).
+    if (m_runOp == kNoRun || code == m_runCode || (code == m_candidateCode && m_candidateAt + 1 == index)) {
+        m_runStep = {step.cycles, step.operand};
+        m_runOp = op;
+        m_runCode = code;
+    } else {
+        m_candidateCode = code;
+        m_candidateAt = index;
+    }
+    m_next = {cycles + m_runStep.cycles, operand + m_runStep.operand};
+    if (--m_room == 0)
+        m_runOp = kNoRun;
 }
 
 void SetWayTrapRecorder::flush()
 {
-    if (m_count == 0)
+    const std::uint32_t count = held();
+    if (count == 0)
         return;
+    writeRun();
     SetWayTrapBatch batch;
     batch.vm = m_source.vm;
     batch.vcpu = m_source.vcpu;
     batch.core = m_source.core;
     batch.coreMHz = m_source.coreMHz;
-    batch.count = m_count;
+    batch.count = count;
     batch.firstCycles = m_firstCycles;
-    batch.lastCycles = m_next.cycles - m_lastStep.cycles;
+    batch.lastCycles = m_next.cycles - m_runStep.cycles;
     batch.firstOp = m_firstOp;
     batch.firstOperand = m_firstOperand;
-    batch.codes = std::span<const std::uint8_t>(m_codes.data(), m_count / 2);
+    batch.codes = std::span<const std::uint8_t>(m_codes.data(), count / 2);
     batch.literals = std::span<const std::uint8_t>(m_literals.data(), m_literalBytes);
-    m_count = 0; // before passing on: a sink that emits an event from the call finds nothing held
-    m_sourceAddress = nullptr; // and record() takes no trap for the next of this batch
+    // Before passing on: a sink that emits an event from the call finds nothing held, and the fast path takes
+    // no trap for this batch.
+    m_room = kMaximumSetWayTraps;
+    m_runOp = kNoRun;
     m_passOn(batch);
 }
 

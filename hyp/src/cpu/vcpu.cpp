@@ -137,7 +137,7 @@ public:
     void emitSetWayTrap(memory::SetWayOp op, std::uint64_t operand)
     {
         if (m_setWayRecorder != nullptr) {
-            m_setWayRecorder->record(m_trapSource, *m_trapClock, static_cast<std::uint8_t>(op), operand);
+            m_setWayRecorder->record(*m_trapClock, static_cast<std::uint8_t>(op), operand); // bound by run()
         } else {
             emitTrap(tracer::TrapKind::SetWay, static_cast<std::uint32_t>(op), operand, 0, 0);
         }
@@ -148,7 +148,8 @@ public:
     {
         const bool tvmBefore = m_hcr.tvm;
         handler();
-        emitTvmChange(tvmBefore);
+        if (m_hcr.tvm != tvmBefore) [[unlikely]] // inline: a set/way loop takes this branch per trap
+            emitTvmChange(tvmBefore);
     }
     void flushTlb()
     {
@@ -343,7 +344,7 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
 Vcpu::Impl::~Impl()
 {
     if (m_setWayRecorder != nullptr)
-        m_setWayRecorder->flush(); // the recorder knows a batch's vCPU by the address of m_trapSource
+        m_setWayRecorder->release(m_trapSource); // it may be bound to this vCPU's source
     uc_close(m_uc);
     munmap(m_mirror, m_config.ramBytes);
 }
@@ -784,7 +785,7 @@ void Vcpu::setCore(memory::CoreId core)
 {
     m_impl->m_memory.moveAgent(m_impl->m_agent, core);
     if (m_impl->m_setWayRecorder != nullptr)
-        m_impl->m_setWayRecorder->flush(); // traps on the old core end their batch (see SetWayTrapRecorder::record)
+        m_impl->m_setWayRecorder->flush(); // traps on the old core end their batch (see SetWayTrapRecorder::bind)
     m_impl->m_trapSource.core = static_cast<std::uint32_t>(core);
     m_impl->m_trapClock = &m_impl->m_memory.coreClock(core);
 }
@@ -814,6 +815,8 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
     impl.m_chargedInstructions = 0;
     impl.m_stopRequested = false;
     impl.m_stop = VcpuStop::BudgetUsed;
+    if (impl.m_setWayRecorder != nullptr)
+        impl.m_setWayRecorder->bind(impl.m_trapSource); // the set/way traps of this slice are this vCPU's
     const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
     impl.m_pc = impl.reg(UC_ARM64_REG_PC);
     if (impl.m_aliasesStale)

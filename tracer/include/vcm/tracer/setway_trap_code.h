@@ -37,14 +37,27 @@ public:
     static constexpr std::uint8_t kLiteral = 15; // the code of a step not in the dictionary
 
     const SetWayTrapStep& operator[](std::uint8_t code) const { return m_steps[code]; }
-    // The code of a step, or kLiteral when it is not in the dictionary.
-    std::uint8_t find(const SetWayTrapStep& step) const;
+    // The code of a step, or kLiteral when it is not in the dictionary. Inline: the recorder looks up the step
+    // of every trap its fast path misses.
+    std::uint8_t find(const SetWayTrapStep& step) const
+    {
+        const std::uint8_t first = home(step);
+        if (m_steps[first] == step)
+            return first;
+        const std::uint8_t second = other(first);
+        return m_steps[second] == step ? second : kLiteral;
+    }
     // Enters a step find() did not find; returns its code.
     std::uint8_t insert(const SetWayTrapStep& step);
     void clear();
 
 private:
-    static std::uint8_t home(const SetWayTrapStep& step);
+    static std::uint8_t home(const SetWayTrapStep& step)
+    {
+        std::uint64_t h = step.cycles * 0x9E3779B97F4A7C15ull + step.operand * 0xC2B2AE3D27D4EB4Full + step.op;
+        h ^= h >> 29;
+        return static_cast<std::uint8_t>(((h >> 32) * kSlots) >> 32);
+    }
     static std::uint8_t other(std::uint8_t home) { return home + 1 == kSlots ? 0 : home + 1; }
 
     std::array<SetWayTrapStep, kSlots> m_steps{};

@@ -1,9 +1,9 @@
 // Encodes set/way traps into vcm:setway_trap_batch batches as they happen (setway_trap_code.h). The vCPU calls
 // record() inline for each trap it takes while the traps are traced: no virtual call, no conversion to
-// nanoseconds, and for the usual trap (the same step as the one before) a comparison and half a byte of output.
-// A batch is passed on (to the function given at construction) when the next trap comes from another source (a
-// vCPU flushes before its core changes), when it is full, when its literals fill up, and when flush() is called:
-// TrapBatchingSink calls it before any other event and at the end, so the stream keeps its order.
+// nanoseconds, and for the usual trap (the loop's run step again) three comparisons, two additions and a count.
+// A batch is passed on (to the function given at construction) when another source is bound (another vCPU runs a
+// slice), when it is full, when its literals fill up, and when flush() is called: TrapBatchingSink calls it before
+// any other event and at the end, so the stream keeps its order.
 #pragma once
 
 #include "vcm/tracer/event_sink.h"
@@ -28,59 +28,87 @@ public:
     SetWayTrapRecorder(const SetWayTrapRecorder&) = delete;
     SetWayTrapRecorder& operator=(const SetWayTrapRecorder&) = delete;
 
-    // A set/way trap at the core's cycle count `cycles`; op is TrapKind::SetWay's detail (memory::SetWayOp).
-    // `source` is known by its address: each caller passes the same object for all its traps, and calls flush()
-    // before it changes the object's fields (a vCPU that migrates) or destroys it.
-    void record(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
+    // Whose traps record() takes from now on: a vCPU binds its source at the start of every slice it runs.
+    // Binding another source passes on what the recorder holds. The source is read when a batch begins: its
+    // owner calls flush() before it changes the fields (a vCPU that migrates) and release() before it destroys it.
+    void bind(const SetWayTrapSource& source)
     {
-        // The usual trap: the last step again, from the same source, with room left. m_next is where that step
-        // lands; flush() clears m_sourceAddress, so nothing held never matches.
-        if (cycles == m_next.cycles && operand == m_next.operand && op == m_lastStep.op &&
-            &source == m_sourceAddress && m_count < kMaximumSetWayTraps) [[likely]] {
-            m_next.cycles += m_lastStep.cycles;
-            m_next.operand += m_lastStep.operand;
-            appendCode(m_lastCode);
+        if (&source != m_bound)
+            rebind(&source);
+    }
+    // Passes on what the recorder holds and forgets `source`, if it is the one bound.
+    void release(const SetWayTrapSource& source)
+    {
+        if (&source == m_bound)
+            rebind(nullptr);
+    }
+
+    // A set/way trap of the bound source at its core's cycle count `cycles`; op is TrapKind::SetWay's detail
+    // (memory::SetWayOp, never SetWayTrapStep::kNoOp). Throws std::logic_error when no source is bound.
+    void record(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
+    {
+        // The usual trap: the run step again. m_next is where it lands from the last trap; m_runOp is kNoRun
+        // (which no op equals) when nothing is held, when there is no run step yet and when the batch is full.
+        if (cycles == m_next.cycles && operand == m_next.operand && op == m_runOp) [[likely]] {
+            m_next.cycles += m_runStep.cycles;
+            m_next.operand += m_runStep.operand;
+            if (--m_room == 0) [[unlikely]]
+                m_runOp = kNoRun; // full: the next trap begins a batch
             return;
         }
-        recordOther(source, cycles, op, operand);
+        recordOther(cycles, op, operand);
     }
     // Passes on the traps held, if any.
     void flush();
-    std::uint32_t held() const { return m_count; }
+    std::uint32_t held() const { return kMaximumSetWayTraps - m_room; }
 
 private:
-    void begin(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
-    // Any other trap: the first of a batch, or a step other than the last one.
-    void recordOther(const SetWayTrapSource& source, std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
-    // A step other than the last one: its code from the dictionary, or a literal. False when the literal
-    // stream has no room for it (nothing was written).
-    bool recordNewStep(const SetWayTrapStep& step);
+    static constexpr std::uint16_t kNoRun = 0x100;   // m_runOp when the fast path must not take a trap
+    static constexpr std::uint8_t kNoCode = 0xfe;    // m_runCode/m_candidateCode before there is one
+
+    void rebind(const SetWayTrapSource* source);
+    [[gnu::noinline]] void begin(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
+    // Any trap the fast path did not take: the first of a batch, or a step other than the run step.
+    void recordOther(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
+    // Writes the codes of the traps the fast path took since the last recordOther: all the run step's.
+    [[gnu::always_inline]] inline void writeRun();
+    // A step not in the dictionary: its literal and code 15, then its code from now on. kLiteral (nothing
+    // written) when the literal stream is full.
+    [[gnu::noinline]] std::uint8_t recordLiteral(const SetWayTrapStep& step);
     void appendCode(std::uint8_t code)
     {
-        const std::uint32_t at = m_count - 1; // the first trap has no code
+        const std::uint32_t at = m_written++;
         if ((at & 1) == 0)
             m_codes[at / 2] = code;
         else
             m_codes[at / 2] |= static_cast<std::uint8_t>(code << 4);
-        ++m_count;
     }
 
-    std::function<void(const SetWayTrapBatch&)> m_passOn;
-    SetWayTrapSource m_source;                          // the batch's, copied at its first trap
-    const SetWayTrapSource* m_sourceAddress = nullptr;  // whose traps the batch holds
-    std::uint32_t m_count = 0;
-    std::uint64_t m_firstCycles = 0;
-    std::uint8_t m_firstOp = 0;
-    std::uint64_t m_firstOperand = 0;
+    // What the fast path reads, together.
     struct {
         std::uint64_t cycles = 0;
         std::uint64_t operand = 0;
-    } m_next; // the last trap's values plus m_lastStep: where the next trap is if it repeats the step
-    SetWayTrapStep m_lastStep; // the step of the last trap (none after the first) and its code
-    std::uint8_t m_lastCode = 0;
-    std::uint8_t m_previousCode = 0; // the code of the step before it (an empty slot at first)
+    } m_next;                  // the last trap plus the run step
+    struct {
+        std::uint64_t cycles = 0;
+        std::uint64_t operand = 0;
+    } m_runStep;               // the step the fast path expects ({0, 0} before there is one)
+    std::uint16_t m_runOp = kNoRun;
+    std::uint32_t m_room = kMaximumSetWayTraps; // traps the batch can still take
+
+    std::uint8_t m_runCode = kNoCode;       // the run step's code
+    std::uint8_t m_candidateCode = kNoCode; // the step of the trap at m_candidateAt, which the fast path missed
+    std::uint32_t m_candidateAt = 0;
+    std::uint8_t m_lastOtherCode = 0;       // the code recordOther gave last (any code 0-14 to begin with)
+    std::uint32_t m_written = 0;            // codes written to m_codes (the traps after the first, less the run's)
+    std::function<void(const SetWayTrapBatch&)> m_passOn;
+    const SetWayTrapSource* m_bound = nullptr;
+    SetWayTrapSource m_source; // the batch's, copied from m_bound at its first trap
+    std::uint64_t m_firstCycles = 0;
+    std::uint8_t m_firstOp = 0;
+    std::uint64_t m_firstOperand = 0;
     SetWayStepDictionary m_dictionary;
-    std::array<std::uint8_t, kMaximumSetWayTraps / 2> m_codes{};
+    std::array<std::uint8_t, kMaximumSetWayTraps / 2 + 8> m_codes{}; // + writeRun's overshoot
     std::array<std::uint8_t, kMaximumSetWayLiteralStream + kMaximumSetWayLiteralBytes> m_literals{};
     std::size_t m_literalBytes = 0;
 };

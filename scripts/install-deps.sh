@@ -10,6 +10,8 @@ packages=(
   cmake ninja-build g++ pkg-config git
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the tracing benchmark's instruction counts (tests/bench/run_tracing_benchmark.sh, part 3)
+  valgrind
   # tracer: LTTng-UST providers, session daemon, liblttng-ctl
   liblttng-ust-dev lttng-tools liblttng-ctl-dev
   # analyzer: Babeltrace2 library and CLI (the CLI is for users; vcm uses only the C API)

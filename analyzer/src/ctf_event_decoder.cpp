@@ -1,6 +1,7 @@
 #include "ctf_event_decoder.h"
 
 #include "vcm/tracer/setway_trap_code.h"
+#include "vcm/tracer/timer_ticks.h"
 
 #include <fmt/core.h>
 
@@ -316,18 +317,16 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
         b.timerTick(n(0), u32(1));
         break;
     case Event::TimerTicks: {
-        // Checked against its own last_vtime_ns before any row is made: a damaged count cannot make millions.
-        const std::uint64_t mhz = n(3);
-        const std::uint64_t first = n(4);
-        const std::uint64_t period = n(5);
-        const std::uint64_t count = n(6);
-        if (mhz == 0 || count == 0 || period == 0 || (first + (count - 1) * period) * 1000 / mhz != n(1) ||
-            first * 1000 / mhz != n(0))
-            throw CtfReadError(fmt::format("{}event #{} {}: {} ticks every {} cycles from cycle {} at {} MHz do not "
-                                           "run from vtime_ns {} to last_vtime_ns {}",
-                                           m.where(), m.index, l.name, count, period, first, mhz, n(0), n(1)));
-        for (std::uint64_t k = 0; k < count; ++k)
-            b.timerTick((first + k * period) * 1000 / mhz, u32(2));
+        // Checked against its own vtime_ns and last_vtime_ns before any row is made: a damaged count cannot
+        // make millions.
+        const tracer::TimerTicks ticks{u32(2), u32(3), n(4), n(5), n(6)};
+        try {
+            tracer::checkTimerTicks(ticks, n(0), n(1));
+        } catch (const tracer::TimerTicksError& error) {
+            throw CtfReadError(fmt::format("{}event #{} {}: {}", m.where(), m.index, l.name, error.what()));
+        }
+        for (std::uint64_t k = 0; k < ticks.count; ++k)
+            b.timerTick(ticks.nanoseconds(k), ticks.core);
         break;
     }
     case Event::Trap:

@@ -3,6 +3,7 @@
 #include "vcm/analyzer/ctf_reader.h"
 #include "vcm/analyzer/ctf_setway_traps.h"
 #include "vcm/replay/recorded_run.h"
+#include "vcm/tracer/timer_ticks.h"
 
 #include <fmt/core.h>
 
@@ -88,23 +89,22 @@ template <typename Take>
 void captureUnits(const CtfEventView& e, Names& names, std::uint64_t traceIndex, Take&& take)
 {
     if (e.name() == "vcm:timer_ticks") {
-        const std::uint64_t mhz = e.unsignedField("core_mhz").value_or(0);
-        const std::uint64_t first = e.unsignedField("first_cycles").value_or(0);
-        const std::uint64_t period = e.unsignedField("period_cycles").value_or(0);
-        const std::uint64_t count = e.unsignedField("count").value_or(0);
-        const std::uint64_t core = e.unsignedField("core").value_or(0);
-        // As ingest does: the count must agree with the event's own last_vtime_ns before any tick is made of it.
-        if (mhz == 0 || count == 0 || period == 0 ||
-            (first + (count - 1) * period) * 1000 / mhz != e.unsignedField("last_vtime_ns").value_or(~0ull))
-            throw analyzer::CtfReadError(fmt::format("event {} (#{}): {} ticks every {} cycles from cycle {} do not end "
-                                                     "at its last_vtime_ns",
-                                                     e.name(), traceIndex, count, period, first));
+        auto field = [&](const char* key) { return e.unsignedField(key).value_or(0); };
+        const tracer::TimerTicks ticks{static_cast<std::uint32_t>(field("core")),
+                                       static_cast<std::uint32_t>(field("core_mhz")), field("first_cycles"),
+                                       field("period_cycles"), field("count")};
+        // As ingest does: the event must agree with its own times before any tick is made of it.
+        try {
+            tracer::checkTimerTicks(ticks, field("vtime_ns"), field("last_vtime_ns"));
+        } catch (const tracer::TimerTicksError& error) {
+            throw analyzer::CtfReadError(fmt::format("event {} (#{}): {}", e.name(), traceIndex, error.what()));
+        }
         const std::string* batch = names.intern(e.name());
-        for (std::uint64_t k = 0; k < count; ++k) {
+        for (std::uint64_t k = 0; k < ticks.count; ++k) {
             StoredEvent stored;
             stored.name = names.intern("vcm:timer_tick");
-            stored.fields = {FieldValue{names.intern("vtime_ns"), false, (first + k * period) * 1000 / mhz},
-                             FieldValue{names.intern("core"), false, core}};
+            stored.fields = {FieldValue{names.intern("vtime_ns"), false, ticks.nanoseconds(k)},
+                             FieldValue{names.intern("core"), false, ticks.core}};
             stored.traceIndex = traceIndex;
             stored.batch = batch;
             stored.trapInBatch = k;

@@ -81,8 +81,8 @@ void LttngEventSink::timerTicks(std::uint32_t core, std::uint64_t firstCycles, s
 {
     if (count == 0)
         return;
-    const std::uint64_t last = firstCycles + (count - 1) * std::uint64_t{periodCycles};
-    lttng_ust_tracepoint(vcm, timer_ticks, firstCycles * 1000 / coreMHz, last * 1000 / coreMHz, core, coreMHz,
+    const TimerTicks ticks{core, coreMHz, firstCycles, periodCycles, count};
+    lttng_ust_tracepoint(vcm, timer_ticks, ticks.nanoseconds(0), ticks.nanoseconds(count - 1), core, coreMHz,
                          firstCycles, periodCycles, count);
 }
 

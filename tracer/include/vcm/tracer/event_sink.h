@@ -4,6 +4,8 @@
 // describes each event and field as it appears in the trace.
 #pragma once
 
+#include "vcm/tracer/timer_ticks.h"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -141,8 +143,9 @@ public:
     virtual void timerTicks(std::uint32_t core, std::uint64_t firstCycles, std::uint64_t periodCycles,
                             std::uint32_t count, std::uint32_t coreMHz)
     {
+        const TimerTicks ticks{core, coreMHz, firstCycles, periodCycles, count};
         for (std::uint64_t k = 0; k < count; ++k)
-            timerTick((firstCycles + k * periodCycles) * 1000 / coreMHz, core);
+            timerTick(ticks.nanoseconds(k), core);
     }
 
     // Traps and guest state.

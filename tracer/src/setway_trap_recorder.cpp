@@ -27,8 +27,10 @@ void SetWayTrapRecorder::begin(std::uint64_t cycles, std::uint8_t op, std::uint6
     m_firstCycles = cycles;
     m_firstOp = op;
     m_firstOperand = operand;
-    m_next = {cycles, operand}; // the last trap plus no step
-    m_runStep = {0, 0};
+    m_nextCycles = cycles; // the last trap plus no step
+    m_nextOperand = operand;
+    m_runCycles = 0;
+    m_runOperand = 0;
     m_runOp = kNoRun;
     m_runCode = kNoCode;
     m_candidateCode = kNoCode;
@@ -77,8 +79,7 @@ void SetWayTrapRecorder::recordOther(std::uint64_t cycles, std::uint8_t op, std:
     }
     writeRun();
     const std::uint32_t index = held(); // this trap's, in the batch
-    const SetWayTrapStep step{cycles - (m_next.cycles - m_runStep.cycles),
-                              operand - (m_next.operand - m_runStep.operand), op};
+    const SetWayTrapStep step{cycles - (m_nextCycles - m_runCycles), operand - (m_nextOperand - m_runOperand), op};
     // The step of the last trap that came here is the likeliest (a loop's outer step), so it is tried first.
     std::uint8_t code = m_lastOtherCode;
     if (m_dictionary[code] == step) {
@@ -95,14 +96,16 @@ void SetWayTrapRecorder::recordOther(std::uint64_t cycles, std::uint8_t op, std:
     // that comes twice in a row becomes the run step, and so does the first step of a batch and a step that just
     // took the run step's slot in the dictionary (the run step's code would no longer name it).
     if (m_runOp == kNoRun || code == m_runCode || (code == m_candidateCode && m_candidateAt + 1 == index)) {
-        m_runStep = {step.cycles, step.operand};
+        m_runCycles = step.cycles;
+        m_runOperand = step.operand;
         m_runOp = op;
         m_runCode = code;
     } else {
         m_candidateCode = code;
         m_candidateAt = index;
     }
-    m_next = {cycles + m_runStep.cycles, operand + m_runStep.operand};
+    m_nextCycles = cycles + m_runCycles;
+    m_nextOperand = operand + m_runOperand;
     if (--m_room == 0)
         m_runOp = kNoRun;
 }
@@ -120,7 +123,7 @@ void SetWayTrapRecorder::flush()
     batch.coreMHz = m_source.coreMHz;
     batch.count = count;
     batch.firstCycles = m_firstCycles;
-    batch.lastCycles = m_next.cycles - m_runStep.cycles;
+    batch.lastCycles = m_nextCycles - m_runCycles;
     batch.firstOp = m_firstOp;
     batch.firstOperand = m_firstOperand;
     batch.codes = std::span<const std::uint8_t>(m_codes.data(), count / 2);

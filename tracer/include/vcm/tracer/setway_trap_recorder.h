@@ -47,11 +47,11 @@ public:
     // (memory::SetWayOp, never SetWayTrapStep::kNoOp). Throws std::logic_error when no source is bound.
     void record(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
     {
-        // The usual trap: the run step again. m_next is where it lands from the last trap; m_runOp is kNoRun
+        // The usual trap: the run step again. m_next* is where it lands from the last trap; m_runOp is kNoRun
         // (which no op equals) when nothing is held, when there is no run step yet and when the batch is full.
-        if (cycles == m_next.cycles && operand == m_next.operand && op == m_runOp) [[likely]] {
-            m_next.cycles += m_runStep.cycles;
-            m_next.operand += m_runStep.operand;
+        if (cycles == m_nextCycles && operand == m_nextOperand && op == m_runOp) [[likely]] {
+            m_nextCycles = cycles + m_runCycles;
+            m_nextOperand = operand + m_runOperand;
             if (--m_room == 0) [[unlikely]]
                 m_runOp = kNoRun; // full: the next trap begins a batch
             return;
@@ -63,7 +63,7 @@ public:
     std::uint32_t held() const { return kMaximumSetWayTraps - m_room; }
 
 private:
-    static constexpr std::uint16_t kNoRun = 0x100;   // m_runOp when the fast path must not take a trap
+    static constexpr std::uint32_t kNoRun = 0x100;   // m_runOp when the fast path must not take a trap
     static constexpr std::uint8_t kNoCode = 0xfe;    // m_runCode/m_candidateCode before there is one
 
     void rebind(const SetWayTrapSource* source);
@@ -84,16 +84,14 @@ private:
             m_codes[at / 2] |= static_cast<std::uint8_t>(code << 4);
     }
 
-    // What the fast path reads, together.
-    struct {
-        std::uint64_t cycles = 0;
-        std::uint64_t operand = 0;
-    } m_next;                  // the last trap plus the run step
-    struct {
-        std::uint64_t cycles = 0;
-        std::uint64_t operand = 0;
-    } m_runStep;               // the step the fast path expects ({0, 0} before there is one)
-    std::uint16_t m_runOp = kNoRun;
+    // What the fast path reads, together. A cycle field and its operand field are not adjacent: the compiler then
+    // updates them with two scalar additions instead of packing them into a vector register (two instructions
+    // fewer per trap); m_runOp is as wide as a register for the same reason.
+    std::uint64_t m_nextCycles = 0;  // the last trap plus the run step: where the next trap lands if it repeats it
+    std::uint64_t m_runCycles = 0;   // the run step, the step the fast path expects ({0, 0} before there is one)
+    std::uint64_t m_nextOperand = 0;
+    std::uint64_t m_runOperand = 0;
+    std::uint32_t m_runOp = kNoRun;
     std::uint32_t m_room = kMaximumSetWayTraps; // traps the batch can still take
 
     std::uint8_t m_runCode = kNoCode;       // the run step's code

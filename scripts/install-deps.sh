@@ -10,7 +10,7 @@ packages=(
   cmake ninja-build g++ pkg-config git
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # the tracing benchmark's instruction counts (tests/bench/run_tracing_benchmark.sh, part 3)
+  # the tracing benchmark's instruction counts (tests/bench/run_tracing_benchmark.sh, part 4)
   valgrind
   # tracer: LTTng-UST providers, session daemon, liblttng-ctl
   liblttng-ust-dev lttng-tools liblttng-ctl-dev

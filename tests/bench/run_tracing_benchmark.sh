@@ -28,7 +28,11 @@
 #   - events recorded: `babeltrace2 DIR | wc -l` over one traced run. Counting text lines is acceptable here only as
 #     a benchmark convenience (one line per event); tests read traces through the analyzer's CTF reader.
 #   - discarded events: trace.discarded_events of the JSON summary (the most over all traced runs).
-# Part 3 (when valgrind is installed; VCM_TRACE_BENCH_CALLGRIND=0 skips it): host instructions executed inside
+# Part 3, tests/bench/traced_run_benchmark.cpp: storm-16g under xen and kvm run untraced and traced in alternation
+#   in one process under one session (VCM_TRACE_BENCH_PAIRS pairs, default 60, ABBA order), and the median of each
+#   pair's traced/untraced ratio. The two runs of a pair meet the same host, so this is the steadiest wall-time
+#   ratio here; it leaves out the per-run part (warm process, one session), which part 2 measures on seed000.
+# Part 4 (when valgrind is installed; VCM_TRACE_BENCH_CALLGRIND=0 skips it): host instructions executed inside
 #   runScenario (callgrind --toggle-collect), untraced and traced, for the same variants but seed000. Unlike the
 #   times, this figure is the same on every run and every host load: it is the one to compare commits by. It
 #   leaves out what instructions do not show (cache misses, the per-run part), which the times include.
@@ -40,7 +44,7 @@
 # Usage: tests/bench/run_tracing_benchmark.sh   (after cmake --build --preset default)
 # Environment: VCM_BUILD_DIR (default build/default), VCM_TRACE_BENCH_RUNS (runs per variant, default 15),
 #   VCM_BENCH_MIN_TIME (seconds per disabled-state microbenchmark repetition, default 0.2),
-#   VCM_TRACE_BENCH_CALLGRIND (0: skip part 3).
+#   VCM_TRACE_BENCH_PAIRS (part 3, default 60), VCM_TRACE_BENCH_CALLGRIND (0: skips part 4).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -48,9 +52,10 @@ build=${VCM_BUILD_DIR:-$root/build/default}
 runs=${VCM_TRACE_BENCH_RUNS:-15}
 minTime=${VCM_BENCH_MIN_TIME:-0.2}
 benchmark=$build/tests/bench/tracepoint_benchmark
+pairedRuns=$build/tests/bench/traced_run_benchmark
 vcm=$build/hyp/vcm
 
-for binary in "$benchmark" "$vcm"; do
+for binary in "$benchmark" "$pairedRuns" "$vcm"; do
     if [[ ! -x $binary ]]; then
         echo "run_tracing_benchmark: $binary not built; run: cmake --preset default &&" \
             "cmake --build --preset default" >&2
@@ -282,34 +287,43 @@ for key in variants[:-1]:
 EOF
 
 # ---------------------------------------------------------------------------------------------------------------
-if [[ ${VCM_TRACE_BENCH_CALLGRIND:-1} == 0 ]]; then
-    exit 0
-fi
 echo
-if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
-    echo "== host instructions: valgrind not installed (scripts/install-deps.sh installs it), part 3 skipped"
-    exit 0
-fi
-echo "== host instructions inside runScenario (valgrind --tool=callgrind), untraced vs traced"
-# callgrind_annotate's PROGRAM TOTALS line: the instructions counted while runScenario was on the stack.
-instructions() {
-    local out=$1
-    shift
-    valgrind --tool=callgrind --callgrind-out-file="$out" \
-        '--toggle-collect=vcm::hyp::scenario::runScenario(*' "$vcm" run "$@" >/dev/null 2>"$out.log" ||
-        { echo "run_tracing_benchmark: valgrind $vcm run $* failed:" >&2; cat "$out.log" >&2; exit 1; }
-    callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
-}
-printf '%-16s | %14s | %14s | %12s | %7s\n' "scenario/policy" "untraced Ir" "traced Ir" "extra Ir" "extra"
-printf -- '-----------------+----------------+----------------+--------------+--------\n'
-for variant in "${variants[@]::${#variants[@]}-1}"; do
-    IFS='|' read -r key scenario extra <<<"$variant"
-    read -r -a args <<<"$extra"
-    untraced=$(instructions "$scratch/cg.untraced" "$scenario" "${args[@]}")
-    traced=$(instructions "$scratch/cg.traced" "$scenario" "${args[@]}" --trace "$scratch/cg.trace")
-    rm -rf "$scratch/cg.trace"
-    awk -v key="$key" -v u="$untraced" -v t="$traced" 'BEGIN {
-        printf "%-16s | %14d | %14d | %12d | %+6.2f%%\n", key, u, t, t - u, 100 * (t - u) / u }'
+echo "== $pairedRuns: untraced and traced in alternation in one process (${VCM_TRACE_BENCH_PAIRS:-60} pairs)"
+for policy in xen kvm; do
+    "$pairedRuns" --pairs "${VCM_TRACE_BENCH_PAIRS:-60}" --policy "$policy" hyp/scenarios/storm-16g.toml
+    echo
 done
-echo "Ir: host instructions executed in runScenario (machine construction and the run; no session set-up). The"
-echo "goal of at most 3% applies to storm-16g, the flush-heavy run; instructions leave out cache and per-run effects."
+echo "Goal: at most 3% slowdown with every event enabled: the median of the pairs' wall ratios above."
+
+# ---------------------------------------------------------------------------------------------------------------
+echo
+if [[ ${VCM_TRACE_BENCH_CALLGRIND:-1} == 0 ]]; then
+    echo "== host instructions: skipped (VCM_TRACE_BENCH_CALLGRIND=0)"
+elif ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
+    echo "== host instructions: valgrind not installed (scripts/install-deps.sh installs it), part 4 skipped"
+else
+    echo "== host instructions inside runScenario (valgrind --tool=callgrind), untraced vs traced"
+    # callgrind_annotate's PROGRAM TOTALS line: the instructions counted while runScenario was on the stack.
+    instructions() {
+        local out=$1
+        shift
+        valgrind --tool=callgrind --callgrind-out-file="$out" \
+            '--toggle-collect=vcm::hyp::scenario::runScenario(*' "$vcm" run "$@" >/dev/null 2>"$out.log" ||
+            { echo "run_tracing_benchmark: valgrind $vcm run $* failed:" >&2; cat "$out.log" >&2; exit 1; }
+        callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+    }
+    printf '%-16s | %14s | %14s | %12s | %7s\n' "scenario/policy" "untraced Ir" "traced Ir" "extra Ir" "extra"
+    printf -- '-----------------+----------------+----------------+--------------+--------\n'
+    for variant in "${variants[@]::${#variants[@]}-1}"; do
+        IFS='|' read -r key scenario extra <<<"$variant"
+        read -r -a args <<<"$extra"
+        untraced=$(instructions "$scratch/cg.untraced" "$scenario" "${args[@]}")
+        traced=$(instructions "$scratch/cg.traced" "$scenario" "${args[@]}" --trace "$scratch/cg.trace")
+        rm -rf "$scratch/cg.trace"
+        awk -v key="$key" -v u="$untraced" -v t="$traced" 'BEGIN {
+            printf "%-16s | %14d | %14d | %12d | %+6.2f%%\n", key, u, t, t - u, 100 * (t - u) / u }'
+    done
+    echo "Ir: host instructions executed in runScenario (machine construction and the run; no session set-up). The"
+    echo "goal of at most 3% applies to storm-16g, the flush-heavy run; instructions leave out cache and per-run"
+    echo "effects. The same on every run: the figure to compare commits by."
+fi

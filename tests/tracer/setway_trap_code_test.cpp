@@ -166,6 +166,39 @@ TEST(SetWayTrapCode, TheRunStepSurvivesInterruptionsAndLosingItsSlot)
     EXPECT_GE(r.batches.size(), 4u);
 }
 
+TEST(SetWayTrapCode, LoopsOfEveryShapeRoundTrip)
+{
+    // The recorder takes a loop's inner step as its run step and the outer step as its turn step, and swaps them
+    // when the turn step comes twice in a row. Loops with 1 to 16 ways (1 way: only outer steps), each level after
+    // the one before, two steps that alternate every trap, and a pattern that is never the same twice in a row
+    // for long: all decode to exactly the traps recorded, whatever role each step had when it was taken.
+    std::vector<SetWayTrap> traps;
+    std::uint64_t start = 1000;
+    for (const unsigned ways : {1u, 2u, 3u, 4u, 7u, 15u, 16u}) {
+        const std::vector<SetWayTrap> level = canonicalLoop(ways % 7, 97, ways, start);
+        traps.insert(traps.end(), level.begin(), level.end());
+        start = traps.back().cycles + 5000;
+    }
+    std::uint64_t cycles = start;
+    std::uint64_t operand = 0;
+    for (int i = 0; i < 999; ++i) { // A B A B ...
+        cycles += i % 2 == 0 ? 100u : 200u;
+        operand += i % 2 == 0 ? 0x40u : 0x1000u;
+        traps.push_back({0, cycles, 2, operand});
+    }
+    std::mt19937_64 random(5);
+    for (int i = 0; i < 5000; ++i) { // runs of 1 to 4 of three steps, in random order
+        const std::uint64_t step = random() % 3;
+        for (std::uint64_t n = 1 + random() % 4; n > 0; --n) {
+            cycles += 10 + step;
+            operand += step << 6;
+            traps.push_back({0, cycles, static_cast<std::uint8_t>(step == 2 ? 1 : 2), operand});
+        }
+    }
+    Recorded r;
+    expectSameTraps(recordAndDecode(r, traps), traps);
+}
+
 TEST(SetWayTrapCode, AnotherVcpuOrCoreStartsABatch)
 {
     // A vCPU binds its source object at each slice and flushes before it changes it (a migration).

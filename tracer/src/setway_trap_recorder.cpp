@@ -31,10 +31,10 @@ void SetWayTrapRecorder::begin(std::uint64_t cycles, std::uint8_t op, std::uint6
     m_nextOperand = operand;
     m_runCycles = 0;
     m_runOperand = 0;
-    m_runOp = kNoRun;
     m_runCode = kNoCode;
-    m_candidateCode = kNoCode;
-    m_lastOtherCode = 0;
+    close();
+    m_lastTurnAt = kNoPosition;
+    m_turnCount = 0;
     m_written = 0;
     m_dictionary.clear();
     m_literalBytes = 0;
@@ -45,7 +45,7 @@ void SetWayTrapRecorder::writeRun()
     std::uint32_t at = m_written;
     const std::uint32_t end = held() - 1; // the first trap has no code
     if (at == end)
-        return;
+        return; // (the pending turns lie in [m_written, end))
     const std::uint8_t code = m_runCode;
     if ((at & 1) != 0) {
         m_codes[at / 2] |= static_cast<std::uint8_t>(code << 4);
@@ -60,6 +60,15 @@ void SetWayTrapRecorder::writeRun()
     if ((end & 1) != 0)
         m_codes[end / 2] = code; // the last code alone in its byte: the high half is 0 until the next code
     m_written = end;
+    // Then the turns among them.
+    const auto turn = m_turnCode;
+    for (std::uint32_t i = 0; i < m_turnCount; ++i) {
+        const std::uint32_t position = m_turns[i];
+        std::uint8_t& byte = m_codes[position / 2];
+        byte = (position & 1) == 0 ? static_cast<std::uint8_t>((byte & 0xf0) | turn)
+                                   : static_cast<std::uint8_t>((byte & 0x0f) | turn << 4);
+    }
+    m_turnCount = 0;
 }
 
 std::uint8_t SetWayTrapRecorder::recordLiteral(const SetWayTrapStep& step)
@@ -71,6 +80,35 @@ std::uint8_t SetWayTrapRecorder::recordLiteral(const SetWayTrapStep& step)
     return m_dictionary.insert(step);
 }
 
+void SetWayTrapRecorder::recordOffRun(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
+{
+    // m_turnOp is kNoRun whenever m_runOp is: a turn is only ever taken within a run, with room left.
+    if (cycles - (m_nextCycles - m_runCycles) != m_turnCycles ||
+        operand - (m_nextOperand - m_runOperand) != m_turnOperand || op != m_turnOp) {
+        recordOther(cycles, op, operand);
+        return;
+    }
+    const std::uint32_t at = kMaximumSetWayTraps - m_room - 1; // this trap's code position
+    if (at == m_lastTurnAt + 1) [[unlikely]] {
+        // The turn step twice in a row: a new loop (or the next cache level's) has begun. It becomes the run step
+        // and the run step the turn step, once the codes so far are written with the roles they had; this trap
+        // is then a run trap like those that follow.
+        writeRun();
+        std::swap(m_runCycles, m_turnCycles);
+        std::swap(m_runOperand, m_turnOperand);
+        std::swap(m_runOp, m_turnOp);
+        std::swap(m_runCode, m_turnCode);
+        m_lastTurnAt = kNoPosition;
+    } else {
+        m_turns[m_turnCount++] = static_cast<std::uint16_t>(at);
+        m_lastTurnAt = at;
+    }
+    m_nextCycles = cycles + m_runCycles;
+    m_nextOperand = operand + m_runOperand;
+    if (--m_room == 0)
+        close();
+}
+
 void SetWayTrapRecorder::recordOther(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand)
 {
     if (m_room == 0 || m_room == kMaximumSetWayTraps) [[unlikely]] { // full, or nothing held
@@ -78,36 +116,35 @@ void SetWayTrapRecorder::recordOther(std::uint64_t cycles, std::uint8_t op, std:
         return;
     }
     writeRun();
-    const std::uint32_t index = held(); // this trap's, in the batch
+    const std::uint32_t at = held() - 1; // this trap's code position
     const SetWayTrapStep step{cycles - (m_nextCycles - m_runCycles), operand - (m_nextOperand - m_runOperand), op};
-    // The step of the last trap that came here is the likeliest (a loop's outer step), so it is tried first.
-    std::uint8_t code = m_lastOtherCode;
-    if (m_dictionary[code] == step) {
-        appendCode(code);
-    } else if (code = m_dictionary.find(step); code != SetWayStepDictionary::kLiteral) {
+    std::uint8_t code = m_dictionary.find(step);
+    if (code != SetWayStepDictionary::kLiteral) {
         appendCode(code);
     } else if (code = recordLiteral(step); code == SetWayStepDictionary::kLiteral) [[unlikely]] {
         begin(cycles, op, operand); // no room for its literal: it begins the next batch
         return;
     }
-    m_lastOtherCode = code;
-    // Which step the fast path expects next. A loop's inner step stays the run step through the outer step that
-    // interrupts it once per set (DC CISW with the ways inner: three or fifteen fast traps, then one here); a step
-    // that comes twice in a row becomes the run step, and so does the first step of a batch and a step that just
-    // took the run step's slot in the dictionary (the run step's code would no longer name it).
-    if (m_runOp == kNoRun || code == m_runCode || (code == m_candidateCode && m_candidateAt + 1 == index)) {
+    // The first step of a batch becomes the run step, and so does a step that just took the run step's slot in
+    // the dictionary (the run step's code would no longer name it). Any other step becomes the turn step: a
+    // loop's outer step, which interrupts the run once per set, or, when it comes again at once
+    // (recordOffRun), the next run step.
+    if (m_runOp == kNoRun || code == m_runCode) {
         m_runCycles = step.cycles;
         m_runOperand = step.operand;
         m_runOp = op;
         m_runCode = code;
     } else {
-        m_candidateCode = code;
-        m_candidateAt = index;
+        m_turnCycles = step.cycles;
+        m_turnOperand = step.operand;
+        m_turnOp = op;
+        m_turnCode = code;
+        m_lastTurnAt = at;
     }
     m_nextCycles = cycles + m_runCycles;
     m_nextOperand = operand + m_runOperand;
     if (--m_room == 0)
-        m_runOp = kNoRun;
+        close();
 }
 
 void SetWayTrapRecorder::flush()
@@ -131,7 +168,8 @@ void SetWayTrapRecorder::flush()
     // Before passing on: a sink that emits an event from the call finds nothing held, and the fast path takes
     // no trap for this batch.
     m_room = kMaximumSetWayTraps;
-    m_runOp = kNoRun;
+    close();
+    m_lastTurnAt = kNoPosition;
     m_passOn(batch);
 }
 

@@ -1,6 +1,7 @@
 // Encodes set/way traps into vcm:setway_trap_batch batches as they happen (setway_trap_code.h). The vCPU calls
 // record() inline for each trap it takes while the traps are traced: no virtual call, no conversion to
-// nanoseconds, and for the usual trap (the loop's run step again) three comparisons, two additions and a count.
+// nanoseconds, and for the usual trap (the loop's run step again) three comparisons, two additions and a count;
+// the loop's outer step, once per set, costs a few more and a position to patch when the codes are written.
 // A batch is passed on (to the function given at construction) when another source is bound (another vCPU runs a
 // slice), when it is full, when its literals fill up, and when flush() is called: TrapBatchingSink calls it before
 // any other event and at the end, so the stream keeps its order.
@@ -53,25 +54,35 @@ public:
             m_nextCycles = cycles + m_runCycles;
             m_nextOperand = operand + m_runOperand;
             if (--m_room == 0) [[unlikely]]
-                m_runOp = kNoRun; // full: the next trap begins a batch
+                close(); // full: the next trap begins a batch
             return;
         }
-        recordOther(cycles, op, operand);
+        recordOffRun(cycles, op, operand);
     }
     // Passes on the traps held, if any.
     void flush();
     std::uint32_t held() const { return kMaximumSetWayTraps - m_room; }
 
 private:
-    static constexpr std::uint32_t kNoRun = 0x100;   // m_runOp when the fast path must not take a trap
-    static constexpr std::uint8_t kNoCode = 0xfe;    // m_runCode/m_candidateCode before there is one
+    static constexpr std::uint32_t kNoRun = 0x100;   // m_runOp/m_turnOp when no trap may match them
+    static constexpr std::uint8_t kNoCode = 0xfe;    // m_runCode before there is one
+    static constexpr std::uint32_t kNoPosition = 0xffff'fff0; // m_lastTurnAt when no turn is recent
 
     void rebind(const SetWayTrapSource* source);
+    // No trap matches the run or the turn step any more (the batch is full or passed on).
+    void close()
+    {
+        m_runOp = kNoRun;
+        m_turnOp = kNoRun;
+    }
+    // A trap off the run: the turn step (a loop's outer step, once per set), kept as a position whose code is
+    // written with the run's; two turns in a row swap the turn and the run step; anything else is recordOther.
+    [[gnu::noinline]] void recordOffRun(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
     [[gnu::noinline]] void begin(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
-    // Any trap the fast path did not take: the first of a batch, or a step other than the run step.
-    void recordOther(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
-    // Writes the codes of the traps the fast path took since the last recordOther: all the run step's.
-    [[gnu::always_inline]] inline void writeRun();
+    // Any trap neither the run step nor the turn step: the first of a batch, or a new step.
+    [[gnu::noinline]] void recordOther(std::uint64_t cycles, std::uint8_t op, std::uint64_t operand);
+    // Writes the codes of the traps taken as run or turn steps since the codes were last written.
+    void writeRun();
     // A step not in the dictionary: its literal and code 15, then its code from now on. kLiteral (nothing
     // written) when the literal stream is full.
     [[gnu::noinline]] std::uint8_t recordLiteral(const SetWayTrapStep& step);
@@ -93,12 +104,16 @@ private:
     std::uint64_t m_runOperand = 0;
     std::uint32_t m_runOp = kNoRun;
     std::uint32_t m_room = kMaximumSetWayTraps; // traps the batch can still take
+    // The turn step: the last step recordOther coded that did not become the run step.
+    std::uint64_t m_turnCycles = 0;
+    std::uint64_t m_turnOperand = 0;
+    std::uint32_t m_turnOp = kNoRun;
+    std::uint32_t m_lastTurnAt = kNoPosition; // the code position of the last trap that took the turn step
+    std::uint32_t m_turnCount = 0;            // positions in m_turns whose code is still to be written
 
-    std::uint8_t m_runCode = kNoCode;       // the run step's code
-    std::uint8_t m_candidateCode = kNoCode; // the step of the trap at m_candidateAt, which the fast path missed
-    std::uint32_t m_candidateAt = 0;
-    std::uint8_t m_lastOtherCode = 0;       // the code recordOther gave last (any code 0-14 to begin with)
-    std::uint32_t m_written = 0;            // codes written to m_codes (the traps after the first, less the run's)
+    std::uint8_t m_runCode = kNoCode; // the run step's code
+    std::uint8_t m_turnCode = 0;      // the turn step's
+    std::uint32_t m_written = 0;      // codes written to m_codes (the traps after the first, less those pending)
     std::function<void(const SetWayTrapBatch&)> m_passOn;
     const SetWayTrapSource* m_bound = nullptr;
     SetWayTrapSource m_source; // the batch's, copied from m_bound at its first trap
@@ -107,6 +122,7 @@ private:
     std::uint64_t m_firstOperand = 0;
     SetWayStepDictionary m_dictionary;
     std::array<std::uint8_t, kMaximumSetWayTraps / 2 + 8> m_codes{}; // + writeRun's overshoot
+    std::array<std::uint16_t, kMaximumSetWayTraps> m_turns{};         // code positions of pending turn steps
     std::array<std::uint8_t, kMaximumSetWayLiteralStream + kMaximumSetWayLiteralBytes> m_literals{};
     std::size_t m_literalBytes = 0;
 };

@@ -29,7 +29,7 @@
 #     a benchmark convenience (one line per event); tests read traces through the analyzer's CTF reader.
 #   - discarded events: trace.discarded_events of the JSON summary (the most over all traced runs).
 # Part 3, tests/bench/traced_run_benchmark.cpp: storm-16g under xen and kvm run untraced and traced in alternation
-#   in one process under one session (VCM_TRACE_BENCH_PAIRS pairs, default 60, ABBA order), and the median of each
+#   in one process under one session (VCM_TRACE_BENCH_PAIRS pairs, default 400 (about 12 s), ABBA order), and the median of each
 #   pair's traced/untraced ratio. The two runs of a pair meet the same host, so this is the steadiest wall-time
 #   ratio here; it leaves out the per-run part (warm process, one session), which part 2 measures on seed000.
 # Part 4 (when valgrind is installed; VCM_TRACE_BENCH_CALLGRIND=0 skips it): host instructions executed inside
@@ -44,7 +44,7 @@
 # Usage: tests/bench/run_tracing_benchmark.sh   (after cmake --build --preset default)
 # Environment: VCM_BUILD_DIR (default build/default), VCM_TRACE_BENCH_RUNS (runs per variant, default 15),
 #   VCM_BENCH_MIN_TIME (seconds per disabled-state microbenchmark repetition, default 0.2),
-#   VCM_TRACE_BENCH_PAIRS (part 3, default 60), VCM_TRACE_BENCH_CALLGRIND (0: skips part 4).
+#   VCM_TRACE_BENCH_PAIRS (part 3, default 400), VCM_TRACE_BENCH_CALLGRIND (0: skips part 4).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -288,9 +288,9 @@ EOF
 
 # ---------------------------------------------------------------------------------------------------------------
 echo
-echo "== $pairedRuns: untraced and traced in alternation in one process (${VCM_TRACE_BENCH_PAIRS:-60} pairs)"
+echo "== $pairedRuns: untraced and traced in alternation in one process (${VCM_TRACE_BENCH_PAIRS:-400} pairs)"
 for policy in xen kvm; do
-    "$pairedRuns" --pairs "${VCM_TRACE_BENCH_PAIRS:-60}" --policy "$policy" hyp/scenarios/storm-16g.toml
+    "$pairedRuns" --pairs "${VCM_TRACE_BENCH_PAIRS:-400}" --policy "$policy" hyp/scenarios/storm-16g.toml
     echo
 done
 echo "Goal: at most 3% slowdown with every event enabled: the median of the pairs' wall ratios above."

@@ -45,6 +45,12 @@ vcm_find_pkgconfig(LTTNG_CTL lttng-ctl liblttng-ctl-dev)
 vcm_find_pkgconfig(BABELTRACE2 babeltrace2 libbabeltrace2-dev)
 vcm_find_pkgconfig(SQLITE3 sqlite3 libsqlite3-dev)
 vcm_find_pkgconfig(NETTLE nettle nettle-dev)
+# libfdt builds the virt board's device tree; Debian's libfdt-dev ships no pkg-config file.
+find_library(VCM_LIBFDT NAMES fdt)
+find_path(VCM_LIBFDT_INCLUDE NAMES libfdt.h)
+if(NOT VCM_LIBFDT OR NOT VCM_LIBFDT_INCLUDE)
+  vcm_missing("libfdt" "libfdt-dev")
+endif()
 
 if(VCM_BUILD_GUI)
   find_package(Qt6 QUIET COMPONENTS Core Gui Widgets Test)

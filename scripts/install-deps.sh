@@ -24,6 +24,11 @@ packages=(
   qt6-base-dev qt6-qpa-plugins qt6-svg-dev
   # hyp: CPU emulator and the cross toolchain for the bare-metal guests
   libunicorn-dev gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+  # hyp/board: the virt board's device tree is built with libfdt; Debian's U-Boot for QEMU's virt
+  # board is the first unmodified firmware guest (/usr/lib/u-boot/qemu_arm64/u-boot.bin)
+  libfdt-dev u-boot-qemu device-tree-compiler
+  # the U-Boot benchmark runs QEMU's TCG beside vcm (tests/bench/run_uboot_benchmark.sh)
+  qemu-system-arm
   # shared libraries
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
 )

@@ -1,5 +1,7 @@
 #include "vcm/analyzer/trace_labels.h"
 
+#include <fmt/core.h>
+
 #include <array>
 
 namespace vcm::analyzer {
@@ -15,7 +17,7 @@ const char* pick(const std::array<const char*, N>& labels, std::uint32_t value)
 
 const char* label(tracer::TrapKind kind)
 {
-    return pick(std::array{"setway", "vm_register", "stage2_fault"}, static_cast<std::uint32_t>(kind));
+    return pick(std::array{"setway", "vm_register", "stage2_fault", "smccc", "mmio"}, static_cast<std::uint32_t>(kind));
 }
 
 const char* label(tracer::FlushReason reason)
@@ -25,7 +27,7 @@ const char* label(tracer::FlushReason reason)
 
 const char* label(tracer::VcpuStopReason reason)
 {
-    return pick(std::array{"slice_end", "yield", "exit", "fault", "hypervisor", "preempted"},
+    return pick(std::array{"slice_end", "yield", "exit", "fault", "hypervisor", "preempted", "powered_off"},
                 static_cast<std::uint32_t>(reason));
 }
 
@@ -56,8 +58,38 @@ const char* systemRegisterName(std::uint32_t value)
 {
     return pick(std::array{"SCTLR_EL1", "TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "MAIR_EL1", "AMAIR_EL1",
                            "CONTEXTIDR_EL1", "ESR_EL1", "FAR_EL1", "AFSR0_EL1", "AFSR1_EL1", "CLIDR_EL1",
-                           "CCSIDR_EL1", "CSSELR_EL1", "CTR_EL0", "CNTFRQ_EL0", "CNTVCT_EL0"},
+                           "CCSIDR_EL1", "CSSELR_EL1", "CTR_EL0", "CNTFRQ_EL0", "CNTVCT_EL0", "CNTPCT_EL0",
+                           "CNTV_CTL_EL0", "CNTV_CVAL_EL0", "CNTV_TVAL_EL0", "CNTP_CTL_EL0", "CNTP_CVAL_EL0",
+                           "CNTP_TVAL_EL0", "MPIDR_EL1"},
                 value);
+}
+
+std::string smcccFunctionName(std::uint32_t functionId)
+{
+    // PSCI 1.0 (Arm DEN0022), the SMC32 ids and the SMC64 forms of CPU_SUSPEND, CPU_ON and AFFINITY_INFO.
+    switch (functionId) {
+    case 0x84000000:
+        return "PSCI_VERSION";
+    case 0x84000001:
+    case 0xc4000001:
+        return "PSCI CPU_SUSPEND";
+    case 0x84000002:
+        return "PSCI CPU_OFF";
+    case 0x84000003:
+    case 0xc4000003:
+        return "PSCI CPU_ON";
+    case 0x84000004:
+    case 0xc4000004:
+        return "PSCI AFFINITY_INFO";
+    case 0x84000008:
+        return "PSCI SYSTEM_OFF";
+    case 0x84000009:
+        return "PSCI SYSTEM_RESET";
+    case 0x8400000a:
+        return "PSCI_FEATURES";
+    default:
+        return fmt::format("SMCCC {:#010x}", functionId);
+    }
 }
 
 std::string trapWhat(tracer::TrapKind kind, std::uint32_t detail)
@@ -69,6 +101,11 @@ std::string trapWhat(tracer::TrapKind kind, std::uint32_t detail)
         return systemRegisterName(detail);
     case tracer::TrapKind::Stage2Fault:
         return "stage-2 fault";
+    case tracer::TrapKind::Smccc:
+        return smcccFunctionName(detail);
+    case tracer::TrapKind::Mmio:
+        return fmt::format("{} {} byte{} (region {})", (detail & 0x80) != 0 ? "MMIO store" : "MMIO load",
+                           detail & 0xf, (detail & 0xf) == 1 ? "" : "s", detail >> 8);
     }
     return "unknown";
 }

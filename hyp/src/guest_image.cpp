@@ -17,6 +17,11 @@ namespace vcm::hyp {
 
 GuestImage GuestImage::load(const std::filesystem::path& path)
 {
+    return load(path, VCM_GUEST_IMAGE_MAX, "the guest linker script reserves");
+}
+
+GuestImage GuestImage::load(const std::filesystem::path& path, std::uint64_t maxBytes, const std::string& room)
+{
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw GuestImageError(fmt::format("{}: cannot open guest image", path));
@@ -25,10 +30,9 @@ GuestImage GuestImage::load(const std::filesystem::path& path)
         throw GuestImageError(fmt::format("{}: read error", path));
     if (image.bytes.empty())
         throw GuestImageError(fmt::format("{}: guest image is empty (expected a raw AArch64 binary)", path));
-    if (image.bytes.size() > VCM_GUEST_IMAGE_MAX)
-        throw GuestImageError(fmt::format("{}: guest image is {} bytes, more than the {} bytes the guest "
-                                          "linker script reserves",
-                                          path, image.bytes.size(), VCM_GUEST_IMAGE_MAX));
+    if (image.bytes.size() > maxBytes)
+        throw GuestImageError(fmt::format("{}: guest image is {} bytes, more than the {} bytes {}", path,
+                                          image.bytes.size(), maxBytes, room));
     return image;
 }
 

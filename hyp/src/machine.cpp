@@ -2,6 +2,8 @@
 // for caches-off vCPUs, and the deterministic slice scheduler with migrations, ticks and latency accounting.
 #include "vcm/hyp/machine.h"
 
+#include "vcm/hyp/psci.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -48,7 +50,7 @@ private:
 struct VcpuState {
     std::unique_ptr<cpu::Vcpu> vcpu;
     cpu::TrapHandler* traps = nullptr;
-    const struct VirtualMachine* owner = nullptr;
+    struct VirtualMachine* owner = nullptr;
     bool pinned = false;
     std::optional<memory::ObserverId> observer; // registered while the caches are off
     std::optional<memory::CoreId> pendingMigration;
@@ -64,7 +66,9 @@ struct VirtualMachine {
     VmSpec spec;
     vm::Stage2Table stage2;
     std::unique_ptr<VmSpace> space;
+    std::unique_ptr<Psci> psci;
     std::vector<std::unique_ptr<VcpuState>> vcpus;
+    bool switchedOff = false; // PSCI SYSTEM_OFF or SYSTEM_RESET: its vCPUs run no more
 };
 
 tracer::ValueSourceKind sourceKind(const memory::ValueSource& source)
@@ -158,7 +162,7 @@ private:
 
 } // namespace
 
-class Machine::Impl {
+class Machine::Impl final : public PsciPowerControl {
 public:
     // The preemption query of one core, answered from the scheduler's state.
     class CoreQuery final : public cpu::PreemptionQuery {
@@ -240,8 +244,33 @@ public:
     std::vector<std::unique_ptr<CoreQuery>> m_coreQueries;
     tracer::EventSink* m_events = nullptr;
     std::unique_ptr<CoherenceTracer> m_coherenceTracer;
+    bool m_stopRequested = false;
 
     std::uint64_t ns(memory::Cycles cycles) const { return cycles * 1000 / m_config.coreMHz; }
+
+    cpu::Vcpu* vcpuByMpidr(const cpu::Vcpu& caller, std::uint64_t mpidr) override
+    {
+        for (auto& state : m_vms.at(caller.config().vmId)->vcpus)
+            if ((state->vcpu->mpidr() & 0xff'00ff'ffffull) == mpidr)
+                return state->vcpu.get();
+        return nullptr;
+    }
+    // A vCPU CPU_ON powered on joins its core's run queue, runnable from the caller's time.
+    void schedule(cpu::Vcpu& started, const cpu::Vcpu& caller) override
+    {
+        for (auto& state : m_vms.at(caller.config().vmId)->vcpus)
+            if (state->vcpu.get() == &started) {
+                state->enqueuedAt = m_memory.coreTime(caller.core());
+                m_queues[started.core()].push_back(state.get());
+            }
+    }
+    // After SYSTEM_OFF or SYSTEM_RESET, the VM's other vCPUs leave the run queues.
+    void switchOff(VirtualMachine& target)
+    {
+        target.switchedOff = true;
+        for (auto& queue : m_queues)
+            std::erase_if(queue, [&](const VcpuState* s) { return s->owner == &target; });
+    }
 };
 
 Machine::Machine(const MachineConfig& config) : m_impl(std::make_unique<Impl>(config)) {}
@@ -276,6 +305,7 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
                                                     other->spec.name));
     auto machineVm = std::make_unique<VirtualMachine>();
     machineVm->spec = spec;
+    machineVm->psci = std::make_unique<Psci>(impl);
     machineVm->stage2.map(spec.ramIpa >> 12, spec.machineBase >> 12, spec.ramBytes >> 12, vm::Stage2Type::Ram);
     machineVm->space = std::make_unique<VmSpace>(machineVm->stage2);
     // The hypervisor maps all of RAM cacheable on every core (Xen's directmap, KVM's linear map): any of it
@@ -295,9 +325,12 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         vcpuConfig.index = static_cast<std::uint32_t>(i);
         vcpuConfig.ramIpa = spec.ramIpa;
         vcpuConfig.ramBytes = spec.ramBytes;
-        vcpuConfig.entry = spec.ramIpa;
+        vcpuConfig.entry = spec.entry.value_or(spec.ramIpa);
         vcpuConfig.coreMHz = impl.m_config.coreMHz;
         vcpuConfig.events = impl.m_events;
+        vcpuConfig.firmware = owner.psci.get();
+        vcpuConfig.board = spec.board;
+        vcpuConfig.startsOn = i == 0 || !spec.secondariesStartOff;
         const memory::AgentId agent = impl.m_memory.addAgent({memory::AgentKind::Vcpu, vcpuConfig.name, core});
         if (impl.m_events != nullptr)
             impl.m_events->vcpuCreate(static_cast<std::uint32_t>(vmId), vcpuConfig.index, agent, core, spec.name,
@@ -352,6 +385,11 @@ memory::CoherenceListener* Machine::coherenceTracer()
 std::uint64_t Machine::nanoseconds(memory::Cycles cycles) const
 {
     return m_impl->ns(cycles);
+}
+
+void Machine::requestStop()
+{
+    m_impl->m_stopRequested = true;
 }
 
 const cpu::PreemptionQuery& Machine::preemption(memory::CoreId core) const
@@ -414,13 +452,16 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
     std::vector<VcpuState*> all;
     for (auto& machineVm : impl.m_vms)
         for (auto& state : machineVm->vcpus) {
+            all.push_back(state.get());
+            if (!state->vcpu->poweredOn() || machineVm->switchedOff)
+                continue; // CPU_ON brings it in (Impl::schedule)
             state->enqueuedAt = impl.m_memory.coreTime(state->vcpu->core());
             queues[state->vcpu->core()].push_back(state.get());
-            all.push_back(state.get());
         }
 
     MachineRun result;
-    while (result.instructions < instructionBudget) {
+    impl.m_stopRequested = false;
+    while (result.instructions < instructionBudget && !impl.m_stopRequested) {
         // The core furthest behind in virtual time that has work.
         std::optional<memory::CoreId> next;
         for (memory::CoreId core = 0; core < cores; ++core)
@@ -468,6 +509,8 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
                 reason = tracer::VcpuStopReason::Fault;
             else if (ran.stop == cpu::VcpuStop::Hypervisor)
                 reason = tracer::VcpuStopReason::Hypervisor;
+            else if (ran.stop == cpu::VcpuStop::PoweredOff)
+                reason = tracer::VcpuStopReason::PoweredOff;
             impl.m_events->vcpuStop(impl.ns(impl.m_memory.coreTime(core)), vmId, vcpuIndex, core, reason,
                                     ran.instructions);
         }
@@ -481,8 +524,10 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
             queues[core].push_front(state);
             continue;
         }
+        if (v.systemOffRequested() || v.systemResetRequested())
+            impl.switchOff(*state->owner);
         if (ran.stop != cpu::VcpuStop::BudgetUsed && ran.stop != cpu::VcpuStop::Yielded)
-            continue;
+            continue; // exited, faulted or powered off (CPU_OFF): off the queues
 
         memory::CoreId destination = core;
         if (state->pendingMigration) {
@@ -504,12 +549,15 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
     for (auto& queue : queues)
         queue.clear();
 
-    result.allExited = std::all_of(all.begin(), all.end(), [](VcpuState* s) { return s->vcpu->exited(); });
+    result.allExited = std::all_of(all.begin(), all.end(), [](VcpuState* s) {
+        return s->vcpu->exited() || (s->owner->switchedOff && s->vcpu->faultDescription().empty());
+    });
     for (VcpuState* s : all) {
         const cpu::Vcpu& v = *s->vcpu;
         result.vcpus.push_back({v.config().name, v.exited(), v.exitCode(), v.faultDescription(), v.console(),
                                 s->instructions, v.trapCount(), v.traps(), v.memoryAccesses(), s->migrations,
-                                s->slices, s->maxLatency, s->coresVisited});
+                                s->slices, s->maxLatency, s->coresVisited, v.poweredOn(), v.systemOffRequested(),
+                                v.systemResetRequested()});
     }
     return result;
 }

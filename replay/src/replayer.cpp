@@ -33,7 +33,10 @@ std::vector<GuestChange> changedGuests(const RecordedRun& run, const std::filesy
     for (const auto& [program, recorded] : run.guests) {
         std::string now;
         try {
-            now = hyp::GuestImage::load(guestDirectory / (program + ".bin")).contentHash();
+            // A board's images (firmware, kernel) are recorded by their path; the project's guests by name.
+            now = program.find('/') != std::string::npos
+                      ? hyp::GuestImage::load(program, std::uint64_t{1} << 32, "a board image may hold").contentHash()
+                      : hyp::GuestImage::load(guestDirectory / (program + ".bin")).contentHash();
         } catch (const hyp::GuestImageError& e) {
             now = e.what();
         }

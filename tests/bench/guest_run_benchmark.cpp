@@ -162,9 +162,11 @@ void onInterrupt(uc_engine* uc, std::uint32_t intno, void* user)
         uc_emu_stop(uc);
         return;
     }
-    if (((insn >> 5) & 0xffffu) == VCM_HVC_EXIT) {
+    std::uint64_t functionId = 0;
+    uc_reg_read(uc, UC_ARM64_REG_X0, &functionId);
+    if (functionId == VCM_SMCCC_EXIT) {
         run.exited = true;
-        uc_reg_read(uc, UC_ARM64_REG_X0, &run.exitCode);
+        uc_reg_read(uc, UC_ARM64_REG_X1, &run.exitCode);
         // Unicorn 2.0.1 may drop a stop requested from this hook once the exception is handled; sending the guest
         // to kNowhere ends emulation in that case too (the `until` address, and unmapped).
         uc_reg_write(uc, UC_ARM64_REG_PC, &kNowhere);

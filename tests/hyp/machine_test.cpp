@@ -126,12 +126,14 @@ TEST(Machine, AnUnalignedStoreIsOneAccessPerPage)
     constexpr std::uint32_t kStrX1AtX0 = 0xf9000001;    // str x1, [x0]
     constexpr std::uint32_t kMovkX0High = 0xf2a80000;   // movk x0, #0x4000, lsl #16 (VCM_GUEST_RAM_BASE)
     constexpr std::uint32_t kMovzX1 = 0xd2824681;       // movz x1, #0x1234
-    constexpr std::uint32_t kMovzX0Zero = 0xd2800000;   // movz x0, #0
-    constexpr std::uint32_t kHvcExit = 0xd4000002;      // hvc #0 (VCM_HVC_EXIT)
-    static_assert(VCM_GUEST_RAM_BASE == 0x40000000 && VCM_HVC_EXIT == 0);
+    constexpr std::uint32_t kMovzX1Zero = 0xd2800001;   // movz x1, #0 (the exit code)
+    constexpr std::uint32_t kMovzX0Exit = 0xd28ac000;   // movz x0, #0x5600
+    constexpr std::uint32_t kMovkX0Exit = 0xf2b0c000;   // movk x0, #0x8600, lsl #16 (VCM_SMCCC_EXIT)
+    constexpr std::uint32_t kHvc0 = 0xd4000002;         // hvc #0
+    static_assert(VCM_GUEST_RAM_BASE == 0x40000000 && VCM_SMCCC_EXIT == 0x86005600);
     auto storeAt = [&](std::uint16_t offset) {
         const std::uint32_t movzX0 = 0xd2800000u | (std::uint32_t{offset} << 5); // movz x0, #offset
-        const Booted b = boot({rawImage({movzX0, kMovkX0High, kMovzX1, kStrX1AtX0, kMovzX0Zero, kHvcExit})});
+        const Booted b = boot({rawImage({movzX0, kMovkX0High, kMovzX1, kStrX1AtX0, kMovzX1Zero, kMovzX0Exit, kMovkX0Exit, kHvc0})});
         const VcpuSummary& v = b.run.vcpus[0];
         EXPECT_TRUE(v.exited) << v.fault;
         return v.memoryAccesses;

@@ -70,7 +70,9 @@ LTTNG_UST_TRACEPOINT_ENUM(vcm, trap_kind,
     LTTNG_UST_TP_ENUM_VALUES(
         lttng_ust_field_enum_value("setway", 0)
         lttng_ust_field_enum_value("vm_register", 1)
-        lttng_ust_field_enum_value("stage2_fault", 2)))
+        lttng_ust_field_enum_value("stage2_fault", 2)
+        lttng_ust_field_enum_value("smccc", 3)
+        lttng_ust_field_enum_value("mmio", 4)))
 
 LTTNG_UST_TRACEPOINT_ENUM(vcm, flush_reason,
     LTTNG_UST_TP_ENUM_VALUES(
@@ -86,7 +88,8 @@ LTTNG_UST_TRACEPOINT_ENUM(vcm, stop_reason,
         lttng_ust_field_enum_value("exit", 2)
         lttng_ust_field_enum_value("fault", 3)
         lttng_ust_field_enum_value("hypervisor", 4)
-        lttng_ust_field_enum_value("preempted", 5)))
+        lttng_ust_field_enum_value("preempted", 5)
+        lttng_ust_field_enum_value("powered_off", 6)))
 
 LTTNG_UST_TRACEPOINT_ENUM(vcm, value_source,
     LTTNG_UST_TP_ENUM_VALUES(

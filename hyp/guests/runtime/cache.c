@@ -115,9 +115,6 @@ void vcm_dcache_clean_pou(const void *start, size_t length)
 /* ---- Added for the uncached-buffer and setway-migrate guests (see vcm_cache.h). ---- */
 #include <vcm/hyp/guest_abi.h>
 
-#define VCM_CACHE_STR2(x) #x
-#define VCM_CACHE_STR(x) VCM_CACHE_STR2(x)
-
 /* One level-2 table of 2 MiB blocks for the gigabyte that holds the non-cacheable window. */
 static uint64_t nc_level2_table[512] __attribute__((aligned(4096)));
 
@@ -142,8 +139,8 @@ int vcm_mmu_caches_on_with_nc_window(uint64_t nc_base)
  * such as U-Boot's __asm_dcache_all, are written in assembly and touch no memory). */
 static inline void setway_yield(void)
 {
-    register uint64_t x0 __asm__("x0");
-    __asm__ volatile("hvc #" VCM_CACHE_STR(VCM_HVC_YIELD) : "=r"(x0) : : "memory");
+    register uint64_t x0 __asm__("x0") = VCM_SMCCC_YIELD;
+    __asm__ volatile("hvc #0" : "+r"(x0) : : "memory");
     (void)x0;
 }
 

@@ -14,5 +14,7 @@ _start:
     str     xzr, [x0], #8
     b       1b
 2:  bl      main
-    hvc     #VCM_HVC_EXIT
+    mov     x1, x0
+    ldr     x0, =VCM_SMCCC_EXIT
+    hvc     #0
 3:  b       3b

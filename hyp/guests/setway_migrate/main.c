@@ -2,7 +2,7 @@
  * "a vCPU may migrate to another pCPU in the middle of the [set/way loop]. This will result to have cache
  * with stal[e] data (Set/Way are not propagated)". The same sequence as bootloader-setway -- caches on, write
  * 32 KiB, clean+invalidate by set/way, caches off, verify with caches off -- but the set/way loop yields
- * (VCM_HVC_YIELD) between cache levels and every YIELD_EVERY_SETS sets, giving the host scheduler chances to
+ * (VCM_SMCCC_YIELD) between cache levels and every YIELD_EVERY_SETS sets, giving the host scheduler chances to
  * move the vCPU to another core half-way through (the sets already done then sit in the old core's caches,
  * never cleaned). Data that went past the L2 into a system cache is also not reached by set/way (the other
  * half of seed 004), so this fails with a system cache even without a migration.

@@ -53,6 +53,22 @@ const char* toString(SystemRegister reg)
         return "CNTFRQ_EL0";
     case SystemRegister::CntvctEl0:
         return "CNTVCT_EL0";
+    case SystemRegister::CntpctEl0:
+        return "CNTPCT_EL0";
+    case SystemRegister::CntvCtlEl0:
+        return "CNTV_CTL_EL0";
+    case SystemRegister::CntvCvalEl0:
+        return "CNTV_CVAL_EL0";
+    case SystemRegister::CntvTvalEl0:
+        return "CNTV_TVAL_EL0";
+    case SystemRegister::CntpCtlEl0:
+        return "CNTP_CTL_EL0";
+    case SystemRegister::CntpCvalEl0:
+        return "CNTP_CVAL_EL0";
+    case SystemRegister::CntpTvalEl0:
+        return "CNTP_TVAL_EL0";
+    case SystemRegister::MpidrEl1:
+        return "MPIDR_EL1";
     }
     return "?";
 }
@@ -93,6 +109,22 @@ std::optional<SystemRegister> decodeRegister(const SystemEncoding& e)
         return SystemRegister::CntfrqEl0;
     if (is(e, 3, 3, 14, 0, 2))
         return SystemRegister::CntvctEl0;
+    if (is(e, 3, 3, 14, 0, 1))
+        return SystemRegister::CntpctEl0;
+    if (is(e, 3, 3, 14, 3, 1))
+        return SystemRegister::CntvCtlEl0;
+    if (is(e, 3, 3, 14, 3, 2))
+        return SystemRegister::CntvCvalEl0;
+    if (is(e, 3, 3, 14, 3, 0))
+        return SystemRegister::CntvTvalEl0;
+    if (is(e, 3, 3, 14, 2, 1))
+        return SystemRegister::CntpCtlEl0;
+    if (is(e, 3, 3, 14, 2, 2))
+        return SystemRegister::CntpCvalEl0;
+    if (is(e, 3, 3, 14, 2, 0))
+        return SystemRegister::CntpTvalEl0;
+    if (is(e, 3, 0, 0, 0, 5))
+        return SystemRegister::MpidrEl1;
     return std::nullopt;
 }
 

@@ -1,6 +1,8 @@
 // Scenario files: TOML read with toml++, every key checked, every error naming the file and the line.
 #include "vcm/hyp/scenario/scenario.h"
 
+#include "scenario_table.h"
+
 #include <fmt/core.h>
 #include <fmt/std.h>
 #include <toml++/toml.h>
@@ -11,99 +13,6 @@
 
 namespace vcm::hyp::scenario {
 namespace {
-
-std::string where(const std::filesystem::path& file, const toml::node& node)
-{
-    const auto& source = node.source();
-    if (source.begin.line == 0)
-        return fmt::format("{}", file.string());
-    return fmt::format("{}:{}", file.string(), source.begin.line);
-}
-
-// A TOML table whose keys are checked: each read names the expected type, and keys nobody read are errors.
-class Table {
-public:
-    Table(const std::filesystem::path& file, const toml::table& table, std::string path)
-        : m_file(file), m_table(table), m_path(std::move(path))
-    {
-    }
-
-    std::string key(const std::string& name) const { return m_path.empty() ? name : m_path + "." + name; }
-
-    const toml::node* node(const std::string& name)
-    {
-        m_used.insert(name);
-        return m_table.get(name);
-    }
-
-    std::uint64_t unsignedInteger(const std::string& name, std::uint64_t fallback)
-    {
-        const toml::node* n = node(name);
-        if (n == nullptr)
-            return fallback;
-        const auto value = n->value<std::int64_t>();
-        if (!n->is_integer() || !value || *value < 0)
-            throw ScenarioError(fmt::format("{}: {} must be a non-negative integer", where(m_file, *n), key(name)));
-        return static_cast<std::uint64_t>(*value);
-    }
-
-    bool boolean(const std::string& name, bool fallback)
-    {
-        const toml::node* n = node(name);
-        if (n == nullptr)
-            return fallback;
-        if (!n->is_boolean())
-            throw ScenarioError(fmt::format("{}: {} must be true or false", where(m_file, *n), key(name)));
-        return *n->value<bool>();
-    }
-
-    std::string string(const std::string& name, const std::string& fallback)
-    {
-        const toml::node* n = node(name);
-        if (n == nullptr)
-            return fallback;
-        if (!n->is_string())
-            throw ScenarioError(fmt::format("{}: {} must be a string", where(m_file, *n), key(name)));
-        return *n->value<std::string>();
-    }
-
-    std::optional<Table> table(const std::string& name)
-    {
-        const toml::node* n = node(name);
-        if (n == nullptr)
-            return std::nullopt;
-        if (!n->is_table())
-            throw ScenarioError(fmt::format("{}: {} must be a table", where(m_file, *n), key(name)));
-        return Table(m_file, *n->as_table(), key(name));
-    }
-
-    const toml::array* array(const std::string& name)
-    {
-        const toml::node* n = node(name);
-        if (n == nullptr)
-            return nullptr;
-        if (!n->is_array())
-            throw ScenarioError(fmt::format("{}: {} must be an array", where(m_file, *n), key(name)));
-        return n->as_array();
-    }
-
-    // Throws for the first key no read asked for.
-    void rejectUnknown() const
-    {
-        for (const auto& [k, v] : m_table)
-            if (!m_used.contains(std::string(k.str())))
-                throw ScenarioError(fmt::format("{}: unknown key {}", where(m_file, v), key(std::string(k.str()))));
-    }
-
-    const toml::table& raw() const { return m_table; }
-    const std::filesystem::path& file() const { return m_file; }
-
-private:
-    const std::filesystem::path& m_file;
-    const toml::table& m_table;
-    std::string m_path;
-    std::set<std::string> m_used;
-};
 
 memory::ReplacementKind replacement(Table& t)
 {
@@ -236,8 +145,11 @@ void readVms(Table& root, Scenario& s)
         VmPlan plan;
         plan.spec.name = t.string("name", fmt::format("d{}", s.vms.size() + 1));
         plan.guest = t.string("guest", "");
-        if (plan.guest.empty())
-            throw ScenarioError(fmt::format("{}: vm {} needs guest = \"<program>\"", where(s.file, item), plan.spec.name));
+        readBoard(t, plan);
+        if (plan.guest.empty() == !plan.board)
+            throw ScenarioError(fmt::format("{}: vm {} needs either guest = \"<program>\" or a [vm.board] with its "
+                                            "firmware",
+                                            where(s.file, item), plan.spec.name));
         plan.spec.ramBytes = t.unsignedInteger("ram_mib", plan.spec.ramBytes >> 20) << 20;
         if (plan.spec.ramBytes < (16u << 20))
             throw ScenarioError(fmt::format("{}: vm {}: ram_mib must be at least 16 (the guest image and its "

@@ -1,6 +1,8 @@
 // Scenario execution: build the machine, the VMs with their policy, load guests and payloads, run, report.
 #include "vcm/hyp/scenario/scenario_run.h"
 
+#include "board_setup.h"
+
 #include "vcm/hyp/guest_abi.h"
 #include "vcm/hyp/guest_image.h"
 #include "vcm/hyp/memory/coherence_counts.h"
@@ -113,8 +115,15 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
         events = &*batching;
     }
     // The images first: the run configuration names each by its content hash.
-    std::vector<GuestImage> images;
+    std::vector<std::optional<GuestImage>> images;
+    std::vector<std::unique_ptr<BoardSetup>> boards; // per VM, null for a VM without a board
     for (const VmPlan& plan : scenario.vms) {
+        if (plan.board) {
+            boards.push_back(std::make_unique<BoardSetup>(scenario, plan, guestDirectory));
+            images.emplace_back();
+            continue;
+        }
+        boards.emplace_back();
         try {
             images.push_back(GuestImage::load(guestImagePath(plan.guest, guestDirectory)));
         } catch (const GuestImageError& e) {
@@ -127,9 +136,15 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
         hooks.machineCreated(machine);
     if (events != nullptr) {
         tracer::RunConfiguration configuration = runConfiguration(scenario);
-        for (std::size_t i = 0; i < images.size(); ++i)
-            configuration.guests += fmt::format("{}{}={}", i == 0 ? "" : ";", scenario.vms[i].guest,
-                                                images[i].contentHash());
+        for (std::size_t i = 0; i < images.size(); ++i) {
+            if (images[i])
+                configuration.guests += fmt::format("{}{}={}", configuration.guests.empty() ? "" : ";",
+                                                    scenario.vms[i].guest, images[i]->contentHash());
+            else
+                for (const auto& [role, image] : boards[i]->images())
+                    configuration.guests += fmt::format("{}{}={}", configuration.guests.empty() ? "" : ";",
+                                                        image.path.string(), image.contentHash());
+        }
         events->runConfiguration(configuration);
     }
     memory::CoherenceCounts counts;
@@ -145,8 +160,17 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
         } catch (const policy::PolicyError& e) {
             throw ScenarioError(fmt::format("{}: {}", scenario.file.string(), e.what()));
         }
-        const std::size_t vm = machine.createVm(plan.spec, *policies.back());
-        machine.loadImage(vm, VCM_GUEST_RAM_BASE, images[i].bytes);
+        VmSpec spec = plan.spec;
+        if (boards[i]) {
+            spec.board = &boards[i]->bus();
+            spec.entry = board::virt::kFlash0Base; // the firmware runs from flash, as QEMU's -bios
+            spec.secondariesStartOff = true;
+        }
+        const std::size_t vm = machine.createVm(spec, *policies.back());
+        if (boards[i])
+            boards[i]->load(machine, vm, events);
+        else
+            machine.loadImage(vm, VCM_GUEST_RAM_BASE, images[i]->bytes);
         vmIndices.push_back(vm);
         try {
             setUpVm(machine, plan, vm);
@@ -161,6 +185,9 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
         hooks.beforeRun(machine, views);
     }
     const MachineRun run = machine.run(scenario.instructionBudget);
+    for (const auto& b : boards)
+        if (b)
+            b->flushConsole();
     // The host reads the guest's buffers again after the run (seed 003): stale reads are counted.
     for (std::size_t i = 0; i < scenario.vms.size(); ++i)
         if (const auto& check = scenario.vms[i].hostCheck) {
@@ -179,28 +206,41 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
     report.completed = run.allExited;
     std::size_t vcpuIndex = 0;
     memory::Cycles worstLatency = 0;
-    for (const VmPlan& plan : scenario.vms)
+    for (std::size_t vm = 0; vm < scenario.vms.size(); ++vm) {
+        const VmPlan& plan = scenario.vms[vm];
+        const BoardSetup* board = boards[vm].get();
+        const bool stopped = board != nullptr && board->stopReached(); // its console showed the stop text
+        if (stopped)
+            report.completed = true;
         for (std::size_t c = 0; c < plan.spec.vcpuCores.size(); ++c, ++vcpuIndex) {
             const VcpuSummary& v = run.vcpus.at(vcpuIndex);
             GuestOutcome outcome;
             outcome.name = v.name;
-            outcome.guest = plan.guest;
-            outcome.console = v.console;
+            outcome.guest = board != nullptr ? plan.board->firmware.filename().string() : plan.guest;
+            // A board's console is its UART (the firmware's, then the kernel's); vcm's console hypercall adds to it.
+            outcome.console = (board != nullptr && c == 0 ? board->console() : std::string()) + v.console;
             outcome.fault = v.fault;
             if (v.exited) {
                 outcome.exitStatus = static_cast<int>(v.exitCode);
                 outcome.verdict = v.exitCode == 0 ? "PASS" : "FAIL";
+            } else if (!v.fault.empty()) {
+                outcome.verdict = "FAULT";
+            } else if (v.systemOff || v.systemReset || !v.poweredOn) {
+                outcome.verdict = "OFF"; // a secondary never started, or its VM switched off around it
             } else {
-                outcome.verdict = v.fault.empty() ? "TIMEOUT" : "FAULT";
+                outcome.verdict = stopped ? "PASS" : "TIMEOUT";
             }
             report.guests.push_back(outcome);
             report.traps.setWay += v.trapCounts.setWay;
             report.traps.tvm += v.trapCounts.tvm;
             report.traps.tvmAfterCachesOn += v.trapCounts.tvmAfterCachesOn;
             report.traps.stage2Fault += v.trapCounts.stage2Fault;
+            report.traps.smccc += v.trapCounts.smccc;
+            report.traps.mmio += v.trapCounts.mmio;
             worstLatency = std::max(worstLatency, v.maxSchedulingLatency);
             report.migrations += v.migrations;
         }
+    }
     memory::Cycles longestSegment = 0;
     memory::Cycles longestDelay = 0;
     for (const auto& p : policies) {
@@ -248,7 +288,8 @@ std::string toJson(const RunReport& r)
         {"migrations", r.migrations},
         {"max_flush_segment_ns", r.maxFlushSegmentNs},
         {"max_unpreempted_flush_ns", r.maxUnpreemptedFlushNs},
-        {"traps", {{"setway", r.traps.setWay}, {"tvm", r.traps.tvm}, {"stage2_fault", r.traps.stage2Fault}}},
+        {"traps", {{"setway", r.traps.setWay}, {"tvm", r.traps.tvm}, {"stage2_fault", r.traps.stage2Fault},
+                   {"smccc", r.traps.smccc}, {"mmio", r.traps.mmio}}},
         {"tvm_traps_after_caches_on", r.traps.tvmAfterCachesOn},
         {"max_sched_latency_ns", r.maxSchedLatencyNs},
         {"vtime_ns", r.vtimeNs},
@@ -280,8 +321,11 @@ std::string toText(const RunReport& r)
                         r.staleWindows);
     text += fmt::format("flushes: {} in {} segments ({} pages), longest segment {:.1f} us, longest unpreempted delay {:.1f} us\n",
                         r.flushes, r.flushSegments, r.flushPages, r.maxFlushSegmentNs / 1000, r.maxUnpreemptedFlushNs / 1000);
-    text += fmt::format("traps: {} set/way, {} TVM ({} after caches on), {} stage-2 faults\n", r.traps.setWay,
+    text += fmt::format("traps: {} set/way, {} TVM ({} after caches on), {} stage-2 faults", r.traps.setWay,
                         r.traps.tvm, r.traps.tvmAfterCachesOn, r.traps.stage2Fault);
+    if (r.traps.smccc + r.traps.mmio != 0) // a board's firmware calls and device accesses
+        text += fmt::format(", {} firmware calls, {} device accesses", r.traps.smccc, r.traps.mmio);
+    text += "\n";
     text += fmt::format("{} migrations; worst scheduling latency {:.1f} us; virtual time {:.3f} ms; host {:.2f} s\n",
                         r.migrations, r.maxSchedLatencyNs / 1000, r.vtimeNs / 1e6, r.hostSeconds);
     if (!r.trace.empty()) {

@@ -91,7 +91,7 @@ TEST_F(ScenarioFiles, SyntaxErrorsAndMissingPiecesAreReported)
 {
     EXPECT_THAT(errorOf(write("[machine\n")), HasSubstr("scenario.toml:1"));
     EXPECT_THAT(errorOf(write("seed = 1\n")), HasSubstr("at least one [[vm]]"));
-    EXPECT_THAT(errorOf(write("[[vm]]\nname = \"x\"\n")), HasSubstr("needs guest"));
+    EXPECT_THAT(errorOf(write("[[vm]]\nname = \"x\"\n")), HasSubstr("needs either guest"));
     EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nvcpus = [9]\n")), HasSubstr("physical cores 0..3"));
     EXPECT_THAT(errorOf(write("[machine.l2]\nways = 0\n[[vm]]\nguest = \"hello\"\n")), HasSubstr("l2: ways"));
     EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"boot-image\"\n[vm.payload]\nmode = \"flush-harder\"\n")),

@@ -19,6 +19,8 @@ const char* toolstackModeLabel(std::uint32_t mode);
 // The register a vm_register trap wrote (cpu::SystemRegister values), e.g. "SCTLR_EL1".
 const char* systemRegisterName(std::uint32_t value);
 // What a trap was, for people: "DC CISW", "SCTLR_EL1", "stage-2 fault".
+// PSCI function names by SMCCC id; other ids as "SMCCC 0x...".
+std::string smcccFunctionName(std::uint32_t functionId);
 std::string trapWhat(tracer::TrapKind kind, std::uint32_t detail);
 
 } // namespace vcm::analyzer

@@ -11,11 +11,14 @@
 #define VCM_GUEST_IMAGE_MAX 0x00200000
 #define VCM_GUEST_STACK_SIZE 0x00010000
 
-/* Hypercalls are HVC #imm16 at EL1; the immediate selects the call, arguments are in x0..x3 and the
- * result (if any) is returned in x0. */
-#define VCM_HVC_EXIT 0x0          /* x0 = exit code; the vCPU stops. */
-#define VCM_HVC_CONSOLE_WRITE 0x1 /* x0 = guest address, x1 = length in bytes. */
-#define VCM_HVC_MARKER 0x2        /* x0 = guest address of a NUL-terminated name (at most 63 bytes). */
-#define VCM_HVC_YIELD 0x3         /* give up the rest of the time slice. */
+/* Hypercalls follow the SMC Calling Convention (Arm DEN0028): HVC #0 (or SMC #0) with the function id in
+ * w0, arguments in x1..x3, the result in x0. vcm's own calls are fast SMC32 calls of owning entity 6, the
+ * vendor-specific hypervisor service range, so that PSCI (owner 4, e.g. PSCI_VERSION 0x84000000) and any
+ * firmware a guest runs never collide with them; an id nobody serves returns SMCCC_RET_NOT_SUPPORTED (-1).
+ * Function numbers 0x5600.. ("V") keep clear of KVM's own vendor calls (0x86000001.., 0x8600ff01). */
+#define VCM_SMCCC_EXIT 0x86005600          /* x1 = exit code; the vCPU stops. */
+#define VCM_SMCCC_CONSOLE_WRITE 0x86005601 /* x1 = guest address, x2 = length in bytes. */
+#define VCM_SMCCC_MARKER 0x86005602        /* x1 = guest address of a NUL-terminated name (at most 63 bytes). */
+#define VCM_SMCCC_YIELD 0x86005603         /* give up the rest of the time slice. */
 
 #endif /* VCM_HYP_GUEST_ABI_H */

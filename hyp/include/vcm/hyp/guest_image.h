@@ -22,6 +22,8 @@ struct GuestImage {
     // Reads the file whole. Throws GuestImageError if it is missing, unreadable, empty, or larger
     // than the space the guest linker script reserves (VCM_GUEST_IMAGE_MAX).
     static GuestImage load(const std::filesystem::path& path);
+    // The same with another limit: `room` says whose (e.g. "flash bank 0 holds").
+    static GuestImage load(const std::filesystem::path& path, std::uint64_t maxBytes, const std::string& room);
 
     // "sha256:" and the SHA-256 of the bytes in hex: how a trace names the image it ran, so a replay can
     // tell that the image changed since.

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -50,6 +51,11 @@ struct VmSpec {
     memory::PhysAddr machineBase = 0x8000'0000; // where its RAM lives in the machine
     std::vector<memory::CoreId> vcpuCores{0};   // one vCPU per entry, starting on that core
     bool pinned = false;                        // vCPUs never leave their starting core
+    std::optional<std::uint64_t> entry;         // where the first vCPU starts (default: ramIpa)
+    // The board's ROM and MMIO regions (a virt board), or null for a VM with RAM only. It must outlive the VM.
+    const board::BoardBus* board = nullptr;
+    // PSCI boot protocol: vCPUs other than the first are off until CPU_ON (as on QEMU's virt board).
+    bool secondariesStartOff = false;
 };
 
 struct VcpuSummary {
@@ -66,10 +72,15 @@ struct VcpuSummary {
     std::uint64_t slices = 0;
     memory::Cycles maxSchedulingLatency = 0; // longest wait, runnable but not running
     std::vector<memory::CoreId> coresVisited; // in order, each change of core once
+    bool poweredOn = true;      // false: never started by PSCI CPU_ON, or stopped by CPU_OFF
+    bool systemOff = false;     // its VM was switched off (PSCI SYSTEM_OFF) ...
+    bool systemReset = false;   // ... or reset (PSCI SYSTEM_RESET), which ends its run
 };
 
 struct MachineRun {
-    bool allExited = false;         // every vCPU exited (rather than faulted or ran out of budget)
+    // Every vCPU exited (rather than faulted or ran out of budget), counting those of a VM that was switched
+    // off or reset through PSCI.
+    bool allExited = false;
     std::uint64_t instructions = 0; // over all vCPUs
     std::uint64_t timerTicks = 0;   // over all cores
     std::uint64_t speculativeFills = 0;
@@ -108,6 +119,8 @@ public:
     // Before a vCPU enters its guest, EL2 work its trap handler owes it runs first (a deferred or interrupted
     // flush), preemptible through preemption(core).
     MachineRun run(std::uint64_t instructionBudget);
+    // Ends run() after the slice running now (a scenario's stop condition, such as a console text).
+    void requestStop();
 
     // Softirq work pending on a core: its timer tick is due, or another vCPU waits in its run queue.
     const cpu::PreemptionQuery& preemption(memory::CoreId core) const;

@@ -35,9 +35,20 @@ enum class SystemRegister : std::uint8_t {
     CcsidrEl1,
     CsselrEl1,
     CtrEl0,
-    // Generic timer: the virtual counter counts modelled time, so guests measure what the model charges.
+    // Generic timer (Arm ARM D11): both counters count modelled time (CNTVOFF_EL2 = 0), so guests measure
+    // what the model charges and never see the host's clock; the timers hold their values (GenericTimer).
     CntfrqEl0,
     CntvctEl0,
+    CntpctEl0,
+    CntvCtlEl0,
+    CntvCvalEl0,
+    CntvTvalEl0,
+    CntpCtlEl0,
+    CntpCvalEl0,
+    CntpTvalEl0,
+    // Identification: each vCPU's own affinity (VMPIDR_EL2 as KVM's reset_mpidr sets it), which PSCI
+    // CPU_ON and AFFINITY_INFO name vCPUs by.
+    MpidrEl1,
 };
 
 bool trappedByTvm(SystemRegister reg);

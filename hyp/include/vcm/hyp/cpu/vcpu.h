@@ -16,12 +16,15 @@
 // served correctly for data but the engine would fetch instructions from the VA's own page.
 #pragma once
 
+#include "vcm/hyp/board/board_bus.h"
+#include "vcm/hyp/cpu/generic_timer.h"
 #include "vcm/hyp/cpu/system_instruction.h"
 #include "vcm/hyp/cpu/translation.h"
 #include "vcm/hyp/memory/maintenance.h"
 #include "vcm/hyp/memory/memory_system.h"
 #include "vcm/tracer/event_sink.h"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -101,13 +104,37 @@ public:
     virtual bool runPendingWork(Vcpu& vcpu, const PreemptionQuery& preemption);
 };
 
+// An SMC Calling Convention call (Arm DEN0028) a guest made with HVC #0 or SMC #0, other than vcm's own
+// hypercalls (guest_abi.h): PSCI and whatever firmware services EL2 offers.
+enum class SmcccConduit : std::uint8_t { Hvc = 0, Smc = 1 };
+struct SmcccCall {
+    SmcccConduit conduit = SmcccConduit::Hvc;
+    std::uint32_t functionId = 0;       // w0
+    std::array<std::uint64_t, 3> args{}; // x1..x3
+};
+// What the call does to the caller beyond its result registers.
+enum class SmcccAction : std::uint8_t { Return, PowerOff, Reset, CpuOff };
+struct SmcccResult {
+    static constexpr std::uint64_t kNotSupported = ~std::uint64_t{0}; // SMCCC_RET_NOT_SUPPORTED (-1)
+    std::array<std::uint64_t, 4> x{kNotSupported, 0, 0, 0};
+    bool writesAll = false; // x1..x3 carry results too (else only x0 is written)
+    SmcccAction action = SmcccAction::Return;
+};
+class SmcccService {
+public:
+    virtual ~SmcccService() = default;
+    virtual SmcccResult call(Vcpu& caller, const SmcccCall& call) = 0;
+};
+
 // Traps taken by one vCPU, by kind.
 struct TrapCounts {
     std::uint64_t setWay = 0;
     std::uint64_t tvm = 0;
     std::uint64_t tvmAfterCachesOn = 0; // TVM traps taken while the guest's caches were already on
     std::uint64_t stage2Fault = 0;
-    std::uint64_t total() const { return setWay + tvm + stage2Fault; }
+    std::uint64_t smccc = 0; // firmware calls (PSCI), not vcm's own hypercalls
+    std::uint64_t mmio = 0;  // device accesses emulated by EL2 (board regions)
+    std::uint64_t total() const { return setWay + tvm + stage2Fault + smccc + mmio; }
 };
 
 struct VcpuConfig {
@@ -123,14 +150,20 @@ struct VcpuConfig {
     Cycles cyclesPerCounterTick = 32;
     std::uint64_t coreMHz = 2000; // for the nanosecond timestamps of trace events
     tracer::EventSink* events = nullptr;
+    // EL2's answer to SMCCC calls other than vcm's own (PSCI); null: every such call is NOT_SUPPORTED.
+    SmcccService* firmware = nullptr;
+    // The board's ROM and MMIO regions outside RAM (null: none; such an access is a stage-2 abort).
+    const board::BoardBus* board = nullptr;
+    bool startsOn = true; // false: powered off until PSCI CPU_ON (secondary CPUs of a board)
 };
 
 enum class VcpuStop : std::uint8_t {
     BudgetUsed, // the slice's instruction budget ran out
-    Yielded,    // VCM_HVC_YIELD
-    Exited,     // VCM_HVC_EXIT
+    Yielded,    // VCM_SMCCC_YIELD
+    Exited,     // VCM_SMCCC_EXIT, or PSCI SYSTEM_OFF / SYSTEM_RESET
     Fault,      // an exception the model does not deliver, a stage-1 or stage-2 fault, an unknown hypercall
     Hypervisor, // a trap handler left EL2 work to finish before the guest continues (TrapHandler::hasPendingWork)
+    PoweredOff, // PSCI CPU_OFF, or never powered on: runs again only after CPU_ON
 };
 
 struct VcpuRun {
@@ -192,6 +225,20 @@ public:
 
     bool exited() const;
     std::uint64_t exitCode() const;
+    // PSCI: the guest switched the system off (SYSTEM_OFF) or asked for a reset (SYSTEM_RESET); either ends
+    // the vCPU (exited() with code 0).
+    bool systemOffRequested() const;
+    bool systemResetRequested() const;
+    // Powered on: started on, or by CPU_ON since the last CPU_OFF.
+    bool poweredOn() const;
+    // PSCI CPU_ON: the vCPU starts at `entry` at EL1 with MMU and caches off and `context` in x0 (PSCI 1.0
+    // section 5.6). False when it is already on.
+    bool powerOn(std::uint64_t entry, std::uint64_t context);
+    // MPIDR_EL1 as the guest reads it.
+    std::uint64_t mpidr() const;
+    // The generic timer's counter (CNTPCT_EL0 = CNTVCT_EL0): the current core's virtual time in ticks.
+    std::uint64_t counter() const;
+    const GenericTimer& timer() const;
     const std::string& console() const;
     const std::vector<Marker>& markers() const;
     const std::string& faultDescription() const;

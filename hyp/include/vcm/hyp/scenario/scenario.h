@@ -3,6 +3,7 @@
 // docs/scenarios.md lists every key.
 #pragma once
 
+#include "vcm/hyp/board/console_script.h"
 #include "vcm/hyp/machine.h"
 #include "vcm/hyp/policy/cache_policy.h"
 #include "vcm/hyp/toolstack.h"
@@ -45,9 +46,31 @@ struct HostCheck {
     memory::CoreId core = 0;
 };
 
+// An image the toolstack writes into a board VM's RAM before it starts (a kernel, an initrd).
+struct BoardImage {
+    std::string file; // a guest program name (hyp/guests) or a path
+    std::uint64_t ipa = 0;
+    ToolstackMode mode = ToolstackMode::UnmapThenHypervisorFlush;
+    memory::CoreId core = 0; // where the toolstack runs
+};
+
+// A VM on QEMU's virt board ([vm.board]): firmware in flash, the device tree at the start of RAM, the
+// console scripted. docs/board.md.
+struct BoardPlan {
+    std::string kind = "virt";
+    std::filesystem::path firmware; // absolute path of the flash image (e.g. Debian's u-boot.bin)
+    std::string firmwarePackage;    // the Debian package that installs it, for the error when it is missing
+    std::optional<BoardImage> kernel;
+    std::optional<BoardImage> initrd;
+    std::string bootargs;
+    std::vector<board::ConsoleStep> console; // typed at the UART as the guest prints
+    std::string stopOnConsole;               // the run ends when the guest prints this (empty: never)
+};
+
 struct VmPlan {
     VmSpec spec;
-    std::string guest;              // guest program name (hyp/guests) or a path to a raw image
+    std::string guest;              // guest program name (hyp/guests) or a path to a raw image (empty with a board)
+    std::optional<BoardPlan> board;
     std::optional<PayloadLoad> payload;
     std::optional<Precache> precache;
     std::optional<HostCheck> hostCheck;

@@ -1,0 +1,21 @@
+// A device on the board: what a guest reaches by a load or store to an IPA that stage 2 does not map to RAM.
+// On hardware under KVM or Xen such an access is a stage-2 data abort that EL2 (or the VMM behind it)
+// emulates; here the vCPU calls the device with the access and the virtual time it happens at. Device
+// accesses never look up or allocate in the modelled caches (Device memory, Arm ARM B2.7.2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace vcm::hyp::board {
+
+class MmioDevice {
+public:
+    virtual ~MmioDevice() = default;
+    virtual std::string name() const = 0;
+    // `offset` from the device's base, `bytes` 1, 2, 4 or 8, `nowNs` the accessing vCPU's virtual time.
+    virtual std::uint64_t read(std::uint64_t offset, unsigned bytes, std::uint64_t nowNs) = 0;
+    virtual void write(std::uint64_t offset, unsigned bytes, std::uint64_t value, std::uint64_t nowNs) = 0;
+};
+
+} // namespace vcm::hyp::board

@@ -1,0 +1,62 @@
+// QEMU's "virt" machine (hw/arm/virt.c) as vcm presents it to a VM: its memory map, the devices vcm models,
+// and the device tree a firmware finds at the start of RAM (QEMU's -bios boot). docs/board.md lists each
+// device, what it models and what it leaves out.
+//
+//   0x0000_0000  flash bank 0 (64 MiB)  the firmware image, executed in place, read-only to the guest
+//   0x0400_0000  flash bank 1 (64 MiB)  readable, empty (U-Boot looks for its environment here)
+//   0x0800_0000  GICv2 distributor      reserved: described in the device tree, not modelled yet
+//   0x0801_0000  GICv2 CPU interface    reserved: described in the device tree, not modelled yet
+//   0x0900_0000  PL011 UART             the console
+//   0x4000_0000  RAM                    the VM's stage-2 RAM; the device tree at its first byte
+#pragma once
+
+#include "vcm/hyp/board/board_bus.h"
+#include "vcm/hyp/board/pl011_uart.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vcm::hyp::board {
+
+namespace virt {
+constexpr std::uint64_t kFlashBankBytes = 64ull << 20;
+constexpr std::uint64_t kFlash0Base = 0x0000'0000;
+constexpr std::uint64_t kFlash1Base = 0x0400'0000;
+constexpr std::uint64_t kGicDistributorBase = 0x0800'0000;
+constexpr std::uint64_t kGicCpuInterfaceBase = 0x0801'0000;
+constexpr std::uint64_t kGicWindowBytes = 0x1'0000;
+constexpr std::uint64_t kUartBase = 0x0900'0000;
+constexpr std::uint64_t kUartBytes = 0x1000;
+constexpr std::uint64_t kRamBase = 0x4000'0000;
+constexpr std::uint64_t kUartClockHz = 24'000'000; // QEMU's apb-pclk
+} // namespace virt
+
+struct VirtDeviceTreeConfig {
+    std::uint64_t ramBytes = 0;
+    std::uint32_t cpus = 1;
+    std::string bootargs;                                           // /chosen/bootargs, if not empty
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> initrd; // linux,initrd-start and -end (IPAs)
+};
+
+// The flattened device tree of the board, built with libfdt: memory, cpus (enable-method psci), psci
+// (method hvc), the architected timer, the GICv2, the PL011 with its clock, and /chosen.
+std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config);
+
+class VirtBoard {
+public:
+    // `firmware` goes into flash bank 0 (at most 64 MiB); the console's bytes go to `consoleOut`.
+    VirtBoard(std::span<const std::uint8_t> firmware, std::function<void(char, std::uint64_t nowNs)> consoleOut);
+    const BoardBus& bus() const { return m_bus; }
+    Pl011Uart& uart() { return *m_uart; }
+
+private:
+    std::unique_ptr<Pl011Uart> m_uart;
+    BoardBus m_bus;
+};
+
+} // namespace vcm::hyp::board

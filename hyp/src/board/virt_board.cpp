@@ -1,0 +1,24 @@
+// The virt board's memory map: flash banks, the reserved GIC windows and the PL011 (hw/arm/virt.c's
+// base_memmap).
+#include "vcm/hyp/board/virt_board.h"
+
+#include <fmt/core.h>
+
+#include <stdexcept>
+
+namespace vcm::hyp::board {
+
+VirtBoard::VirtBoard(std::span<const std::uint8_t> firmware, std::function<void(char, std::uint64_t)> consoleOut)
+    : m_uart(std::make_unique<Pl011Uart>(std::move(consoleOut)))
+{
+    if (firmware.empty() || firmware.size() > virt::kFlashBankBytes)
+        throw std::invalid_argument(fmt::format("a firmware image of {} bytes: flash bank 0 holds 1 byte to {} MiB",
+                                                firmware.size(), virt::kFlashBankBytes >> 20));
+    m_bus.addRom("flash0", virt::kFlash0Base, virt::kFlashBankBytes, firmware);
+    m_bus.addRom("flash1", virt::kFlash1Base, virt::kFlashBankBytes, {});
+    m_bus.addMmio("gic-distributor", virt::kGicDistributorBase, virt::kGicWindowBytes, nullptr);
+    m_bus.addMmio("gic-cpu-interface", virt::kGicCpuInterfaceBase, virt::kGicWindowBytes, nullptr);
+    m_bus.addMmio("pl011", virt::kUartBase, virt::kUartBytes, m_uart.get());
+}
+
+} // namespace vcm::hyp::board

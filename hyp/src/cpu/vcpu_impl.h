@@ -1,0 +1,265 @@
+// The vCPU's private state (Vcpu::Impl), shared by the files that implement it: vcpu.cpp (engine, slices,
+// public API), vcpu_memory_access.cpp (translation, loads and stores), vcpu_system_registers.cpp (MRS, MSR,
+// SYS) and vcpu_exceptions.cpp (HVC, SMC and the exceptions the engine raises).
+#pragma once
+
+#include "vcm/hyp/cpu/vcpu.h"
+
+#include "vcm/tracer/setway_trap_recorder.h"
+
+#include <fmt/core.h>
+#include <unicorn/unicorn.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+
+namespace vcm::hyp::cpu {
+
+using memory::MemoryType;
+
+inline constexpr std::uint32_t kExceptionUndefined = 1; // QEMU EXCP_UDEF: how HVC arrives without EL2
+inline constexpr std::uint32_t kHvcMask = 0xffe0001fu;
+inline constexpr std::uint32_t kHvcBits = 0xd4000002u;
+inline constexpr std::uint32_t kSmcBits = 0xd4000003u;       // SMC #imm16, under kHvcMask
+inline constexpr std::uint32_t kExceptionSecureMonitorCall = 13; // QEMU EXCP_SMC
+inline constexpr std::uint64_t kNeverExecuted = 0xffff'ffff'ffff'fffcull; // see simulators.md 3.4
+inline constexpr std::uint64_t kPageMask = ~std::uint64_t{0xfff};
+inline constexpr std::uint64_t kMaxConsoleWrite = 4096;
+inline constexpr std::size_t kMaxMarker = 63;
+// Guest RAM as the engine maps it: readable and executable, never written by the engine (see Impl::Impl).
+inline constexpr std::uint32_t kEnginePermissions = UC_PROT_READ | UC_PROT_EXEC;
+
+struct DataTranslation {
+    PhysAddr address = 0;
+    MemoryType type = MemoryType::Device;
+    std::uint64_t ipa = 0;
+    const board::BoardRegion* region = nullptr; // a board region (ROM, MMIO) instead of RAM at `address`
+};
+
+class Vcpu::Impl {
+public:
+    Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
+         std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps);
+    ~Impl();
+
+    void stop(VcpuStop why, std::string description = {});
+    std::optional<DataTranslation> translate(std::uint64_t va)
+    {
+        // The hot path of every access: a hit in m_fast, inline. Everything else is translateSlow().
+        const FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
+        if (fast.vaPage == (va & kPageMask) && fast.generation == m_space.generation())
+            return DataTranslation{fast.paPage | (va & 0xfff), fast.type, fast.ipaPage | (va & 0xfff), fast.region};
+        return translateSlow(va);
+    }
+    std::optional<DataTranslation> translateSlow(std::uint64_t va);
+    bool inRamWindow(std::uint64_t address) const
+    {
+        return address >= m_config.ramIpa && address - m_config.ramIpa < m_config.ramBytes;
+    }
+    // Where the engine reads the bytes of `va`: its own page of the mirror inside the RAM window, else the
+    // mirror page of its IPA, which onUnmapped() mapped at the VA as an alias.
+    std::uint8_t* engineBytes(std::uint64_t va, std::uint64_t ipa) const
+    {
+        return m_mirror + ((inRamWindow(va) ? va : ipa) - m_config.ramIpa);
+    }
+    void dropAliases();
+    // Maps mirror bytes into the engine, read-only to it (see Impl::Impl). Unicorn 2.0.1's uc_mem_map_ptr
+    // records the permissions but leaves the region writable to the engine's TLB; only uc_mem_protect marks
+    // it read-only (memory_region_set_readonly), which is what turns stores into TLB_DISCARD_WRITE.
+    bool mapMirror(std::uint64_t address, std::uint64_t bytes, std::uint8_t* host)
+    {
+        return uc_mem_map_ptr(m_uc, address, bytes, kEnginePermissions, host) == UC_ERR_OK &&
+               uc_mem_protect(m_uc, address, bytes, kEnginePermissions) == UC_ERR_OK;
+    }
+    void emitTvmChange(bool before);
+    void emitTrap(tracer::TrapKind kind, std::uint32_t detail, std::uint64_t operand, std::uint64_t oldValue,
+                  std::uint64_t newValue)
+    {
+        if (m_config.events != nullptr)
+            m_config.events->trap(m_self.nowNs(), m_config.vmId, m_config.index, m_self.core(), kind, detail, operand,
+                                  oldValue, newValue);
+    }
+    // A guest's set/way loop traps hundreds of thousands of times: recorded inline, in core cycles, when the sink
+    // batches them (SetWayTrapRecorder), else one trap event each.
+    void emitSetWayTrap(memory::SetWayOp op, std::uint64_t operand)
+    {
+        if (m_setWayRecorder != nullptr) {
+            m_setWayRecorder->record(*m_trapClock, static_cast<std::uint8_t>(op), operand); // bound by run()
+        } else {
+            emitTrap(tracer::TrapKind::SetWay, static_cast<std::uint32_t>(op), operand, 0, 0);
+        }
+    }
+    // Runs a trap handler, reporting any change it makes to HCR_EL2.TVM.
+    template <typename Handler>
+    void handleTrap(Handler&& handler)
+    {
+        const bool tvmBefore = m_hcr.tvm;
+        handler();
+        if (m_hcr.tvm != tvmBefore) [[unlikely]] // inline: a set/way loop takes this branch per trap
+            emitTvmChange(tvmBefore);
+    }
+    void flushTlb()
+    {
+        m_tlb.clear();
+        m_fast.fill(FastTranslation{});
+        // Alias pages may now map elsewhere. They cannot be unmapped from inside a hook (the engine may be
+        // executing from one), so the slice ends here and run() drops them before the next one.
+        if (!m_aliases.empty() && !m_stopRequested) {
+            m_aliasesStale = true;
+            stop(VcpuStop::BudgetUsed);
+        }
+    }
+
+    // Hooks.
+    // Inlined into the engine's hook trampoline (it runs for every guest load and store); an access that crosses
+    // a page goes to onMemorySplit, which calls it once per page.
+    [[gnu::always_inline]] inline void onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
+    [[gnu::noinline]] void onMemorySplit(uc_mem_type type, std::uint64_t address, int size, std::int64_t value);
+    bool onStore(std::uint64_t address, int size, std::int64_t value);
+    std::uint32_t onMrs(uc_arm64_reg reg, const uc_arm64_cp_reg& cp);
+    std::uint32_t onMsr(const uc_arm64_cp_reg& cp);
+    std::uint32_t onSys(const uc_arm64_cp_reg& cp);
+    void onInterrupt(std::uint32_t intno);
+    void onBlock(std::uint32_t size);
+    // Charges the core with the instructions run since the last charge, so every event during a slice (the
+    // memory system's, EL2's, this vCPU's) is stamped on one clock.
+    void chargeInstructions()
+    {
+        const std::uint64_t pending = m_sliceInstructions - m_chargedInstructions;
+        if (pending == 0)
+            return;
+        m_memory.advanceAgentCore(m_agent, pending * m_config.cyclesPerInstruction);
+        m_chargedInstructions = m_sliceInstructions;
+    }
+    bool onUnmapped(uc_mem_type type, std::uint64_t address);
+    // A load or store to a board region: ROM reads need nothing (the engine reads the ROM), everything else
+    // is a device access EL2 emulates (a stage-2 data abort on hardware).
+    [[gnu::noinline]] void onBoardAccess(uc_mem_type type, std::uint32_t length, std::int64_t value,
+                                         const DataTranslation& where);
+    // Where the engine reads the bytes of board IPA `ipa`: the ROM, or this vCPU's scratch page of a device.
+    std::uint8_t* boardBytes(const board::BoardRegion& region, std::uint64_t ipa) const
+    {
+        return (region.kind == board::RegionKind::Rom ? region.bytes : m_deviceWindows[region.index]) +
+               (ipa - region.base);
+    }
+    void mapBoard();
+
+    // HVC #imm or SMC #imm at `pc` (pc already points past it): an SMCCC call, vcm's own or EL2's firmware.
+    void smcccCall(SmcccConduit conduit, std::uint32_t immediate, std::uint64_t pc);
+    // vcm's own calls (guest_abi.h); false when `functionId` is not one of them.
+    bool vcmCall(std::uint32_t functionId);
+    std::optional<std::string> readGuestString(std::uint64_t va, std::uint64_t length, bool stopAtNul);
+    std::uint64_t reg(int id) const;
+
+    Vcpu& m_self;
+    VcpuConfig m_config;
+    memory::MemorySystem& m_memory;
+    memory::AgentId m_agent;
+    std::vector<memory::AgentId> m_hypervisorAgents;
+    const GuestPhysicalSpace& m_space;
+    TrapHandler& m_traps;
+    uc_engine* m_uc = nullptr;
+    std::uint8_t* m_mirror = nullptr;
+    HcrEl2 m_hcr;
+    Stage1Registers m_stage1;
+    std::uint64_t m_csselr = 0;
+    std::uint64_t m_amair = 0, m_contextidr = 0, m_esr = 0, m_far = 0, m_afsr0 = 0, m_afsr1 = 0;
+    struct TlbEntry {
+        std::uint64_t ipaPage = 0;
+        std::uint8_t mairAttr = 0;
+    };
+    std::unordered_map<std::uint64_t, TlbEntry> m_tlb;
+    std::uint64_t m_tlbRemovals = 0; // GuestPhysicalSpace::removals() when m_tlb was last valid
+    // Complete VA-page -> machine-page translations with their memory type, direct-mapped: the hot path of
+    // every access. Valid only for the stage-2 generation they were made in; flushed with the TLB and on
+    // a change of HCR_EL2.VM, DC or FWB (setHcr).
+    struct FastTranslation {
+        std::uint64_t vaPage = ~std::uint64_t{0};
+        std::uint64_t paPage = 0;
+        std::uint64_t ipaPage = 0;
+        std::uint64_t generation = 0;
+        MemoryType type = MemoryType::Device;
+        const board::BoardRegion* region = nullptr;
+    };
+    std::array<FastTranslation, 256> m_fast{};
+    std::vector<std::uint64_t> m_aliases; // VA pages outside the RAM window mapped onto mirror pages
+    // Engine pages the guest stored to since its last IC instruction (see invalidateStoredCode), in store
+    // order with repeats of the previous page skipped; sorted and made unique when it grows past
+    // m_compactStoredPagesAt.
+    static constexpr std::size_t kCompactStoredPagesAt = 4096;
+    std::size_t m_compactStoredPagesAt = kCompactStoredPagesAt;
+    std::vector<std::uint64_t> m_storedPages;
+    std::uint64_t m_lastStoredPage = ~std::uint64_t{0};
+    void compactStoredPages();
+    void invalidateStoredCode();
+    // The byte stores Unicorn replays an unaligned store as (see onStore).
+    std::uint32_t m_unalignedBytesLeft = 0;
+    std::uint64_t m_unalignedNext = 0;
+    bool m_aliasesStale = false;
+
+    std::uint64_t m_pc = 0;
+    std::uint64_t m_budget = 0;
+    std::uint64_t m_sliceInstructions = 0;
+    std::uint64_t m_chargedInstructions = 0;
+    bool m_stopRequested = false;
+    VcpuStop m_stop = VcpuStop::BudgetUsed;
+    bool m_exited = false;
+    bool m_poweredOn = true;
+    GenericTimer m_timer;
+    // Per board MMIO region, the engine's window onto it: a read-only scratch buffer a device read is copied
+    // into just before the engine loads from it (the way RAM reads are supplied). Null for ROM regions.
+    std::vector<std::uint8_t*> m_deviceWindows;
+    bool m_poweredOff = false;     // PSCI SYSTEM_OFF
+    bool m_resetRequested = false; // PSCI SYSTEM_RESET
+    std::uint64_t m_exitCode = 0;
+    std::string m_console;
+    std::vector<Marker> m_markers;
+    std::string m_fault;
+    std::uint64_t m_trapsTaken = 0;
+    TrapCounts m_trapCounts;
+    // Where set/way traps are recorded when the sink batches them (TrapBatchingSink), else null.
+    tracer::SetWayTrapRecorder* m_setWayRecorder = nullptr;
+    tracer::SetWayTrapSource m_trapSource; // this vCPU on its current core (setCore keeps it current)
+    const memory::Cycles* m_trapClock = nullptr; // that core's clock
+    std::uint64_t m_memoryAccesses = 0;
+    std::function<void(bool)> m_cacheStateChanged;
+    std::function<void(const Marker&)> m_markerReached;
+};
+
+inline void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)
+{
+    if (m_stopRequested)
+        return;
+    chargeInstructions();
+    const auto length = static_cast<std::uint32_t>(size);
+    if ((address & 0xfff) + length > 0x1000) {
+        onMemorySplit(type, address, size, value);
+        return;
+    }
+    const auto where = translate(address);
+    if (!where)
+        return;
+    if (where->region != nullptr) [[unlikely]] {
+        onBoardAccess(type, length, value, *where);
+        return;
+    }
+    ++m_memoryAccesses;
+    if (type == UC_MEM_READ) {
+        // The engine loads from its mirror right after this hook: the model's bytes go straight there.
+        m_memory.read(m_agent, where->address, std::span(engineBytes(address, where->ipa), length), where->type);
+    } else {
+        // The value holds at most 8 bytes; those of a wider store beyond them are written as zeros.
+        std::array<std::uint8_t, 16> bytes{};
+        const auto raw = static_cast<std::uint64_t>(value);
+        std::memcpy(bytes.data(), &raw, 8);
+        m_memory.write(m_agent, where->address, std::span(bytes.data(), length), where->type);
+        // The engine drops the store (its RAM is read-only): the mirror gets it here, for instruction
+        // fetch, which reads the mirror (written code runs as the guest wrote it, as before).
+        std::memcpy(engineBytes(address, where->ipa), bytes.data(), length);
+    }
+}
+
+} // namespace vcm::hyp::cpu

@@ -1,0 +1,55 @@
+// A board VM's part of a run (scenario_run.cpp): the firmware read from its file, the virt board, the device
+// tree at the start of RAM, the kernel and initrd the toolstack places, and the console: what the guest
+// prints (kept, traced a line at a time, matched by the console script) and what it is sent.
+#pragma once
+
+#include "vcm/hyp/board/virt_board.h"
+#include "vcm/hyp/guest_image.h"
+#include "vcm/hyp/machine.h"
+#include "vcm/hyp/scenario/scenario.h"
+#include "vcm/tracer/event_sink.h"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vcm::hyp::scenario {
+
+class BoardSetup {
+public:
+    // Reads the firmware, kernel and initrd; throws ScenarioError naming the file and what was expected.
+    BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::filesystem::path& guestDirectory);
+    ~BoardSetup();
+
+    const board::BoardBus& bus() const { return m_board->bus(); }
+    // The images the run loads, by role ("firmware", "kernel", "initrd"), for the run configuration.
+    const std::vector<std::pair<std::string, GuestImage>>& images() const { return m_images; }
+
+    // Once the VM exists: the device tree at the RAM base (as QEMU places it for -bios), the kernel and initrd
+    // through the toolstack, and the console wired to `events` and to the script (whose stop text stops
+    // `machine`).
+    void load(Machine& machine, std::size_t vm, tracer::EventSink* events);
+    // Lines not yet ended by a newline are traced too.
+    void flushConsole();
+    const std::string& console() const { return m_console; }
+    bool stopReached() const;
+
+private:
+    void onConsoleByte(char byte, std::uint64_t nowNs);
+
+    const Scenario& m_scenario;
+    const VmPlan& m_plan;
+    std::vector<std::pair<std::string, GuestImage>> m_images;
+    std::unique_ptr<board::VirtBoard> m_board;
+    std::unique_ptr<board::ConsoleScript> m_script;
+    Machine* m_machine = nullptr;
+    tracer::EventSink* m_events = nullptr;
+    std::uint32_t m_vmId = 0;
+    std::string m_console;
+    std::string m_line;
+    std::uint64_t m_lineNs = 0;
+};
+
+} // namespace vcm::hyp::scenario

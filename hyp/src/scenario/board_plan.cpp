@@ -4,11 +4,11 @@
 namespace vcm::hyp::scenario {
 namespace {
 
-BoardImage readImage(Table& board, const std::string& name, std::optional<BoardImage>& into)
+void readImage(Table& board, const std::string& name, std::optional<BoardImage>& into)
 {
     auto t = board.table(name);
     if (!t)
-        return {};
+        return;
     BoardImage image;
     image.file = t->string("file", "");
     if (image.file.empty())
@@ -28,7 +28,6 @@ BoardImage readImage(Table& board, const std::string& name, std::optional<BoardI
     image.core = static_cast<memory::CoreId>(t->unsignedInteger("core", image.core));
     t->rejectUnknown();
     into = image;
-    return image;
 }
 
 } // namespace

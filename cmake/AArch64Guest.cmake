@@ -1,11 +1,13 @@
 # Builds bare-metal AArch64 guest programs with Debian's cross toolchain as part of the normal build.
 #
-#   vcm_add_aarch64_guest(NAME hello SOURCES main.c [more.S ...])
+#   vcm_add_aarch64_guest(NAME hello SOURCES main.c [more.S ...] [NO_RUNTIME])
 #
 # produces ${CMAKE_CURRENT_BINARY_DIR}/<name>.elf and <name>.bin (a raw image to be loaded at the guest
 # RAM base) and a target guest_<name> that is part of ALL. Every guest links the shared runtime in
 # hyp/guests/runtime (entry, stack, console, exit) and the linker script generated from guest.ld.S, which
 # takes the RAM base from hyp/include/vcm/hyp/guest_abi.h so host and guest cannot disagree on it.
+# NO_RUNTIME links only SOURCES: for an image with its own layout from its first byte (an arm64 Image that
+# a boot loader may move, so it must not depend on where it was linked).
 find_program(VCM_AARCH64_CC aarch64-linux-gnu-gcc)
 find_program(VCM_AARCH64_OBJCOPY aarch64-linux-gnu-objcopy)
 if(NOT VCM_AARCH64_CC)
@@ -38,13 +40,17 @@ add_custom_command(
 add_custom_target(vcm_guest_linker_script DEPENDS ${VCM_GUEST_LINKER_SCRIPT})
 
 function(vcm_add_aarch64_guest)
-  cmake_parse_arguments(ARG "" "NAME" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_RUNTIME" "NAME" "SOURCES" ${ARGN})
   if(NOT ARG_NAME OR NOT ARG_SOURCES)
     message(FATAL_ERROR "vcm_add_aarch64_guest: NAME and SOURCES are required")
   endif()
   set(objdir "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.objs")
   set(objects "")
-  foreach(src IN LISTS VCM_GUEST_RUNTIME_SOURCES ARG_SOURCES)
+  set(runtime ${VCM_GUEST_RUNTIME_SOURCES})
+  if(ARG_NO_RUNTIME)
+    set(runtime "")
+  endif()
+  foreach(src IN LISTS runtime ARG_SOURCES)
     get_filename_component(abs "${src}" ABSOLUTE)
     get_filename_component(stem "${src}" NAME)
     set(obj "${objdir}/${stem}.o")

@@ -23,7 +23,7 @@ void readImage(Table& board, const std::string& name, std::optional<BoardImage>&
     try {
         image.mode = parseToolstackMode(mode);
     } catch (const std::invalid_argument& e) {
-        throw ScenarioError(fmt::format("{}: {}.mode: {}", where(t->file(), t->raw()), t->key(name), e.what()));
+        throw ScenarioError(fmt::format("{}: {}: {}", where(t->file(), t->raw()), t->key("mode"), e.what()));
     }
     image.core = static_cast<memory::CoreId>(t->unsignedInteger("core", image.core));
     t->rejectUnknown();

@@ -4,6 +4,8 @@
 
 #include "vcm/hyp/scenario/scenario.h"
 #include "vcm/hyp/scenario/scenario_run.h"
+#include "vcm/hyp/board/virt_board.h"
+#include "vcm/hyp/toolstack.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -125,6 +127,72 @@ TEST(UbootPromptUnderDcBit, TheFirstTableWalkReadsStaleTables)
     EXPECT_EQ(r.guests[0].verdict, "FAULT");
     EXPECT_THAT(r.guests[0].fault, HasSubstr("stage-1 translation fault"));
     EXPECT_GE(r.staleReads, 1u);
+}
+
+scenario::RunReport runBooti(const std::string& policy, const std::vector<std::string>& overrides = {})
+{
+    std::vector<std::string> all = overrides;
+    all.push_back("policy.name=\"" + policy + "\"");
+    const scenario::Scenario s = scenario::loadScenario(kScenarios / "uboot-booti-stale-kernel.toml", all);
+    return scenario::runScenario(s, VCM_GUEST_DIR);
+}
+
+constexpr const char* kKernelClean = "booti-kernel: 0x0000000000000000 of 0x2000 words stale";
+
+// The kernel's own check can fail: words changed in RAM behind its back (an uncached toolstack write after the
+// load) are counted and reported as its exit status.
+TEST(BootiKernel, CountsThePayloadWordsThatAreNotWhatItWasBuiltWith)
+{
+    // The kernel started directly at the RAM base (no firmware runs: the board only gives it its UART).
+    const GuestImage kernel = GuestImage::load(testing::guestPath("booti-kernel"));
+    std::string uart;
+    board::VirtBoard board(kernel.bytes, [&](char c, std::uint64_t) { uart.push_back(c); });
+    Machine machine(MachineConfig{});
+    cpu::TrapHandler passThrough;
+    VmSpec spec;
+    spec.name = "d1";
+    spec.board = &board.bus();
+    const std::size_t vm = machine.createVm(spec, passThrough);
+    machine.loadImage(vm, VCM_GUEST_RAM_BASE, kernel.bytes);
+    const std::vector<std::uint8_t> damage(5 * 8, 0x5a);
+    Toolstack(machine, 1).writeImage(vm, VCM_GUEST_RAM_BASE + 0x200 + 0x1000, damage, ToolstackMode::UncachedMapping);
+    const VcpuSummary v = machine.run(10'000'000).vcpus.at(0);
+    EXPECT_TRUE(v.exited) << v.fault;
+    EXPECT_EQ(v.exitCode, 5u);
+    EXPECT_THAT(uart, HasSubstr("booti-kernel: 0x0000000000000005 of 0x2000 words stale"));
+}
+
+// Seed 004 on Debian's U-Boot: booti moves the kernel with caches on and cleans by set/way only. Under xen and
+// kvm the set/way operations trap and the VM is cleaned to the PoC; without a system cache set/way reaches RAM:
+// the kernel reads itself back intact, from what the guest reported.
+TEST(UbootBooti, TheKernelReadsItselfBackCleanWhereSetWayReachesThePoc)
+{
+    for (const char* policy : {"xen", "kvm"}) {
+        const scenario::RunReport r = runBooti(policy);
+        EXPECT_EQ(r.guests.at(0).verdict, "PASS") << policy << ": " << r.guests.at(0).fault;
+        EXPECT_THAT(r.guests.at(0).console, HasSubstr("Moving Image from 0x40400000 to 0x40080000")) << policy;
+        EXPECT_THAT(r.guests.at(0).console, HasSubstr(kKernelClean)) << policy;
+        EXPECT_GT(r.traps.setWay, 0u) << policy;
+        EXPECT_EQ(r.staleReads, 0u) << policy;
+    }
+    const scenario::RunReport noSystemCache = runBooti("native", {"machine.system_cache.size_kib=0"});
+    EXPECT_EQ(noSystemCache.guests.at(0).verdict, "PASS") << noSystemCache.guests.at(0).fault;
+    EXPECT_THAT(noSystemCache.guests.at(0).console, HasSubstr(kKernelClean));
+    EXPECT_EQ(noSystemCache.staleReads, 0u);
+}
+
+// Under native with a system cache the set/way clean stops at the system cache. The first casualty is U-Boot
+// itself: after dcache_disable it reads its own stack, written while its caches were on, back from RAM (the
+// oracle reports the stale read) and never reaches the kernel, whose moved image is left in stale-data windows.
+TEST(UbootBooti, UnderNativeWithASystemCacheUbootReadsStaleDataAfterItsSetWayClean)
+{
+    const scenario::RunReport r = runBooti("native");
+    const scenario::GuestOutcome& g = r.guests.at(0);
+    EXPECT_NE(g.verdict, "PASS") << g.console;
+    EXPECT_THAT(g.console, HasSubstr("Starting kernel ..."));
+    EXPECT_THAT(g.console, Not(HasSubstr(kKernelClean)));
+    EXPECT_GE(r.staleReads, 1u);
+    EXPECT_GT(r.staleWindows, 0u);
 }
 
 std::filesystem::path scratch(const std::string& name)

@@ -216,11 +216,28 @@ TEST(Machine, AccessOutsideStage2IsAStage2AbortNotACrash)
     EXPECT_THAT(v.fault, HasSubstr("IPA 0x0"));
 }
 
-TEST(Machine, UndefinedInstructionStopsTheVcpuWithItsEncoding)
+// An undefined instruction is delivered to VBAR_EL1 + 0x200; a guest that never set VBAR_EL1 has nothing at 0x200,
+// and the fault that follows names the exception that led there.
+TEST(Machine, AnUndefinedInstructionWithoutVectorsStopsTheVcpuNamingIt)
 {
     const Booted b = boot({rawImage({kUdf})});
-    EXPECT_THAT(b.run.vcpus[0].fault, HasSubstr("undefined instruction"));
-    EXPECT_THAT(b.run.vcpus[0].fault, HasSubstr("pc=0x40000000"));
+    EXPECT_THAT(b.run.vcpus[0].fault, HasSubstr("pc=0x200"));
+    EXPECT_THAT(b.run.vcpus[0].fault, HasSubstr("in the exception vectors after undefined instruction 0x00000000 at "
+                                                "0x40000000"));
+}
+
+// A handler that faults inside its own vector table is stopped after a bounded number of nested exceptions.
+TEST(Machine, ExceptionsNestedInTheVectorTableStopTheVcpu)
+{
+    constexpr std::uint32_t kAdrX0Plus0x800 = 0x10004000; // adr x0, .+0x800
+    constexpr std::uint32_t kMsrVbarX0 = 0xd518c000;      // msr vbar_el1, x0
+    GuestImage image = rawImage({kAdrX0Plus0x800, kMsrVbarX0, kUdf});
+    image.bytes.resize(0x1000, 0); // the vector table at +0x800: every entry udf #0
+    const Booted b = boot({image});
+    const VcpuSummary& v = b.run.vcpus[0];
+    EXPECT_FALSE(v.exited);
+    EXPECT_THAT(v.fault, HasSubstr("the 8th exception in a row taken there"));
+    EXPECT_THAT(v.fault, HasSubstr("the first: undefined instruction 0x00000000 at 0x40000008"));
 }
 
 TEST(Machine, UnknownHypercallIsReported)

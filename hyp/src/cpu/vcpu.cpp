@@ -153,8 +153,13 @@ void Vcpu::Impl::stop(VcpuStop why, std::string description)
         return; // the first reason wins
     m_stopRequested = true;
     m_stop = why;
-    if (why == VcpuStop::Fault)
-        m_fault = fmt::format("{}: {} (pc={:#x})", m_config.name, description, reg(UC_ARM64_REG_PC));
+    if (why == VcpuStop::Fault) {
+        const std::uint64_t pc = reg(UC_ARM64_REG_PC);
+        m_fault = fmt::format("{}: {} (pc={:#x})", m_config.name, description, pc);
+        // A fault in the vector table (or fetching it) follows an exception delivered there: name that one too.
+        if (!m_lastException.empty() && pc - reg(UC_ARM64_REG_VBAR_EL1) < 0x800)
+            m_fault += fmt::format(", in the exception vectors after {}", m_lastException);
+    }
     uc_emu_stop(m_uc);
 }
 

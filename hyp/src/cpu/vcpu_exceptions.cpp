@@ -1,5 +1,6 @@
-// The exceptions the engine raises in the vCPU: HVC (vcm's hypercalls) and everything the model does not
-// deliver to the guest yet.
+// The exceptions the engine raises in the vCPU: HVC and SMC (SMCCC: vcm's hypercalls, PSCI), the synchronous
+// exceptions delivered to the guest (undefined instruction, SVC, BRK; vcpu_exception_entry.cpp), and what the
+// model does not deliver yet (the vCPU stops with a message).
 #include "vcpu_impl.h"
 
 #include "vcm/hyp/guest_abi.h"
@@ -53,6 +54,21 @@ void Vcpu::Impl::onInterrupt(std::uint32_t intno)
             smcccCall(SmcccConduit::Smc, (smc >> 5) & 0xffffu, pc - 4);
             return;
         }
+    }
+    // Exception classes of ESR_ELx (Arm ARM D17.2.37): 0x00 unknown reason, 0x15 SVC, 0x3c BRK.
+    if (intno == kExceptionUndefined) {
+        takeSynchronousException(0x00, 0, pc, std::nullopt, fmt::format("undefined instruction {:#010x}", insn));
+        return;
+    }
+    if (intno == kExceptionSupervisorCall) {
+        std::uint32_t svc = 0;
+        uc_mem_read(m_uc, pc - 4, &svc, 4);
+        takeSynchronousException(0x15, (svc >> 5) & 0xffffu, pc, std::nullopt, "SVC");
+        return;
+    }
+    if (intno == kExceptionBreakpoint) {
+        takeSynchronousException(0x3c, (insn >> 5) & 0xffffu, pc, std::nullopt, "BRK");
+        return;
     }
     stop(VcpuStop::Fault, fmt::format("{} (instruction {:#010x}) is not delivered to the guest by this model",
                                       exceptionName(intno), insn));

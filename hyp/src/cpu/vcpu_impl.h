@@ -25,6 +25,8 @@ inline constexpr std::uint32_t kHvcMask = 0xffe0001fu;
 inline constexpr std::uint32_t kHvcBits = 0xd4000002u;
 inline constexpr std::uint32_t kSmcBits = 0xd4000003u;       // SMC #imm16, under kHvcMask
 inline constexpr std::uint32_t kExceptionSecureMonitorCall = 13; // QEMU EXCP_SMC
+inline constexpr std::uint32_t kExceptionSupervisorCall = 2;     // QEMU EXCP_SWI, pc past the SVC
+inline constexpr std::uint32_t kExceptionBreakpoint = 7;         // QEMU EXCP_BKPT, pc on the BRK
 inline constexpr std::uint64_t kNeverExecuted = 0xffff'ffff'ffff'fffcull; // see simulators.md 3.4
 inline constexpr std::uint64_t kPageMask = ~std::uint64_t{0xfff};
 inline constexpr std::uint64_t kMaxConsoleWrite = 4096;
@@ -151,6 +153,10 @@ public:
     void smcccCall(SmcccConduit conduit, std::uint32_t immediate, std::uint64_t pc);
     // vcm's own calls (guest_abi.h); false when `functionId` is not one of them.
     bool vcmCall(std::uint32_t functionId);
+    // Enters a synchronous exception at EL1 (vcpu_exception_entry.cpp): exception class, syndrome, where ERET
+    // returns to, FAR_EL1 for an abort, and what it was for messages.
+    void takeSynchronousException(std::uint32_t exceptionClass, std::uint32_t iss, std::uint64_t returnAddress,
+                                  std::optional<std::uint64_t> faultAddress, const std::string& what);
     std::optional<std::string> readGuestString(std::uint64_t va, std::uint64_t length, bool stopAtNul);
     std::uint64_t reg(int id) const;
 
@@ -208,6 +214,12 @@ public:
     VcpuStop m_stop = VcpuStop::BudgetUsed;
     bool m_exited = false;
     bool m_poweredOn = true;
+    // Exceptions delivered to the guest, the run of them taken from inside its vector table, and the last one
+    // (named in a fault that follows inside the vectors).
+    std::uint64_t m_exceptionsTaken = 0;
+    std::uint32_t m_nestedExceptions = 0;
+    std::string m_firstNestedException;
+    std::string m_lastException;
     GenericTimer m_timer;
     // Per board MMIO region, the engine's window onto it: a read-only scratch buffer a device read is copied
     // into just before the engine loads from it (the way RAM reads are supplied). Null for ROM regions.

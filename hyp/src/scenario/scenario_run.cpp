@@ -220,7 +220,9 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
             // A board's console is its UART (the firmware's, then the kernel's); vcm's console hypercall adds to it.
             outcome.console = (board != nullptr && c == 0 ? board->console() : std::string()) + v.console;
             outcome.fault = v.fault;
-            if (v.exited) {
+            if (v.exited && v.systemReset) {
+                outcome.verdict = "RESET"; // PSCI SYSTEM_RESET: firmware gave up (U-Boot's reset after a panic)
+            } else if (v.exited) {
                 outcome.exitStatus = static_cast<int>(v.exitCode);
                 outcome.verdict = v.exitCode == 0 ? "PASS" : "FAIL";
             } else if (!v.fault.empty()) {

@@ -1,0 +1,75 @@
+// Synchronous exceptions taken to EL1, as the Arm ARM's AArch64.TakeException (D1.10, "Exception entry")
+// performs them: ELR_EL1, SPSR_EL1 and ESR_EL1 (and FAR_EL1 for an abort) are written, PSTATE becomes EL1h
+// with D, A, I and F masked, and execution continues at VBAR_EL1 plus the offset of the vector for where the
+// exception came from. The engine itself executes the guest's ERET. Unicorn stops short of this: its
+// interrupt hook sees the exception before QEMU's do_interrupt would have entered it, so vcm enters it here.
+#include "vcpu_impl.h"
+
+namespace vcm::hyp::cpu {
+namespace {
+
+// PSTATE as Unicorn reads and writes it (QEMU's pstate_read layout, SPSR's format).
+constexpr std::uint64_t kPstateNzcv = 0xf000'0000;
+constexpr std::uint64_t kPstateDaif = 0x3c0;
+constexpr std::uint64_t kPstateMode = 0xf;
+constexpr std::uint64_t kModeEl1h = 0b0101;
+constexpr std::uint64_t kModeEl1t = 0b0100;
+constexpr std::uint64_t kVectorTableBytes = 0x800;
+// Exceptions taken in a row from inside the vector table before the vCPU is stopped: a handler that faults
+// itself would otherwise loop forever.
+constexpr std::uint32_t kMaxNestedExceptions = 8;
+
+} // namespace
+
+void Vcpu::Impl::takeSynchronousException(std::uint32_t exceptionClass, std::uint32_t iss, std::uint64_t returnAddress,
+                                          std::optional<std::uint64_t> faultAddress, const std::string& what)
+{
+    const std::uint64_t vbar = reg(UC_ARM64_REG_VBAR_EL1);
+    const std::uint64_t pstate = reg(UC_ARM64_REG_PSTATE);
+    const std::uint64_t pc = reg(UC_ARM64_REG_PC);
+    const std::string taken = fmt::format("{} at {:#x}", what, returnAddress);
+    if (pc - vbar < kVectorTableBytes) {
+        if (++m_nestedExceptions >= kMaxNestedExceptions) {
+            stop(VcpuStop::Fault, fmt::format("{} inside the exception vectors (VBAR_EL1 = {:#x}), the {}th exception in "
+                                              "a row taken there: the guest cannot handle its exceptions (the first: "
+                                              "{})",
+                                              taken, vbar, m_nestedExceptions, m_firstNestedException));
+            return;
+        }
+    } else {
+        m_nestedExceptions = 0;
+        m_firstNestedException = taken;
+    }
+    m_lastException = taken;
+
+    // The vector: from the current EL using SP_EL0 (EL1t) +0x000, using SP_EL1 (EL1h) +0x200, from a lower EL
+    // (EL0, AArch64) +0x400; synchronous exceptions are the first entry of each group.
+    const std::uint64_t mode = pstate & kPstateMode;
+    const std::uint64_t offset = mode == kModeEl1h ? 0x200 : mode == kModeEl1t ? 0x000 : 0x400;
+    // ESR_EL1: EC, IL (a 32-bit instruction), ISS (D17.2.37). ESR_EL1 and FAR_EL1 live in the model (TVM).
+    m_esr = (std::uint64_t{exceptionClass} << 26) | (std::uint64_t{1} << 25) | (iss & 0x1ff'ffff);
+    if (faultAddress)
+        m_far = *faultAddress;
+    uc_reg_write(m_uc, UC_ARM64_REG_ELR_EL1, &returnAddress);
+    // SPSR_EL1 (op0 3, op1 0, CRn 4, CRm 0, op2 0) has no register id of its own in Unicorn 2.0.1.
+    uc_arm64_cp_reg spsr{4, 0, 3, 0, 0, pstate};
+    uc_reg_write(m_uc, UC_ARM64_REG_CP_REG, &spsr);
+    if (mode != kModeEl1h) {
+        // The engine keeps the current stack pointer in SP and banks the others: coming from SP_EL0, bank it
+        // and take up SP_EL1 (QEMU's aarch64_save_sp and aarch64_restore_sp).
+        const std::uint64_t sp = reg(UC_ARM64_REG_SP);
+        const std::uint64_t spEl1 = reg(UC_ARM64_REG_SP_EL1);
+        uc_reg_write(m_uc, UC_ARM64_REG_SP_EL0, &sp);
+        const std::uint64_t entered = (pstate & kPstateNzcv) | kPstateDaif | kModeEl1h;
+        uc_reg_write(m_uc, UC_ARM64_REG_PSTATE, &entered);
+        uc_reg_write(m_uc, UC_ARM64_REG_SP, &spEl1);
+    } else {
+        const std::uint64_t entered = (pstate & kPstateNzcv) | kPstateDaif | kModeEl1h;
+        uc_reg_write(m_uc, UC_ARM64_REG_PSTATE, &entered);
+    }
+    const std::uint64_t vector = vbar + offset;
+    uc_reg_write(m_uc, UC_ARM64_REG_PC, &vector);
+    ++m_exceptionsTaken;
+}
+
+} // namespace vcm::hyp::cpu

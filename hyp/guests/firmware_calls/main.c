@@ -53,6 +53,18 @@ int main(void)
     report("cntv_ctl", ctl);
     report("cntv_cval", cval);
 
+    /* WFI with the virtual timer armed 100000 ticks ahead and unmasked: the vCPU sleeps until it fires (its
+     * interrupt would wake it even though PSTATE.I masks it). */
+    uint64_t before, after;
+    tval = 100000;
+    ctl = 1;
+    __asm__ volatile("mrs %0, cntvct_el0" : "=r"(before));
+    __asm__ volatile("msr cntv_tval_el0, %0" : : "r"(tval));
+    __asm__ volatile("msr cntv_ctl_el0, %0\n wfi" : : "r"(ctl));
+    __asm__ volatile("mrs %0, cntvct_el0" : "=r"(after));
+    __asm__ volatile("msr cntv_ctl_el0, xzr");
+    report("wfi slept", after - before);
+
     report("psci_version hvc", hvc(0x84000000, 0, 0));
     report("psci_version smc", smc(0x84000000, 0));
     report("psci_features cpu_on", hvc(0x8400000a, 0xc4000003, 0));

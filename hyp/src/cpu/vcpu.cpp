@@ -251,6 +251,9 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
         impl.m_setWayRecorder->bind(impl.m_trapSource); // the set/way traps of this slice are this vCPU's
     const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
     impl.m_pc = impl.reg(UC_ARM64_REG_PC);
+    // The engine returns by itself, with no stop asked for, only after WFI or WFE (QEMU's EXCP_HLT).
+    if (err == UC_ERR_OK && !impl.m_stopRequested)
+        impl.onWaitForInterrupt();
     if (impl.m_aliasesStale)
         impl.dropAliases();
     if (err != UC_ERR_OK && !impl.m_stopRequested)

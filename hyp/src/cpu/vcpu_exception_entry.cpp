@@ -1,4 +1,4 @@
-// Synchronous exceptions taken to EL1, as the Arm ARM's AArch64.TakeException (D1.10, "Exception entry")
+// WFI and WFE, and synchronous exceptions taken to EL1, as the Arm ARM's AArch64.TakeException (D1.10, "Exception entry")
 // performs them: ELR_EL1, SPSR_EL1 and ESR_EL1 (and FAR_EL1 for an abort) are written, PSTATE becomes EL1h
 // with D, A, I and F masked, and execution continues at VBAR_EL1 plus the offset of the vector for where the
 // exception came from. The engine itself executes the guest's ERET. Unicorn stops short of this: its
@@ -70,6 +70,27 @@ void Vcpu::Impl::takeSynchronousException(std::uint32_t exceptionClass, std::uin
     const std::uint64_t vector = vbar + offset;
     uc_reg_write(m_uc, UC_ARM64_REG_PC, &vector);
     ++m_exceptionsTaken;
+}
+
+void Vcpu::Impl::onWaitForInterrupt()
+{
+    std::uint32_t insn = 0;
+    uc_mem_read(m_uc, m_pc - 4, &insn, 4);
+    constexpr std::uint32_t kWfi = 0xd503207f;
+    constexpr std::uint32_t kWfe = 0xd503205f;
+    if (insn != kWfi && insn != kWfe)
+        return;
+    chargeInstructions();
+    // A wake-up event (Arm ARM D1.16.2) is a pending interrupt, masked by PSTATE or not. The only source the
+    // board has yet is the vCPU's own timer: time moves on to its deadline at once, as the core would idle
+    // there (the hypervisors trap WFI, HCR_EL2.TWI, and block the vCPU until then: kvm_vcpu_block,
+    // Xen's vcpu_block). With no timer armed nothing could wake it; it gives up its slice.
+    const std::uint64_t now = m_self.counter();
+    if (const auto deadline = m_timer.nextDeadline(); deadline && *deadline > now)
+        m_memory.advanceCore(m_self.core(), (*deadline - now) * m_config.cyclesPerCounterTick);
+    ++m_waitsForInterrupt;
+    m_stopRequested = true;
+    m_stop = VcpuStop::Yielded;
 }
 
 } // namespace vcm::hyp::cpu

@@ -148,6 +148,8 @@ public:
                (ipa - region.base);
     }
     void mapBoard();
+    // WFI or WFE just ran (vcpu_exception_entry.cpp): the vCPU sleeps until its timer fires, in virtual time.
+    void onWaitForInterrupt();
 
     // HVC #imm or SMC #imm at `pc` (pc already points past it): an SMCCC call, vcm's own or EL2's firmware.
     void smcccCall(SmcccConduit conduit, std::uint32_t immediate, std::uint64_t pc);
@@ -217,6 +219,7 @@ public:
     // Exceptions delivered to the guest, the run of them taken from inside its vector table, and the last one
     // (named in a fault that follows inside the vectors).
     std::uint64_t m_exceptionsTaken = 0;
+    std::uint64_t m_waitsForInterrupt = 0; // WFI and WFE executed
     std::uint32_t m_nestedExceptions = 0;
     std::string m_firstNestedException;
     std::string m_lastException;

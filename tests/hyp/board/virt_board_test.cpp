@@ -75,6 +75,15 @@ TEST(FirmwareCalls, TheCountersAreVirtualTimeAndTheTimerHoldsItsRegisters)
     EXPECT_LT(cval, second + 1000 + 5000);
 }
 
+// WFI sleeps until the armed timer's deadline, in virtual time: 100000 ticks (1.6 ms) pass in a few instructions.
+TEST(FirmwareCalls, WfiWaitsForTheTimerInVirtualTime)
+{
+    const VcpuSummary v = runFirmwareCalls();
+    const std::uint64_t slept = reported(v.console, "wfi slept");
+    EXPECT_GE(slept, 100'000u);
+    EXPECT_LT(slept, 100'000u + 1'000u);
+}
+
 // Unicorn answers CNTPCT_EL0 from the host's clock; vcm must answer from virtual time, or no run of a guest
 // that reads it (U-Boot's udelay does) could be repeated.
 TEST(FirmwareCalls, CntpctReadsTheSameRunAfterRun)

@@ -4,6 +4,7 @@
 #include "replay_command.h"
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/db/db_version.h"
+#include "terminal_console.h"
 #include "vcm/hyp/guest_abi.h"
 #include "vcm/hyp/guest_image.h"
 #include "vcm/hyp/hyp_version.h"
@@ -32,6 +33,9 @@ namespace {
 
 struct BootOptions {
     std::vector<std::string> images;
+    std::string board;    // --board virt: boot firmware (--bios) on QEMU's virt board instead
+    std::string bios;
+    std::uint64_t ramMib = 512;
     std::uint64_t budget = 200'000'000;
     std::uint64_t systemCacheKiB = 4096;
     std::uint64_t seed = 1;
@@ -40,6 +44,44 @@ struct BootOptions {
     std::uint64_t slice = vcm::hyp::MachineConfig{}.sliceInstructions;
     std::string policy = "native";
 };
+
+// Boots firmware on the virt board with the terminal as its UART (until it powers off, resets or faults, or
+// Ctrl-C), then prints the run's summary.
+int bootBoard(const BootOptions& options)
+{
+    namespace sc = vcm::hyp::scenario;
+    if (options.board != "virt")
+        throw std::invalid_argument(fmt::format("--board {}: the only board is virt (QEMU's virt machine)", options.board));
+    if (options.bios.empty())
+        throw std::invalid_argument("--board virt needs --bios FILE (e.g. /usr/lib/u-boot/qemu_arm64/u-boot.bin)");
+    sc::Scenario scenario;
+    scenario.file = options.bios;
+    scenario.name = "boot";
+    scenario.policy = options.policy;
+    scenario.machine.topology.systemCache.sizeBytes = options.systemCacheKiB << 10;
+    scenario.machine.seed = options.seed;
+    scenario.machine.topology.seed = options.seed;
+    scenario.machine.speculationFillsPerMillionCycles = options.speculationRate;
+    scenario.machine.sliceInstructions = options.slice;
+    scenario.instructionBudget = options.budget;
+    sc::VmPlan plan;
+    plan.spec.name = "d1";
+    plan.spec.ramBytes = options.ramMib << 20;
+    plan.board = sc::BoardPlan{};
+    plan.board->firmware = std::filesystem::absolute(options.bios);
+    scenario.vms.push_back(plan);
+    vcm::app::TerminalConsole terminal;
+    sc::RunHooks hooks;
+    hooks.consoleEcho = &vcm::app::TerminalConsole::echo;
+    hooks.consoleInput = [&terminal](vcm::hyp::board::Pl011Uart& uart) {
+        uart.onReceivePoll([&terminal](vcm::hyp::board::Pl011Uart& u) { terminal.poll(u); });
+    };
+    const sc::RunReport report = sc::runScenario(scenario, sc::defaultGuestDirectory(), nullptr, hooks);
+    std::fflush(stdout);
+    const sc::GuestOutcome& guest = report.guests.at(0);
+    fmt::print("\n{}: {}{}\n", guest.name, guest.verdict, guest.fault.empty() ? "" : " - " + guest.fault);
+    return guest.verdict == "PASS" ? 0 : 1;
+}
 
 // Boots each image in its own VM (one vCPU, VMs placed on cores in turn) with nothing trapped, and prints
 // every guest's console and verdict and what the coherence oracle reported.
@@ -270,7 +312,13 @@ int main(int argc, char** argv)
     BootOptions boot;
     CLI::App* bootCommand = app.add_subcommand(
         "boot", "Boot raw guest images, one VM each, under a policy; print consoles, verdicts, oracle counts");
-    bootCommand->add_option("images", boot.images, "Raw AArch64 guest images (.bin)")->required();
+    bootCommand->add_option("images", boot.images, "Raw AArch64 guest images (.bin)");
+    bootCommand->add_option("--board", boot.board,
+                            "Boot firmware on a board with the terminal as its console: virt (QEMU's virt machine)");
+    bootCommand->add_option("--bios", boot.bios, "The firmware for --board (flash bank 0), e.g. "
+                                                 "/usr/lib/u-boot/qemu_arm64/u-boot.bin")
+        ->check(CLI::ExistingFile);
+    bootCommand->add_option("--ram-mib", boot.ramMib, "RAM of the --board VM in MiB")->check(CLI::Range(16, 1 << 20));
     bootCommand->add_option("--budget", boot.budget, "Stop after this many guest instructions in total");
     bootCommand->add_option("--system-cache-kib", boot.systemCacheKiB, "System cache size (0: none)");
     bootCommand->add_option("--seed", boot.seed, "Seed for speculation and forced migrations");
@@ -330,8 +378,16 @@ int main(int argc, char** argv)
             return *status;
         if (replayCommand.app->parsed())
             return replayCommand.run();
-        if (bootCommand->parsed())
+        if (bootCommand->parsed()) {
+            if (!boot.board.empty() || !boot.bios.empty()) {
+                if (bootCommand->count("--budget") == 0)
+                    boot.budget = std::uint64_t{1} << 62; // interactive: until the guest ends it, or Ctrl-C
+                return bootBoard(boot);
+            }
+            if (boot.images.empty())
+                throw std::invalid_argument("vcm boot needs guest images, or --board virt --bios FILE");
             return bootGuests(boot);
+        }
         if (runCommand->parsed())
             return runScenarioCommand(run);
         if (matrixCommand->parsed())

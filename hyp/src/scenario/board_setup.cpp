@@ -108,8 +108,18 @@ void BoardSetup::load(Machine& machine, std::size_t vm, tracer::EventSink* event
             machine.vcpu(vm, i).refreshInstructions(board::virt::kRamBase, m_plan.spec.ramBytes);
 }
 
+void BoardSetup::attachConsole(const std::function<void(char)>& echo,
+                               const std::function<void(board::Pl011Uart&)>& input)
+{
+    m_echo = echo;
+    if (input)
+        input(m_board->uart());
+}
+
 void BoardSetup::onConsoleByte(char byte, std::uint64_t nowNs)
 {
+    if (m_echo)
+        m_echo(byte);
     m_console.push_back(byte);
     if (m_line.empty())
         m_lineNs = nowNs;

@@ -31,6 +31,8 @@ public:
     // through the toolstack, and the console wired to `events` and to the script (whose stop text stops
     // `machine`).
     void load(Machine& machine, std::size_t vm, tracer::EventSink* events);
+    // Interactive use: every transmitted byte also goes to `echo`; `input` is handed the UART.
+    void attachConsole(const std::function<void(char)>& echo, const std::function<void(board::Pl011Uart&)>& input);
     // Lines not yet ended by a newline are traced too.
     void flushConsole();
     const std::string& console() const { return m_console; }
@@ -47,6 +49,7 @@ private:
     Machine* m_machine = nullptr;
     tracer::EventSink* m_events = nullptr;
     std::uint32_t m_vmId = 0;
+    std::function<void(char)> m_echo;
     std::string m_console;
     std::string m_line;
     std::uint64_t m_lineNs = 0;

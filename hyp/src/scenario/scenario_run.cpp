@@ -167,8 +167,10 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
             spec.secondariesStartOff = true;
         }
         const std::size_t vm = machine.createVm(spec, *policies.back());
-        if (boards[i])
+        if (boards[i]) {
             boards[i]->load(machine, vm, events);
+            boards[i]->attachConsole(hooks.consoleEcho, hooks.consoleInput);
+        }
         else
             machine.loadImage(vm, VCM_GUEST_RAM_BASE, images[i]->bytes);
         vmIndices.push_back(vm);

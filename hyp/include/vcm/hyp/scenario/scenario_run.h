@@ -2,6 +2,7 @@
 // `vcm matrix`.
 #pragma once
 
+#include "vcm/hyp/board/pl011_uart.h"
 #include "vcm/hyp/cpu/vcpu.h"
 #include "vcm/hyp/machine.h"
 #include "vcm/hyp/policy/cache_policy.h"
@@ -65,6 +66,11 @@ std::filesystem::path defaultGuestDirectory();
 struct RunHooks {
     std::function<void(Machine&)> machineCreated;
     std::function<void(Machine&, const std::vector<const policy::CachePolicy*>&)> beforeRun;
+    // Interactive use of a board (`vcm boot --board virt`): every byte a board's UART transmits, as it is
+    // transmitted, and the UART itself, to feed its receive line (Pl011Uart::onReceivePoll). Host input makes
+    // a run unrepeatable; scripted consoles ([vm.board].console) are what keeps one deterministic.
+    std::function<void(char)> consoleEcho;
+    std::function<void(board::Pl011Uart&)> consoleInput;
 };
 
 // Runs the scenario to completion or its budget, emitting every event to `events` when given. Throws

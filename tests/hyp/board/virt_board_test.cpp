@@ -84,6 +84,33 @@ TEST(FirmwareCalls, WfiWaitsForTheTimerInVirtualTime)
     EXPECT_LT(slept, 100'000u + 1'000u);
 }
 
+// PSCI CPU_ON starts a powered-off secondary at the entry point with the context id in x0; it reports its MPIDR
+// and switches itself off with CPU_OFF, which AFFINITY_INFO then shows (Linux's psci_boot_secondary pattern).
+TEST(FirmwareCalls, CpuOnStartsASecondaryAndCpuOffStopsIt)
+{
+    Machine machine(MachineConfig{});
+    cpu::TrapHandler passThrough;
+    VmSpec spec;
+    spec.name = "d1";
+    spec.vcpuCores = {0, 1};
+    spec.secondariesStartOff = true;
+    const std::size_t vm = machine.createVm(spec, passThrough);
+    machine.loadImage(vm, VCM_GUEST_RAM_BASE, GuestImage::load(testing::guestPath("psci-smp")).bytes);
+    const MachineRun run = machine.run(20'000'000);
+    const VcpuSummary& boot = run.vcpus.at(0);
+    const VcpuSummary& secondary = run.vcpus.at(1);
+    EXPECT_TRUE(boot.exited) << boot.fault << "\n" << boot.console;
+    EXPECT_EQ(boot.exitCode, 0u) << boot.console;
+    EXPECT_EQ(reported(boot.console, "affinity_info cpu1 before"), 1u) << "OFF until CPU_ON";
+    EXPECT_EQ(reported(boot.console, "cpu_on cpu1"), 0u);
+    EXPECT_EQ(reported(boot.console, "cpu_on cpu1 again"), ~std::uint64_t{3}) << "ALREADY_ON (-4)";
+    EXPECT_EQ(reported(boot.console, "secondary context"), 0x5ec0dau);
+    EXPECT_EQ(reported(boot.console, "affinity_info cpu1 after"), 1u) << "OFF again after its CPU_OFF";
+    EXPECT_FALSE(secondary.poweredOn);
+    EXPECT_GT(secondary.instructions, 0u) << "it ran";
+    EXPECT_TRUE(secondary.fault.empty()) << secondary.fault;
+}
+
 // Unicorn answers CNTPCT_EL0 from the host's clock; vcm must answer from virtual time, or no run of a guest
 // that reads it (U-Boot's udelay does) could be repeated.
 TEST(FirmwareCalls, CntpctReadsTheSameRunAfterRun)

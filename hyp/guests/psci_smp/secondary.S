@@ -1,0 +1,10 @@
+/* Where PSCI CPU_ON starts the psci-smp guest's second vCPU: MMU and caches off, x0 = the context id, no stack
+ * yet. It takes the stack main.c set aside and runs secondary_main(context). */
+    .text
+    .global secondary_entry
+secondary_entry:
+    ldr     x1, =secondary_stack_top
+    ldr     x1, [x1]
+    mov     sp, x1
+    bl      secondary_main
+1:  b       1b

@@ -307,5 +307,22 @@ TEST(VirtBoardInput, BadFirmwareAndImagesAreNamedWithWhatWasExpected)
                 HasSubstr("must lie in RAM")) << "RAM too small for where the kernel goes";
 }
 
+// RAM stays sparse: a 4 GiB VM costs what U-Boot touches, and U-Boot sees the size the device tree gives.
+TEST(UbootPromptRam, FourGibOfRamIsWhatUbootReports)
+{
+    std::ifstream in(kScenarios / "uboot-prompt.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("ram_mib = 512");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 13, "ram_mib = 4096");
+    const auto file = scratch("uboot-4g.toml");
+    std::ofstream(file) << text;
+    const scenario::RunReport r = scenario::runScenario(scenario::loadScenario(file), VCM_GUEST_DIR);
+    ASSERT_EQ(r.guests.size(), 1u);
+    EXPECT_EQ(r.guests[0].verdict, "PASS") << r.guests[0].fault;
+    EXPECT_THAT(r.guests[0].console, HasSubstr("DRAM:  4 GiB"));
+    EXPECT_THAT(r.guests[0].console, HasSubstr("-> size     = 0x0000000100000000"));
+}
+
 } // namespace
 } // namespace vcm::hyp

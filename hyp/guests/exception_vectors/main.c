@@ -1,10 +1,13 @@
 /* A guest with its own exception vectors (vectors.S): it takes an SVC, an undefined instruction and a BRK,
  * each delivered by the hypervisor to VBAR_EL1 + 0x200 with ESR_EL1 and ELR_EL1 set, handles each and returns
- * with ERET. It prints what its handler saw and passes when every syndrome and return address is right. */
+ * with ERET; then, with its MMU on, a load, a store and a branch to a VA its tables do not map: data and
+ * instruction aborts with FAR_EL1. It prints what its handler saw and passes when every syndrome, return
+ * address and fault address is right. */
+#include "vcm_cache.h"
 #include "vcm_guest.h"
 
 extern char exception_vectors[];
-volatile uint64_t last_esr, last_elr, exceptions_taken;
+volatile uint64_t last_esr, last_elr, last_far, exceptions_taken;
 
 static int check(const char *what, uint64_t expected_esr, uint64_t expected_elr)
 {
@@ -33,8 +36,21 @@ int main(void)
     __asm__ volatile("adr %0, 1f\n 1: brk #7" : "=r"(at) : : "memory");
     ok &= check("brk", (0x3cull << 26) | (1ull << 25) | 7, at);
 
+    /* MMU on with the runtime's identity map of the low 4 GiB (level-1 blocks, T0SZ = 25): 64 GiB has no
+     * entry, a translation fault at level 1 (fault status 0b000101). Data aborts: EC 0x25, WnR for a store,
+     * ELR = the access. Instruction abort: EC 0x21, ELR = FAR = where the branch went. */
+    vcm_mmu_caches_on();
+    const uint64_t nowhere = 0x1000000000ull;
+    __asm__ volatile("adr %0, 1f\n 1: ldr x2, [%1]" : "=r"(at) : "r"(nowhere) : "x2", "memory");
+    ok &= check("load", (0x25ull << 26) | (1ull << 25) | 0x05, at) && last_far == nowhere;
+    __asm__ volatile("adr %0, 1f\n 1: str xzr, [%1]" : "=r"(at) : "r"(nowhere) : "memory");
+    ok &= check("store", (0x25ull << 26) | (1ull << 25) | (1ull << 6) | 0x05, at) && last_far == nowhere;
+    __asm__ volatile("blr %0" : : "r"(nowhere) : "x30", "memory");
+    ok &= check("fetch", (0x21ull << 26) | (1ull << 25) | 0x05, nowhere) && last_far == nowhere;
+    /* The caches stay on: turning them off without a clean would leave the handler's counts in them. */
+
     vcm_puts("exceptions taken: ");
     vcm_put_u64(exceptions_taken);
     vcm_puts("\n");
-    return ok && exceptions_taken == 3 ? 0 : 1;
+    return ok && exceptions_taken == 6 ? 0 : 1;
 }

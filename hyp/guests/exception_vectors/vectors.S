@@ -1,8 +1,9 @@
 /* The exception-vectors guest's table (Arm ARM D1.10.2): 16 entries of 0x80 bytes, 2 KiB aligned. Only the
  * synchronous exception from the current EL with SP_EL1 (+0x200) is expected; every other entry exits with
- * the entry's offset as a failure code. The handler records ESR_EL1 and ELR_EL1, steps over an undefined
- * instruction or a BRK (their preferred return address is the instruction itself; an SVC's is the next one),
- * and returns with ERET. */
+ * the entry's offset as a failure code. The handler records ESR_EL1, ELR_EL1 and FAR_EL1, steps over an
+ * undefined instruction, a BRK or a faulting load or store (their preferred return address is the
+ * instruction itself; an SVC's is the next one), returns to the caller (x30) after an instruction abort on a
+ * branch with link, and returns with ERET. */
 #include <vcm/hyp/guest_abi.h>
 
     .macro unexpected offset
@@ -44,6 +45,9 @@ sync_el1h:
     str     x0, [x2]
     ldr     x2, =last_elr
     str     x1, [x2]
+    mrs     x3, far_el1
+    ldr     x2, =last_far
+    str     x3, [x2]
     ldr     x2, =exceptions_taken
     ldr     x3, [x2]
     add     x3, x3, #1
@@ -51,7 +55,11 @@ sync_el1h:
     lsr     x0, x0, #26
     cmp     x0, #0x15
     b.eq    1f
-    add     x1, x1, #4
+    cmp     x0, #0x21
+    b.ne    2f
+    msr     elr_el1, x30
+    b       1f
+2:  add     x1, x1, #4
     msr     elr_el1, x1
 1:  ldp     x2, x3, [sp], #16
     ldp     x0, x1, [sp], #16

@@ -256,7 +256,9 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
         impl.onWaitForInterrupt();
     if (impl.m_aliasesStale)
         impl.dropAliases();
-    if (err != UC_ERR_OK && !impl.m_stopRequested)
+    if (err != UC_ERR_OK && !impl.m_stopRequested && impl.m_pendingAbort)
+        impl.deliverPendingAbort(); // the slice ends here; the next one starts in the guest's vector
+    else if (err != UC_ERR_OK && !impl.m_stopRequested)
         impl.stop(VcpuStop::Fault, fmt::format("guest fault: {}", uc_strerror(err)));
     result.stop = impl.m_stop;
     result.instructions = impl.m_sliceInstructions;

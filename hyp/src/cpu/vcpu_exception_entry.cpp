@@ -72,6 +72,27 @@ void Vcpu::Impl::takeSynchronousException(std::uint32_t exceptionClass, std::uin
     ++m_exceptionsTaken;
 }
 
+void Vcpu::Impl::deliverPendingAbort()
+{
+    const PendingAbort abort = *m_pendingAbort;
+    m_pendingAbort.reset();
+    // ESR_EL1 for an abort (D17.2.37): EC 0x20/0x21 instruction abort from a lower/the same EL, 0x24/0x25 data
+    // abort; ISS: the fault status code of a translation fault at the walk's level (0b0001LL), WnR for a write.
+    const bool fromEl0 = (reg(UC_ARM64_REG_PSTATE) & 0xc) == 0;
+    std::uint32_t exceptionClass = abort.instructionFetch ? 0x20 : 0x24;
+    if (!fromEl0)
+        exceptionClass += 1;
+    const std::uint32_t iss = (0b000100u | (abort.level & 3)) | (abort.write ? 1u << 6 : 0u);
+    // The engine aborted the access with pc on the faulting instruction (for a fetch, the address fetched).
+    const std::uint64_t pc = abort.instructionFetch ? abort.address : reg(UC_ARM64_REG_PC);
+    takeSynchronousException(exceptionClass, iss, pc, abort.address,
+                             fmt::format("{} translation fault for VA {:#x} at level {}",
+                                         abort.instructionFetch ? "an instruction" : "a data", abort.address,
+                                         abort.level));
+    m_pc = reg(UC_ARM64_REG_PC);
+    m_stop = VcpuStop::BudgetUsed;
+}
+
 void Vcpu::Impl::onWaitForInterrupt()
 {
     std::uint32_t insn = 0;

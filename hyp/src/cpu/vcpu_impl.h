@@ -150,6 +150,8 @@ public:
     void mapBoard();
     // WFI or WFE just ran (vcpu_exception_entry.cpp): the vCPU sleeps until its timer fires, in virtual time.
     void onWaitForInterrupt();
+    // Enters the data or instruction abort onUnmapped found (vcpu_exception_entry.cpp).
+    void deliverPendingAbort();
 
     // HVC #imm or SMC #imm at `pc` (pc already points past it): an SMCCC call, vcm's own or EL2's firmware.
     void smcccCall(SmcccConduit conduit, std::uint32_t immediate, std::uint64_t pc);
@@ -220,6 +222,16 @@ public:
     // (named in a fault that follows inside the vectors).
     std::uint64_t m_exceptionsTaken = 0;
     std::uint64_t m_waitsForInterrupt = 0; // WFI and WFE executed
+    // A stage-1 fault found by onUnmapped, delivered by run() once the engine has aborted the access.
+    struct PendingAbort {
+        std::uint64_t address = 0;
+        unsigned level = 0;
+        bool instructionFetch = false;
+        bool write = false;
+    };
+    std::optional<PendingAbort> m_pendingAbort;
+    bool m_collectStage1Fault = false; // translateSlow records a stage-1 fault instead of stopping
+    std::optional<unsigned> m_stage1FaultLevel;
     std::uint32_t m_nestedExceptions = 0;
     std::string m_firstNestedException;
     std::string m_lastException;

@@ -52,6 +52,10 @@ std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
                 return std::nullopt;
             }
             if (walk.fault) {
+                if (m_collectStage1Fault) { // onUnmapped delivers it to the guest as an abort
+                    m_stage1FaultLevel = walk.fault->level;
+                    return std::nullopt;
+                }
                 stop(VcpuStop::Fault, fmt::format("stage-1 translation fault for VA {:#x} at level {}: {}", va,
                                                   walk.fault->level, walk.fault->reason));
                 return std::nullopt;
@@ -155,9 +159,18 @@ bool Vcpu::Impl::onUnmapped(uc_mem_type type, std::uint64_t address)
     // The engine maps only the RAM window at its IPAs. A VA elsewhere that the guest's stage 1 maps onto
     // RAM becomes an alias of that mirror page (and the access is retried); anything else is a stage-1 or
     // stage-2 fault, which translate() reports, or an IPA the model does not emulate (MMIO).
+    // A stage-1 fault here is precise: the engine aborts the access (the instruction does not complete) and
+    // run() delivers it to the guest as a data or instruction abort.
+    m_collectStage1Fault = true;
+    m_stage1FaultLevel.reset();
     const auto where = translate(address);
-    if (!where)
+    m_collectStage1Fault = false;
+    if (!where) {
+        if (m_stage1FaultLevel && !m_stopRequested)
+            m_pendingAbort = PendingAbort{address, *m_stage1FaultLevel, type == UC_MEM_FETCH_UNMAPPED,
+                                          type == UC_MEM_WRITE_UNMAPPED};
         return false;
+    }
     if (where->region != nullptr) {
         // A VA mapped by stage 1 onto a board region: an alias of the region's page, as for RAM below.
         const std::uint64_t vaPage = address & kPageMask;

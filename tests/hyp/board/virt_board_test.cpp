@@ -121,8 +121,10 @@ TEST(FirmwareCalls, CntpctReadsTheSameRunAfterRun)
     EXPECT_EQ(reported(a.console, "cntpct second"), reported(b.console, "cntpct second"));
 }
 
-// A guest with its own vector table takes an SVC, an undefined instruction and a BRK, each with the syndrome
-// and return address the Arm ARM gives it, and returns from each with ERET (its handler checks them).
+// A guest with its own vector table takes an SVC, an undefined instruction and a BRK, then (MMU on) data aborts
+// on a load and a store and an instruction abort on a branch to a VA its tables do not map, each with the
+// syndrome, return address and fault address the Arm ARM gives it, and returns from each with ERET (its
+// handler checks them).
 TEST(Exceptions, SynchronousExceptionsAreDeliveredToTheGuestsVectorsAndReturnedFrom)
 {
     testing::GuestMachine guests;
@@ -131,7 +133,10 @@ TEST(Exceptions, SynchronousExceptionsAreDeliveredToTheGuestsVectorsAndReturnedF
     EXPECT_TRUE(v.exited) << v.fault << "\n" << v.console;
     EXPECT_EQ(v.exitCode, 0u) << v.console;
     EXPECT_THAT(v.console, HasSubstr("svc: esr = 0x0000000056000042"));
-    EXPECT_THAT(v.console, HasSubstr("exceptions taken: 3"));
+    EXPECT_THAT(v.console, HasSubstr("load: esr = 0x0000000096000005")) << "data abort, translation fault, level 1";
+    EXPECT_THAT(v.console, HasSubstr("store: esr = 0x0000000096000045")) << "WnR";
+    EXPECT_THAT(v.console, HasSubstr("fetch: esr = 0x0000000086000005 elr = 0x0000001000000000"));
+    EXPECT_THAT(v.console, HasSubstr("exceptions taken: 6"));
 }
 
 scenario::RunReport runUboot(const std::string& policy, const std::vector<std::string>& overrides = {})

@@ -38,7 +38,8 @@ void BoardBus::addRom(std::string name, std::uint64_t base, std::uint64_t size, 
     if (bytes == MAP_FAILED)
         throw std::runtime_error(fmt::format("board region {}: cannot reserve {} bytes", name, size));
     auto* rom = static_cast<std::uint8_t*>(bytes);
-    std::memcpy(rom, contents.data(), contents.size());
+    if (!contents.empty()) // an empty span's data() may be null, which memcpy must not be given
+        std::memcpy(rom, contents.data(), contents.size());
     // The rest reads as zeros: filling 64 MiB banks with erased-flash ones (0xff) would commit them whole, and
     // no guest here depends on it (U-Boot finds no valid environment either way).
     m_regions.push_back({std::move(name), base, size, RegionKind::Rom, static_cast<std::uint32_t>(m_regions.size()),

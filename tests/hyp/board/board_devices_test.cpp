@@ -56,6 +56,41 @@ TEST(VirtDeviceTree, DescribesTheBoardAFirmwareExpects)
     EXPECT_THROW(buildVirtDeviceTree(config), std::invalid_argument) << "a GICv2 serves 8 CPUs";
 }
 
+TEST(VirtBoard, LaysOutQemusMemoryMap)
+{
+    const std::vector<std::uint8_t> firmware{0x01, 0x02, 0x03, 0x04};
+    VirtBoard board(firmware, [](char, std::uint64_t) {});
+    const BoardBus& bus = board.bus();
+    const BoardRegion* flash0 = bus.find(virt::kFlash0Base);
+    ASSERT_NE(flash0, nullptr);
+    EXPECT_EQ(flash0->kind, RegionKind::Rom);
+    EXPECT_EQ(flash0->size, virt::kFlashBankBytes);
+    EXPECT_EQ(flash0->bytes[3], 0x04) << "the firmware at the start of bank 0";
+    EXPECT_EQ(flash0->bytes[4], 0x00) << "zeros after it";
+    const BoardRegion* flash1 = bus.find(virt::kFlash1Base + 0x100);
+    ASSERT_NE(flash1, nullptr);
+    EXPECT_EQ(flash1->name, "flash1");
+    EXPECT_EQ(flash1->bytes[0x100], 0x00) << "an empty bank";
+    const BoardRegion* uart = bus.find(virt::kUartBase + Pl011Uart::kFr);
+    ASSERT_NE(uart, nullptr);
+    EXPECT_EQ(uart->kind, RegionKind::Mmio);
+    EXPECT_EQ(uart->device, &board.uart());
+    const BoardRegion* gic = bus.find(virt::kGicDistributorBase);
+    ASSERT_NE(gic, nullptr);
+    EXPECT_EQ(gic->device, nullptr) << "reserved, not modelled yet";
+    EXPECT_EQ(bus.find(virt::kRamBase), nullptr) << "RAM is stage 2's, not the board's";
+    EXPECT_THROW(VirtBoard(std::vector<std::uint8_t>{}, [](char, std::uint64_t) {}), std::invalid_argument);
+}
+
+TEST(BoardBus, RefusesOverlappingAndPartialPageRegions)
+{
+    BoardBus bus;
+    bus.addMmio("a", 0x1000, 0x1000, nullptr);
+    EXPECT_THROW(bus.addMmio("b", 0x1800 & ~0xfffull, 0x2000, nullptr), std::invalid_argument);
+    EXPECT_THROW(bus.addMmio("c", 0x10000, 0x800, nullptr), std::invalid_argument);
+    EXPECT_THROW(bus.addRom("d", 0x20000, 0x1000, std::vector<std::uint8_t>(0x1001)), std::invalid_argument);
+}
+
 TEST(Pl011Uart, TransmitsReceivesAndReportsItsFifos)
 {
     std::string sent;

@@ -2,6 +2,7 @@
  * SMCCC id must answer NOT_SUPPORTED), the generic timer's counters and registers, its own MPIDR. It prints
  * every answer for the host to check, and ends with PSCI SYSTEM_OFF rather than vcm's exit call. */
 #include "vcm_guest.h"
+#include "vcm_report.h"
 
 #include <vcm/hyp/guest_abi.h>
 
@@ -22,14 +23,6 @@ static uint64_t smc(uint64_t function, uint64_t a1)
     return x0;
 }
 
-static void report(const char *name, uint64_t value)
-{
-    vcm_puts(name);
-    vcm_puts(" = ");
-    vcm_put_hex(value);
-    vcm_puts("\n");
-}
-
 int main(void)
 {
     uint64_t first, second, frequency, mpidr;
@@ -39,10 +32,10 @@ int main(void)
     __asm__ volatile("mrs %0, cntpct_el0" : "=r"(second));
     __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frequency));
     __asm__ volatile("mrs %0, mpidr_el1" : "=r"(mpidr));
-    report("cntpct first", first);
-    report("cntpct second", second);
-    report("cntfrq", frequency);
-    report("mpidr", mpidr);
+    vcm_report_hex("cntpct first", first);
+    vcm_report_hex("cntpct second", second);
+    vcm_report_hex("cntfrq", frequency);
+    vcm_report_hex("mpidr", mpidr);
 
     /* The virtual timer holds what it is given: enabled, masked, 1000 ticks away. */
     uint64_t ctl = 3, tval = 1000, cval;
@@ -50,8 +43,8 @@ int main(void)
     __asm__ volatile("msr cntv_ctl_el0, %0" : : "r"(ctl));
     __asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(ctl));
     __asm__ volatile("mrs %0, cntv_cval_el0" : "=r"(cval));
-    report("cntv_ctl", ctl);
-    report("cntv_cval", cval);
+    vcm_report_hex("cntv_ctl", ctl);
+    vcm_report_hex("cntv_cval", cval);
 
     /* WFI with the virtual timer armed 100000 ticks ahead and unmasked: the vCPU sleeps until it fires (its
      * interrupt would wake it even though PSTATE.I masks it). */
@@ -63,14 +56,14 @@ int main(void)
     __asm__ volatile("msr cntv_ctl_el0, %0\n wfi" : : "r"(ctl));
     __asm__ volatile("mrs %0, cntvct_el0" : "=r"(after));
     __asm__ volatile("msr cntv_ctl_el0, xzr");
-    report("wfi slept", after - before);
+    vcm_report_hex("wfi slept", after - before);
 
-    report("psci_version hvc", hvc(0x84000000, 0, 0));
-    report("psci_version smc", smc(0x84000000, 0));
-    report("psci_features cpu_on", hvc(0x8400000a, 0xc4000003, 0));
-    report("unknown smccc", hvc(0x82000042, 0, 0));
-    report("affinity_info self", hvc(0xc4000004, mpidr & 0xff00ffffff, 0));
-    report("affinity_info cpu7", hvc(0xc4000004, 7, 0));
+    vcm_report_hex("psci_version hvc", hvc(0x84000000, 0, 0));
+    vcm_report_hex("psci_version smc", smc(0x84000000, 0));
+    vcm_report_hex("psci_features cpu_on", hvc(0x8400000a, 0xc4000003, 0));
+    vcm_report_hex("unknown smccc", hvc(0x82000042, 0, 0));
+    vcm_report_hex("affinity_info self", hvc(0xc4000004, mpidr & 0xff00ffffff, 0));
+    vcm_report_hex("affinity_info cpu7", hvc(0xc4000004, 7, 0));
 
     vcm_puts("system_off\n");
     hvc(0x84000008, 0, 0);

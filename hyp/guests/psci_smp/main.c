@@ -2,6 +2,7 @@
  * entry point with a context id, waits for it to report in, and watches it switch itself off (CPU_OFF) through
  * AFFINITY_INFO. Both vCPUs run with MMU and caches off, so their flags meet in RAM. */
 #include "vcm_guest.h"
+#include "vcm_report.h"
 
 #define PSCI_CPU_OFF 0x84000002u
 #define PSCI_CPU_ON 0xc4000003u
@@ -34,26 +35,18 @@ void secondary_main(uint64_t context)
         ;
 }
 
-static void report(const char *name, uint64_t value)
-{
-    vcm_puts(name);
-    vcm_puts(" = ");
-    vcm_put_hex(value);
-    vcm_puts("\n");
-}
-
 int main(void)
 {
-    report("affinity_info cpu1 before", psci(PSCI_AFFINITY_INFO, 1, 0, 0));
-    report("cpu_on cpu1", psci(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)secondary_entry, CONTEXT_ID));
-    report("cpu_on cpu1 again", psci(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)secondary_entry, CONTEXT_ID));
+    vcm_report_hex("affinity_info cpu1 before", psci(PSCI_AFFINITY_INFO, 1, 0, 0));
+    vcm_report_hex("cpu_on cpu1", psci(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)secondary_entry, CONTEXT_ID));
+    vcm_report_hex("cpu_on cpu1 again", psci(PSCI_CPU_ON, 1, (uint64_t)(uintptr_t)secondary_entry, CONTEXT_ID));
     for (int i = 0; i < 1000 && secondary_context == 0; ++i)
         vcm_yield();
-    report("secondary context", secondary_context);
-    report("secondary mpidr", secondary_mpidr);
+    vcm_report_hex("secondary context", secondary_context);
+    vcm_report_hex("secondary mpidr", secondary_mpidr);
     uint64_t state = 0;
     for (int i = 0; i < 1000 && (state = psci(PSCI_AFFINITY_INFO, 1, 0, 0)) != 1; ++i)
         vcm_yield();
-    report("affinity_info cpu1 after", state);
+    vcm_report_hex("affinity_info cpu1 after", state);
     return secondary_context == CONTEXT_ID && (secondary_mpidr & 0xff) == 1 && state == 1 ? 0 : 1;
 }

@@ -78,6 +78,7 @@ std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config
         throw std::invalid_argument(fmt::format("the virt board's GICv2 serves 1 to 8 CPUs, not {}", config.cpus));
     FdtWriter fdt(64 * 1024);
     fdt.begin("");
+    // The root compatible QEMU's virt machine gives (hw/arm/virt.c create_fdt); U-Boot and Linux match it.
     fdt.string("compatible", "linux,dummy-virt");
     fdt.string("model", "vcm virt board");
     fdt.u32("#address-cells", 2);

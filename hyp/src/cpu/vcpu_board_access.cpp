@@ -46,16 +46,16 @@ void Vcpu::Impl::onBoardAccess(uc_mem_type type, std::uint32_t length, std::int6
     const bool read = type == UC_MEM_READ;
     if (read && region.kind == board::RegionKind::Rom)
         return; // the engine reads the ROM itself: no trap, as from a read-only memslot
-    ++m_trapsTaken;
-    ++m_trapCounts.mmio;
-    m_self.chargeHypervisor(m_config.trapEntryExit);
-    const std::uint64_t offset = where.ipa - region.base;
-    std::uint64_t data = static_cast<std::uint64_t>(value);
     if (length > 8) {
         stop(VcpuStop::Fault, fmt::format("a {}-byte access to {} at IPA {:#x}: devices take 1 to 8 bytes", length,
                                           region.name, where.ipa));
         return;
     }
+    ++m_trapsTaken;
+    ++m_trapCounts.mmio;
+    m_self.chargeHypervisor(m_config.trapEntryExit);
+    const std::uint64_t offset = where.ipa - region.base;
+    std::uint64_t data = static_cast<std::uint64_t>(value);
     if (length < 8)
         data &= (std::uint64_t{1} << (8 * length)) - 1;
     if (region.device == nullptr) {

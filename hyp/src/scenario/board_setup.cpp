@@ -1,25 +1,16 @@
 // A board VM's firmware, device tree, images and console for one run.
 #include "board_setup.h"
 
+#include "vcm/hyp/scenario/scenario_run.h"
 #include "vcm/hyp/toolstack.h"
 
 #include <fmt/core.h>
 #include <fmt/std.h>
 
 namespace vcm::hyp::scenario {
-namespace {
-
-std::filesystem::path imagePath(const std::string& name, const std::filesystem::path& directory)
-{
-    if (name.find('/') != std::string::npos || name.ends_with(".bin"))
-        return name;
-    return directory / (name + ".bin");
-}
-
-} // namespace
 
 BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::filesystem::path& guestDirectory)
-    : m_scenario(scenario), m_plan(plan)
+    : m_plan(plan)
 {
     const BoardPlan& board = *plan.board;
     const auto fail = [&](const std::string& what) {
@@ -32,42 +23,40 @@ BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::
                                    : fmt::format(" (it comes with Debian's {} package: run scripts/install-deps.sh)",
                                                  board.firmwarePackage)));
     try {
-        m_images.emplace_back("firmware", GuestImage::load(board.firmware, board::virt::kFlashBankBytes,
-                                                           "flash bank 0 holds"));
+        m_firmware = GuestImage::load(board.firmware, board::virt::kFlashBankBytes, "flash bank 0 holds");
         if (board.kernel)
-            m_images.emplace_back("kernel", GuestImage::load(imagePath(board.kernel->file, guestDirectory),
-                                                             plan.spec.ramBytes, "guest RAM holds"));
+            m_kernel = GuestImage::load(guestImagePath(board.kernel->file, guestDirectory), plan.spec.ramBytes,
+                                        "guest RAM holds");
         if (board.initrd)
-            m_images.emplace_back("initrd", GuestImage::load(imagePath(board.initrd->file, guestDirectory),
-                                                             plan.spec.ramBytes, "guest RAM holds"));
+            m_initrd = GuestImage::load(guestImagePath(board.initrd->file, guestDirectory), plan.spec.ramBytes,
+                                        "guest RAM holds");
     } catch (const GuestImageError& e) {
         throw fail(e.what());
     }
     // The device tree takes the first 64 KiB of RAM at most; images must lie inside RAM and clear of it.
     const std::uint64_t ramEnd = board::virt::kRamBase + plan.spec.ramBytes;
     constexpr std::uint64_t kDeviceTreeRoom = 64 * 1024;
-    for (const auto& [role, image] : m_images) {
-        if (role == "firmware")
-            continue;
-        const BoardImage& placed = role == "kernel" ? *board.kernel : *board.initrd;
+    const auto checkPlacement = [&](const char* role, const BoardImage& placed, const GuestImage& image) {
         if (placed.ipa < board::virt::kRamBase + kDeviceTreeRoom || placed.ipa + image.bytes.size() > ramEnd)
             throw fail(fmt::format("{} {} ({} bytes) at IPA {:#x} must lie in RAM [{:#x}, {:#x}), after the device "
                                    "tree's first {} KiB",
                                    role, image.path, image.bytes.size(), placed.ipa, board::virt::kRamBase, ramEnd,
                                    kDeviceTreeRoom >> 10));
-    }
-    if (board.kernel && board.initrd) {
-        const auto& k = *board.kernel;
-        const auto& i = *board.initrd;
-        const std::uint64_t kEnd = k.ipa + m_images[1].second.bytes.size();
-        const std::uint64_t iEnd = i.ipa + m_images[2].second.bytes.size();
-        if (k.ipa < iEnd && i.ipa < kEnd)
-            throw fail(fmt::format("the kernel [{:#x}, {:#x}) and the initrd [{:#x}, {:#x}) overlap", k.ipa, kEnd,
-                                   i.ipa, iEnd));
+    };
+    if (m_kernel)
+        checkPlacement("kernel", *board.kernel, *m_kernel);
+    if (m_initrd)
+        checkPlacement("initrd", *board.initrd, *m_initrd);
+    if (m_kernel && m_initrd) {
+        const std::uint64_t kernelEnd = board.kernel->ipa + m_kernel->bytes.size();
+        const std::uint64_t initrdEnd = board.initrd->ipa + m_initrd->bytes.size();
+        if (board.kernel->ipa < initrdEnd && board.initrd->ipa < kernelEnd)
+            throw fail(fmt::format("the kernel [{:#x}, {:#x}) and the initrd [{:#x}, {:#x}) overlap",
+                                   board.kernel->ipa, kernelEnd, board.initrd->ipa, initrdEnd));
     }
     if (plan.spec.ramIpa != board::virt::kRamBase)
         throw fail(fmt::format("the virt board's RAM starts at {:#x}", board::virt::kRamBase));
-    m_board = std::make_unique<board::VirtBoard>(m_images.front().second.bytes,
+    m_board = std::make_unique<board::VirtBoard>(m_firmware.bytes,
                                                  [this](char byte, std::uint64_t nowNs) { onConsoleByte(byte, nowNs); });
     m_script = std::make_unique<board::ConsoleScript>(board.console, board.stopOnConsole);
 }
@@ -84,28 +73,30 @@ void BoardSetup::load(Machine& machine, std::size_t vm, tracer::EventSink* event
     tree.ramBytes = m_plan.spec.ramBytes;
     tree.cpus = static_cast<std::uint32_t>(m_plan.spec.vcpuCores.size());
     tree.bootargs = board.bootargs;
-    std::size_t next = 1;
-    std::optional<std::pair<std::uint64_t, const GuestImage*>> kernel;
-    if (board.kernel)
-        kernel = std::pair{board.kernel->ipa, &m_images[next++].second};
-    if (board.initrd) {
-        const GuestImage& initrd = m_images[next].second;
-        tree.initrd = std::pair{board.initrd->ipa, board.initrd->ipa + initrd.bytes.size()};
-    }
+    if (m_initrd)
+        tree.initrd = std::pair{board.initrd->ipa, board.initrd->ipa + m_initrd->bytes.size()};
     machine.loadImage(vm, board::virt::kRamBase, board::buildVirtDeviceTree(tree));
     // The kernel and initrd go in the way the scenario's toolstack mode says: that is where seed 004's hazard
     // starts when the mode leaves them in a cache.
-    if (board.kernel) {
-        Toolstack toolstack(machine, board.kernel->core);
-        toolstack.writeImage(vm, board.kernel->ipa, kernel->second->bytes, board.kernel->mode);
-    }
-    if (board.initrd) {
-        Toolstack toolstack(machine, board.initrd->core);
-        toolstack.writeImage(vm, board.initrd->ipa, m_images[next].second.bytes, board.initrd->mode);
-    }
-    for (std::size_t i = 0; i < m_plan.spec.vcpuCores.size(); ++i)
-        if (board.kernel || board.initrd)
-            machine.vcpu(vm, i).refreshInstructions(board::virt::kRamBase, m_plan.spec.ramBytes);
+    if (m_kernel)
+        Toolstack(machine, board.kernel->core).writeImage(vm, board.kernel->ipa, m_kernel->bytes, board.kernel->mode);
+    if (m_initrd)
+        Toolstack(machine, board.initrd->core).writeImage(vm, board.initrd->ipa, m_initrd->bytes, board.initrd->mode);
+    // The toolstack writes through its own mapping; the vCPUs' instruction view of the kernel's pages is taken
+    // from RAM as Machine::loadImage does (a kernel started in place runs what RAM holds).
+    if (m_kernel)
+        for (std::size_t i = 0; i < m_plan.spec.vcpuCores.size(); ++i)
+            machine.vcpu(vm, i).refreshInstructions(board.kernel->ipa, m_kernel->bytes.size());
+}
+
+std::vector<const GuestImage*> BoardSetup::images() const
+{
+    std::vector<const GuestImage*> all{&m_firmware};
+    if (m_kernel)
+        all.push_back(&*m_kernel);
+    if (m_initrd)
+        all.push_back(&*m_initrd);
+    return all;
 }
 
 void BoardSetup::attachConsole(const std::function<void(char)>& echo,

@@ -24,8 +24,8 @@ public:
     ~BoardSetup();
 
     const board::BoardBus& bus() const { return m_board->bus(); }
-    // The images the run loads, by role ("firmware", "kernel", "initrd"), for the run configuration.
-    const std::vector<std::pair<std::string, GuestImage>>& images() const { return m_images; }
+    // The images the run loads (firmware, then kernel and initrd when given), for the run configuration.
+    std::vector<const GuestImage*> images() const;
 
     // Once the VM exists: the device tree at the RAM base (as QEMU places it for -bios), the kernel and initrd
     // through the toolstack, and the console wired to `events` and to the script (whose stop text stops
@@ -41,9 +41,10 @@ public:
 private:
     void onConsoleByte(char byte, std::uint64_t nowNs);
 
-    const Scenario& m_scenario;
     const VmPlan& m_plan;
-    std::vector<std::pair<std::string, GuestImage>> m_images;
+    GuestImage m_firmware;
+    std::optional<GuestImage> m_kernel;
+    std::optional<GuestImage> m_initrd;
     std::unique_ptr<board::VirtBoard> m_board;
     std::unique_ptr<board::ConsoleScript> m_script;
     Machine* m_machine = nullptr;

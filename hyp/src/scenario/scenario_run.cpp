@@ -24,13 +24,6 @@ namespace vcm::hyp::scenario {
 namespace {
 
 
-std::filesystem::path guestImagePath(const std::string& guest, const std::filesystem::path& directory)
-{
-    if (guest.find('/') != std::string::npos || guest.ends_with(".bin"))
-        return guest;
-    return directory / (guest + ".bin");
-}
-
 // What the toolstack and the host do to a VM before it runs: the boot payload, an older cached copy, the
 // host's first cacheable read of a buffer it checks after the run.
 void setUpVm(Machine& machine, const VmPlan& plan, std::size_t vm)
@@ -53,6 +46,13 @@ void setUpVm(Machine& machine, const VmPlan& plan, std::size_t vm)
 }
 
 } // namespace
+
+std::filesystem::path guestImagePath(const std::string& guest, const std::filesystem::path& directory)
+{
+    if (guest.find('/') != std::string::npos || guest.ends_with(".bin"))
+        return guest;
+    return directory / (guest + ".bin");
+}
 
 std::filesystem::path defaultGuestDirectory()
 {
@@ -141,9 +141,9 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
                 configuration.guests += fmt::format("{}{}={}", configuration.guests.empty() ? "" : ";",
                                                     scenario.vms[i].guest, images[i]->contentHash());
             else
-                for (const auto& [role, image] : boards[i]->images())
+                for (const GuestImage* image : boards[i]->images())
                     configuration.guests += fmt::format("{}{}={}", configuration.guests.empty() ? "" : ";",
-                                                        image.path.string(), image.contentHash());
+                                                        image->path.string(), image->contentHash());
         }
         events->runConfiguration(configuration);
     }

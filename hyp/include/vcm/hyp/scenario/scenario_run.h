@@ -59,6 +59,9 @@ struct RunReport {
 
 // Where guest programs are found: the build's hyp/guests folder, compiled in, or $VCM_GUEST_DIR.
 std::filesystem::path defaultGuestDirectory();
+// The image of a guest named in a scenario: a path as given (it has a '/' or ends in .bin), else NAME.bin in
+// `directory`.
+std::filesystem::path guestImagePath(const std::string& guest, const std::filesystem::path& directory);
 
 // Optional hooks into a run: beforeRun sees the machine and the VMs' policies (in VM order) once the VMs
 // are set up, just before the scheduler starts (vcm replay keeps them to inspect the machine mid-run).

@@ -27,7 +27,7 @@ const char* label(tracer::FlushReason reason)
 
 const char* label(tracer::VcpuStopReason reason)
 {
-    return pick(std::array{"slice_end", "yield", "exit", "fault", "hypervisor", "preempted", "powered_off"},
+    return pick(std::array{"slice_end", "yield", "exit", "fault", "hypervisor", "preempted", "powered_off", "wfi"},
                 static_cast<std::uint32_t>(reason));
 }
 

@@ -60,6 +60,7 @@ struct VcpuState {
     std::uint64_t slices = 0;
     memory::Cycles maxLatency = 0;
     std::vector<memory::CoreId> coresVisited;
+    std::string hang; // why the run ended with it asleep and nothing left to wake it
 };
 
 struct VirtualMachine {
@@ -240,6 +241,8 @@ public:
     memory::AgentId m_loader = 0;
     std::vector<std::unique_ptr<VirtualMachine>> m_vms;
     std::vector<std::deque<VcpuState*>> m_queues;
+    // vCPUs asleep in WFI or WFE (VcpuStop::WaitingForInterrupt), off the queues until something wakes them.
+    std::vector<VcpuState*> m_sleeping;
     std::vector<memory::Cycles> m_nextTick;
     std::vector<std::unique_ptr<CoreQuery>> m_coreQueries;
     tracer::EventSink* m_events = nullptr;
@@ -270,6 +273,46 @@ public:
         target.switchedOff = true;
         for (auto& queue : m_queues)
             std::erase_if(queue, [&](const VcpuState* s) { return s->owner == &target; });
+        std::erase_if(m_sleeping, [&](const VcpuState* s) { return s->owner == &target; });
+    }
+    void wake(VcpuState& sleeper, memory::Cycles at)
+    {
+        std::erase(m_sleeping, &sleeper);
+        sleeper.enqueuedAt = at;
+        m_queues[sleeper.vcpu->core()].push_back(&sleeper);
+    }
+    // The core cycle at which a sleeper's timer fires, if one is armed.
+    static std::optional<memory::Cycles> timerWakeUp(const VcpuState& sleeper)
+    {
+        const auto counter = sleeper.vcpu->wakeUpCounter();
+        if (!counter)
+            return std::nullopt;
+        return *counter * sleeper.vcpu->config().cyclesPerCounterTick;
+    }
+    // Wakes the sleeper whose timer fires first if that is no later than `horizon` (the virtual time of the
+    // core that would run next; none: nothing else can run). Its core then starts it at that time.
+    bool wakeFirstTimer(std::optional<memory::Cycles> horizon)
+    {
+        VcpuState* first = nullptr;
+        memory::Cycles at = 0;
+        for (VcpuState* s : m_sleeping)
+            if (const auto when = timerWakeUp(*s); when && (first == nullptr || *when < at)) {
+                first = s;
+                at = *when;
+            }
+        if (first == nullptr || (horizon && at > *horizon))
+            return false;
+        wake(*first, at);
+        return true;
+    }
+    // After `ran`'s slice, which ended at `now` on its core: sleepers its interrupts (SGIs) now signal, and
+    // those in WFE (whose wake-up event another CPU's stores may have sent) of the same VM, wake.
+    void wakeSignalled(const VcpuState& ran, memory::Cycles now)
+    {
+        const std::vector<VcpuState*> sleeping = m_sleeping;
+        for (VcpuState* s : sleeping)
+            if (s != &ran && (s->vcpu->interruptSignalled() || (s->vcpu->waitingForEvent() && s->owner == ran.owner)))
+                wake(*s, now);
     }
 };
 
@@ -467,8 +510,17 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         for (memory::CoreId core = 0; core < cores; ++core)
             if (!queues[core].empty() && (!next || impl.m_memory.coreTime(core) < impl.m_memory.coreTime(*next)))
                 next = core;
-        if (!next)
+        // A sleeper whose timer fires before that core's present wakes first.
+        if (impl.wakeFirstTimer(next ? std::optional(impl.m_memory.coreTime(*next)) : std::nullopt))
+            continue;
+        if (!next) {
+            // Nothing runnable and no timer armed: the sleepers wait for interrupts nothing will raise.
+            for (VcpuState* s : impl.m_sleeping)
+                s->hang = fmt::format("{}: waits in WFI/WFE for an interrupt that nothing will raise (no timer armed, "
+                                      "no interrupt pending, no other vCPU running)",
+                                      s->vcpu->config().name);
             break;
+        }
         const memory::CoreId core = *next;
         VcpuState* state = queues[core].front();
         queues[core].pop_front();
@@ -511,6 +563,8 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
                 reason = tracer::VcpuStopReason::Hypervisor;
             else if (ran.stop == cpu::VcpuStop::PoweredOff)
                 reason = tracer::VcpuStopReason::PoweredOff;
+            else if (ran.stop == cpu::VcpuStop::WaitingForInterrupt)
+                reason = tracer::VcpuStopReason::WaitForInterrupt;
             impl.m_events->vcpuStop(impl.ns(impl.m_memory.coreTime(core)), vmId, vcpuIndex, core, reason,
                                     ran.instructions);
         }
@@ -526,6 +580,12 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         }
         if (v.systemOffRequested() || v.systemResetRequested())
             impl.switchOff(*state->owner);
+        if (ranGuest)
+            impl.wakeSignalled(*state, impl.m_memory.coreTime(core));
+        if (ran.stop == cpu::VcpuStop::WaitingForInterrupt && !state->owner->switchedOff) {
+            impl.m_sleeping.push_back(state);
+            continue;
+        }
         if (ran.stop != cpu::VcpuStop::BudgetUsed && ran.stop != cpu::VcpuStop::Yielded)
             continue; // exited, faulted or powered off (CPU_OFF): off the queues
 
@@ -548,13 +608,15 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
     }
     for (auto& queue : queues)
         queue.clear();
+    impl.m_sleeping.clear(); // the next run() queues every powered-on vCPU again
 
     result.allExited = std::all_of(all.begin(), all.end(), [](VcpuState* s) {
         return s->vcpu->exited() || (s->owner->switchedOff && s->vcpu->faultDescription().empty());
     });
     for (VcpuState* s : all) {
         const cpu::Vcpu& v = *s->vcpu;
-        result.vcpus.push_back({v.config().name, v.exited(), v.exitCode(), v.faultDescription(), v.console(),
+        result.vcpus.push_back({v.config().name, v.exited(), v.exitCode(),
+                                v.faultDescription().empty() ? s->hang : v.faultDescription(), v.console(),
                                 s->instructions, v.trapCount(), v.traps(), v.memoryAccesses(), s->migrations,
                                 s->slices, s->maxLatency, s->coresVisited, v.poweredOn(), v.systemOffRequested(),
                                 v.systemResetRequested()});

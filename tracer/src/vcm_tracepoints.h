@@ -89,7 +89,8 @@ LTTNG_UST_TRACEPOINT_ENUM(vcm, stop_reason,
         lttng_ust_field_enum_value("fault", 3)
         lttng_ust_field_enum_value("hypervisor", 4)
         lttng_ust_field_enum_value("preempted", 5)
-        lttng_ust_field_enum_value("powered_off", 6)))
+        lttng_ust_field_enum_value("powered_off", 6)
+        lttng_ust_field_enum_value("wfi", 7)))
 
 LTTNG_UST_TRACEPOINT_ENUM(vcm, value_source,
     LTTNG_UST_TP_ENUM_VALUES(

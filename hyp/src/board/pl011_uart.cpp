@@ -32,7 +32,7 @@ std::uint32_t Pl011Uart::flags()
     return fr;
 }
 
-std::uint64_t Pl011Uart::read(std::uint64_t offset, unsigned, std::uint64_t)
+std::uint64_t Pl011Uart::read(std::uint64_t offset, unsigned, const MmioAccess&)
 {
     if (offset >= 0xfe0 && offset < 0x1000)
         return kIdentification[(offset - 0xfe0) >> 2];
@@ -76,12 +76,12 @@ std::uint64_t Pl011Uart::read(std::uint64_t offset, unsigned, std::uint64_t)
     }
 }
 
-void Pl011Uart::write(std::uint64_t offset, unsigned, std::uint64_t value, std::uint64_t nowNs)
+void Pl011Uart::write(std::uint64_t offset, unsigned, std::uint64_t value, const MmioAccess& access)
 {
     const auto v = static_cast<std::uint32_t>(value);
     switch (offset) {
     case kDr:
-        m_transmit(static_cast<char>(v & 0xff), nowNs);
+        m_transmit(static_cast<char>(v & 0xff), access.nowNs);
         break;
     case kRsrEcr:
         m_rsr = 0; // any write clears the error flags

@@ -1,4 +1,4 @@
-// The virt board's memory map: flash banks, the reserved GIC windows and the PL011 (hw/arm/virt.c's
+// The virt board's memory map: flash banks, the GICv2 and the PL011 (hw/arm/virt.c's
 // base_memmap).
 #include "vcm/hyp/board/virt_board.h"
 
@@ -8,16 +8,18 @@
 
 namespace vcm::hyp::board {
 
-VirtBoard::VirtBoard(std::span<const std::uint8_t> firmware, std::function<void(char, std::uint64_t)> consoleOut)
-    : m_uart(std::make_unique<Pl011Uart>(std::move(consoleOut)))
+VirtBoard::VirtBoard(std::span<const std::uint8_t> firmware, std::uint32_t cpus,
+                     std::function<void(char, std::uint64_t)> consoleOut)
+    : m_uart(std::make_unique<Pl011Uart>(std::move(consoleOut))), m_gic(std::make_unique<Gicv2>(cpus))
 {
     if (firmware.empty() || firmware.size() > virt::kFlashBankBytes)
         throw std::invalid_argument(fmt::format("a firmware image of {} bytes: flash bank 0 holds 1 byte to {} MiB",
                                                 firmware.size(), virt::kFlashBankBytes >> 20));
     m_bus.addRom("flash0", virt::kFlash0Base, virt::kFlashBankBytes, firmware);
     m_bus.addRom("flash1", virt::kFlash1Base, virt::kFlashBankBytes, {});
-    m_bus.addMmio("gic-distributor", virt::kGicDistributorBase, virt::kGicWindowBytes, nullptr);
-    m_bus.addMmio("gic-cpu-interface", virt::kGicCpuInterfaceBase, virt::kGicWindowBytes, nullptr);
+    m_bus.addMmio("gic-distributor", virt::kGicDistributorBase, virt::kGicWindowBytes, &m_gic->distributor());
+    m_bus.addMmio("gic-cpu-interface", virt::kGicCpuInterfaceBase, virt::kGicWindowBytes, &m_gic->cpuInterface());
+    m_bus.setInterruptController(m_gic.get());
     m_bus.addMmio("pl011", virt::kUartBase, virt::kUartBytes, m_uart.get());
 }
 

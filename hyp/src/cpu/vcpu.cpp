@@ -40,6 +40,7 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
                  std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps)
     : m_self(self), m_config(config), m_memory(memory), m_agent(agent),
       m_hypervisorAgents(std::move(hypervisorAgents)), m_space(space), m_traps(traps), m_pc(config.entry),
+      m_interrupts(config.board != nullptr ? config.board->interruptController() : nullptr),
       m_setWayRecorder(config.events != nullptr ? config.events->setWayTrapRecorder() : nullptr)
 {
     if (m_hypervisorAgents.size() != memory.topology().cores())
@@ -182,6 +183,8 @@ void Vcpu::Impl::onBlock(std::uint32_t size)
     m_sliceInstructions += size / 4;
     if (m_sliceInstructions >= m_budget && !m_stopRequested)
         stop(VcpuStop::BudgetUsed);
+    else if (m_irqWaiting && (reg(UC_ARM64_REG_PSTATE) & kPstateI) == 0) [[unlikely]]
+        stop(VcpuStop::BudgetUsed); // unmasked: the IRQ is taken at the start of the next slice
 }
 
 // ------------------------------------------------------------------------------------------------------
@@ -249,6 +252,12 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
     impl.m_stop = VcpuStop::BudgetUsed;
     if (impl.m_setWayRecorder != nullptr)
         impl.m_setWayRecorder->bind(impl.m_trapSource); // the set/way traps of this slice are this vCPU's
+    if (impl.m_interrupts != nullptr) {
+        impl.m_waitingForEvent = false;
+        impl.takePendingInterrupt();
+        impl.m_irqWaiting = impl.m_interrupts->irqSignalled(impl.m_config.index);
+        impl.m_budget = impl.sliceUntilTimer(instructionBudget);
+    }
     const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
     impl.m_pc = impl.reg(UC_ARM64_REG_PC);
     // The engine returns by itself, with no stop asked for, only after WFI or WFE (QEMU's EXCP_HLT).

@@ -65,10 +65,14 @@ void Vcpu::Impl::onBoardAccess(uc_mem_type type, std::uint32_t length, std::int6
             return;
         }
     } else if (read) {
-        data = region.device->read(offset, length, m_self.nowNs());
+        data = region.device->read(offset, length, board::MmioAccess{m_config.index, m_self.nowNs()});
         std::memcpy(boardBytes(region, where.ipa), &data, length); // the engine loads it from there next
     } else {
-        region.device->write(offset, length, data, m_self.nowNs());
+        region.device->write(offset, length, data, board::MmioAccess{m_config.index, m_self.nowNs()});
+        // A write may raise this vCPU's IRQ (an end of interrupt uncovering the next, an SGI to itself): it is
+        // taken as soon as PSTATE.I allows.
+        if (m_interrupts != nullptr && m_interrupts->irqSignalled(m_config.index))
+            m_irqWaiting = true;
     }
     // detail: the region, the direction and the size, so a trace reader tells a UART poll from a flash command.
     const std::uint32_t detail = (region.index << 8) | (read ? 0u : 0x80u) | length;

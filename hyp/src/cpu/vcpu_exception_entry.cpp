@@ -25,7 +25,6 @@ void Vcpu::Impl::takeSynchronousException(std::uint32_t exceptionClass, std::uin
                                           std::optional<std::uint64_t> faultAddress, const std::string& what)
 {
     const std::uint64_t vbar = reg(UC_ARM64_REG_VBAR_EL1);
-    const std::uint64_t pstate = reg(UC_ARM64_REG_PSTATE);
     const std::uint64_t pc = reg(UC_ARM64_REG_PC);
     const std::string taken = fmt::format("{} at {:#x}", what, returnAddress);
     if (pc - vbar < kVectorTableBytes) {
@@ -42,34 +41,40 @@ void Vcpu::Impl::takeSynchronousException(std::uint32_t exceptionClass, std::uin
     }
     m_lastException = taken;
 
-    // The vector: from the current EL using SP_EL0 (EL1t) +0x000, using SP_EL1 (EL1h) +0x200, from a lower EL
-    // (EL0, AArch64) +0x400; synchronous exceptions are the first entry of each group.
-    const std::uint64_t mode = pstate & kPstateMode;
-    const std::uint64_t offset = mode == kModeEl1h ? 0x200 : mode == kModeEl1t ? 0x000 : 0x400;
     // ESR_EL1: EC, IL (a 32-bit instruction), ISS (D17.2.37). ESR_EL1 and FAR_EL1 live in the model (TVM).
     m_esr = (std::uint64_t{exceptionClass} << 26) | (std::uint64_t{1} << 25) | (iss & 0x1ff'ffff);
     if (faultAddress)
         m_far = *faultAddress;
+    enterException(0x000, returnAddress);
+    ++m_exceptionsTaken;
+}
+
+void Vcpu::Impl::enterException(std::uint64_t vectorOffset, std::uint64_t returnAddress)
+{
+    const std::uint64_t vbar = reg(UC_ARM64_REG_VBAR_EL1);
+    const std::uint64_t pstate = reg(UC_ARM64_REG_PSTATE);
+    // The vector group: from the current EL using SP_EL0 (EL1t) +0x000, using SP_EL1 (EL1h) +0x200, from a
+    // lower EL (EL0, AArch64) +0x400; within it synchronous +0x000, IRQ +0x080 (D1.10.2).
+    const std::uint64_t mode = pstate & kPstateMode;
+    const std::uint64_t group = mode == kModeEl1h ? 0x200 : mode == kModeEl1t ? 0x000 : 0x400;
     uc_reg_write(m_uc, UC_ARM64_REG_ELR_EL1, &returnAddress);
     // SPSR_EL1 (op0 3, op1 0, CRn 4, CRm 0, op2 0) has no register id of its own in Unicorn 2.0.1.
     uc_arm64_cp_reg spsr{4, 0, 3, 0, 0, pstate};
     uc_reg_write(m_uc, UC_ARM64_REG_CP_REG, &spsr);
+    const std::uint64_t entered = (pstate & kPstateNzcv) | kPstateDaif | kModeEl1h;
     if (mode != kModeEl1h) {
         // The engine keeps the current stack pointer in SP and banks the others: coming from SP_EL0, bank it
         // and take up SP_EL1 (QEMU's aarch64_save_sp and aarch64_restore_sp).
         const std::uint64_t sp = reg(UC_ARM64_REG_SP);
         const std::uint64_t spEl1 = reg(UC_ARM64_REG_SP_EL1);
         uc_reg_write(m_uc, UC_ARM64_REG_SP_EL0, &sp);
-        const std::uint64_t entered = (pstate & kPstateNzcv) | kPstateDaif | kModeEl1h;
         uc_reg_write(m_uc, UC_ARM64_REG_PSTATE, &entered);
         uc_reg_write(m_uc, UC_ARM64_REG_SP, &spEl1);
     } else {
-        const std::uint64_t entered = (pstate & kPstateNzcv) | kPstateDaif | kModeEl1h;
         uc_reg_write(m_uc, UC_ARM64_REG_PSTATE, &entered);
     }
-    const std::uint64_t vector = vbar + offset;
+    const std::uint64_t vector = vbar + group + vectorOffset;
     uc_reg_write(m_uc, UC_ARM64_REG_PC, &vector);
-    ++m_exceptionsTaken;
 }
 
 void Vcpu::Impl::deliverPendingAbort()
@@ -102,15 +107,24 @@ void Vcpu::Impl::onWaitForInterrupt()
     if (insn != kWfi && insn != kWfe)
         return;
     chargeInstructions();
-    // A wake-up event (Arm ARM D1.16.2) is a pending interrupt, masked by PSTATE or not. The only source the
-    // board has yet is the vCPU's own timer: time moves on to its deadline at once, as the core would idle
-    // there (the hypervisors trap WFI, HCR_EL2.TWI, and block the vCPU until then: kvm_vcpu_block,
-    // Xen's vcpu_block). With no timer armed nothing could wake it; it gives up its slice.
+    ++m_waitsForInterrupt;
+    m_stopRequested = true;
+    if (m_interrupts != nullptr) {
+        // A wake-up event (Arm ARM D1.16.2) is an interrupt the controller signals, masked by PSTATE or not:
+        // with one already signalled the wait ends at once (the next slice takes it if PSTATE allows).
+        // Otherwise the vCPU sleeps, as KVM's kvm_vcpu_block and Xen's vcpu_block keep a vCPU that trapped
+        // on WFI (HCR_EL2.TWI) off its CPU, until the scheduler wakes it (Machine::run).
+        updateTimerLines();
+        m_waitingForEvent = insn == kWfe;
+        m_stop = m_interrupts->irqSignalled(m_config.index) ? VcpuStop::BudgetUsed : VcpuStop::WaitingForInterrupt;
+        return;
+    }
+    // No interrupt controller: the only wake-up source is the vCPU's own timer. Time moves on to its deadline
+    // at once, as the core would idle there; with no timer armed nothing could wake it, and it gives up its
+    // slice.
     const std::uint64_t now = m_self.counter();
     if (const auto deadline = m_timer.nextDeadline(); deadline && *deadline > now)
         m_memory.advanceCore(m_self.core(), (*deadline - now) * m_config.cyclesPerCounterTick);
-    ++m_waitsForInterrupt;
-    m_stopRequested = true;
     m_stop = VcpuStop::Yielded;
 }
 

@@ -30,6 +30,7 @@ inline constexpr std::uint32_t kExceptionBreakpoint = 7;         // QEMU EXCP_BK
 inline constexpr std::uint64_t kNeverExecuted = 0xffff'ffff'ffff'fffcull; // see simulators.md 3.4
 inline constexpr std::uint64_t kPageMask = ~std::uint64_t{0xfff};
 inline constexpr std::uint64_t kMaxConsoleWrite = 4096;
+inline constexpr std::uint64_t kPstateI = 1u << 7; // PSTATE.I as Unicorn reads it (SPSR layout)
 inline constexpr std::size_t kMaxMarker = 63;
 // Guest RAM as the engine maps it: readable and executable, never written by the engine (see Impl::Impl).
 inline constexpr std::uint32_t kEnginePermissions = UC_PROT_READ | UC_PROT_EXEC;
@@ -148,8 +149,14 @@ public:
                (ipa - region.base);
     }
     void mapBoard();
-    // WFI or WFE just ran (vcpu_exception_entry.cpp): the vCPU sleeps until its timer fires, in virtual time.
+    // WFI or WFE just ran (vcpu_exception_entry.cpp): the vCPU sleeps until an interrupt or its timer wakes it.
     void onWaitForInterrupt();
+    // Board interrupts (vcpu_interrupts.cpp): the timers' PPI levels driven into the controller, and an IRQ
+    // taken at the start of a slice when the controller signals one and PSTATE.I allows it.
+    void updateTimerLines();
+    bool takePendingInterrupt();
+    // Caps a slice so that it ends when the vCPU's timer fires, where its interrupt is then taken.
+    std::uint64_t sliceUntilTimer(std::uint64_t budget) const;
     // Enters the data or instruction abort onUnmapped found (vcpu_exception_entry.cpp).
     void deliverPendingAbort();
 
@@ -161,6 +168,9 @@ public:
     // returns to, FAR_EL1 for an abort, and what it was for messages.
     void takeSynchronousException(std::uint32_t exceptionClass, std::uint32_t iss, std::uint64_t returnAddress,
                                   std::optional<std::uint64_t> faultAddress, const std::string& what);
+    // AArch64.TakeException's common part: SPSR_EL1 and ELR_EL1, PSTATE to EL1h with DAIF masked, PC to the
+    // vector at `vectorOffset` (0 synchronous, 0x80 IRQ) of the group for where the exception came from.
+    void enterException(std::uint64_t vectorOffset, std::uint64_t returnAddress);
     std::optional<std::string> readGuestString(std::uint64_t va, std::uint64_t length, bool stopAtNul);
     std::uint64_t reg(int id) const;
 
@@ -222,6 +232,12 @@ public:
     // (named in a fault that follows inside the vectors).
     std::uint64_t m_exceptionsTaken = 0;
     std::uint64_t m_waitsForInterrupt = 0; // WFI and WFE executed
+    bool m_waitingForEvent = false;        // the last wait was a WFE
+    board::InterruptController* m_interrupts = nullptr; // the board's, or null
+    std::uint64_t m_interruptsTaken = 0;
+    // An IRQ is signalled while PSTATE.I masks it: the block hook watches for the guest unmasking it (MSR
+    // DAIFClr ends its translated block) and ends the slice there, so the next slice starts by taking it.
+    bool m_irqWaiting = false;
     // A stage-1 fault found by onUnmapped, delivered by run() once the engine has aborted the access.
     struct PendingAbort {
         std::uint64_t address = 0;

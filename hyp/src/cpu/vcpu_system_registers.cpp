@@ -106,6 +106,25 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
     return 1;
 }
 
+namespace {
+
+bool isTimerRegister(SystemRegister reg)
+{
+    switch (reg) {
+    case SystemRegister::CntvCtlEl0:
+    case SystemRegister::CntvCvalEl0:
+    case SystemRegister::CntvTvalEl0:
+    case SystemRegister::CntpCtlEl0:
+    case SystemRegister::CntpCvalEl0:
+    case SystemRegister::CntpTvalEl0:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
 void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
 {
     Impl& impl = *m_impl;
@@ -162,6 +181,7 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
     case SystemRegister::ClidrEl1:
     case SystemRegister::CcsidrEl1:
     case SystemRegister::CtrEl0:
+        break; // read-only identification registers (writing one is UNDEFINED)
     case SystemRegister::CntvCtlEl0:
         impl.m_timer.setControl(TimerKind::Virtual, value);
         break;
@@ -186,6 +206,10 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
     case SystemRegister::MpidrEl1:
         break; // read-only at EL1: a write is ignored here (the architecture makes it UNDEFINED)
     }
+    // A timer's output follows its registers at once: a handler that masks or re-arms the timer must not be
+    // handed the interrupt again by the controller before the slice ends.
+    if (impl.m_interrupts != nullptr && isTimerRegister(reg))
+        impl.updateTimerLines();
 }
 
 std::uint64_t Vcpu::readRegister(SystemRegister reg) const

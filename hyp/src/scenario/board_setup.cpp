@@ -56,7 +56,10 @@ BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::
     }
     if (plan.spec.ramIpa != board::virt::kRamBase)
         throw fail(fmt::format("the virt board's RAM starts at {:#x}", board::virt::kRamBase));
-    m_board = std::make_unique<board::VirtBoard>(m_firmware.bytes,
+    if (plan.spec.vcpuCores.size() > board::Gicv2::kMaxCpus)
+        throw fail(fmt::format("{} vCPUs: the virt board's GICv2 serves at most {}", plan.spec.vcpuCores.size(),
+                               board::Gicv2::kMaxCpus));
+    m_board = std::make_unique<board::VirtBoard>(m_firmware.bytes, static_cast<std::uint32_t>(plan.spec.vcpuCores.size()),
                                                  [this](char byte, std::uint64_t nowNs) { onConsoleByte(byte, nowNs); });
     m_script = std::make_unique<board::ConsoleScript>(board.console, board.stopOnConsole);
 }

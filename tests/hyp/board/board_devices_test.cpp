@@ -59,7 +59,7 @@ TEST(VirtDeviceTree, DescribesTheBoardAFirmwareExpects)
 TEST(VirtBoard, LaysOutQemusMemoryMap)
 {
     const std::vector<std::uint8_t> firmware{0x01, 0x02, 0x03, 0x04};
-    VirtBoard board(firmware, [](char, std::uint64_t) {});
+    VirtBoard board(firmware, 1, [](char, std::uint64_t) {});
     const BoardBus& bus = board.bus();
     const BoardRegion* flash0 = bus.find(virt::kFlash0Base);
     ASSERT_NE(flash0, nullptr);
@@ -77,9 +77,10 @@ TEST(VirtBoard, LaysOutQemusMemoryMap)
     EXPECT_EQ(uart->device, &board.uart());
     const BoardRegion* gic = bus.find(virt::kGicDistributorBase);
     ASSERT_NE(gic, nullptr);
-    EXPECT_EQ(gic->device, nullptr) << "reserved, not modelled yet";
+    EXPECT_EQ(gic->device, &board.gic().distributor());
+    EXPECT_EQ(bus.interruptController(), &board.gic());
     EXPECT_EQ(bus.find(virt::kRamBase), nullptr) << "RAM is stage 2's, not the board's";
-    EXPECT_THROW(VirtBoard(std::vector<std::uint8_t>{}, [](char, std::uint64_t) {}), std::invalid_argument);
+    EXPECT_THROW(VirtBoard(std::vector<std::uint8_t>{}, 1, [](char, std::uint64_t) {}), std::invalid_argument);
 }
 
 TEST(BoardBus, RefusesOverlappingAndPartialPageRegions)
@@ -95,23 +96,23 @@ TEST(Pl011Uart, TransmitsReceivesAndReportsItsFifos)
 {
     std::string sent;
     Pl011Uart uart([&](char c, std::uint64_t) { sent.push_back(c); });
-    EXPECT_EQ(uart.read(Pl011Uart::kFr, 4, 0), Pl011Uart::kFrTxfe | Pl011Uart::kFrRxfe);
-    uart.write(Pl011Uart::kDr, 4, 'o', 0);
-    uart.write(Pl011Uart::kDr, 4, 0x100 | 'k', 0); // bits above the byte are not data
+    EXPECT_EQ(uart.read(Pl011Uart::kFr, 4, {}), Pl011Uart::kFrTxfe | Pl011Uart::kFrRxfe);
+    uart.write(Pl011Uart::kDr, 4, 'o', {});
+    uart.write(Pl011Uart::kDr, 4, 0x100 | 'k', {}); // bits above the byte are not data
     EXPECT_EQ(sent, "ok");
     uart.receive("ab");
-    EXPECT_EQ(uart.read(Pl011Uart::kFr, 4, 0) & Pl011Uart::kFrRxfe, 0u);
-    EXPECT_EQ(uart.read(Pl011Uart::kDr, 4, 0), 'a');
-    EXPECT_EQ(uart.read(Pl011Uart::kDr, 4, 0), 'b');
-    EXPECT_NE(uart.read(Pl011Uart::kFr, 4, 0) & Pl011Uart::kFrRxfe, 0u);
-    uart.write(Pl011Uart::kLcrH, 4, 0x70, 0);
-    uart.write(Pl011Uart::kIbrd, 4, 13, 0);
-    EXPECT_EQ(uart.read(Pl011Uart::kLcrH, 4, 0), 0x70u);
-    EXPECT_EQ(uart.read(Pl011Uart::kIbrd, 4, 0), 13u);
-    EXPECT_EQ(uart.read(0xfe0, 4, 0), 0x11u) << "PeriphID0 of a PL011";
+    EXPECT_EQ(uart.read(Pl011Uart::kFr, 4, {}) & Pl011Uart::kFrRxfe, 0u);
+    EXPECT_EQ(uart.read(Pl011Uart::kDr, 4, {}), 'a');
+    EXPECT_EQ(uart.read(Pl011Uart::kDr, 4, {}), 'b');
+    EXPECT_NE(uart.read(Pl011Uart::kFr, 4, {}) & Pl011Uart::kFrRxfe, 0u);
+    uart.write(Pl011Uart::kLcrH, 4, 0x70, {});
+    uart.write(Pl011Uart::kIbrd, 4, 13, {});
+    EXPECT_EQ(uart.read(Pl011Uart::kLcrH, 4, {}), 0x70u);
+    EXPECT_EQ(uart.read(Pl011Uart::kIbrd, 4, {}), 13u);
+    EXPECT_EQ(uart.read(0xfe0, 4, {}), 0x11u) << "PeriphID0 of a PL011";
     // An empty receive FIFO asks the poll hook (interactive input) before answering.
     uart.onReceivePoll([](Pl011Uart& u) { u.receive("z"); });
-    EXPECT_EQ(uart.read(Pl011Uart::kDr, 4, 0), 'z');
+    EXPECT_EQ(uart.read(Pl011Uart::kDr, 4, {}), 'z');
 }
 
 TEST(ConsoleScript, EachStepWaitsForItsTextAfterThePreviousMatch)

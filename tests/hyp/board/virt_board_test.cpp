@@ -200,7 +200,7 @@ TEST(BootiKernel, CountsThePayloadWordsThatAreNotWhatItWasBuiltWith)
     // The kernel started directly at the RAM base (no firmware runs: the board only gives it its UART).
     const GuestImage kernel = GuestImage::load(testing::guestPath("booti-kernel"));
     std::string uart;
-    board::VirtBoard board(kernel.bytes, [&](char c, std::uint64_t) { uart.push_back(c); });
+    board::VirtBoard board(kernel.bytes, 1, [&](char c, std::uint64_t) { uart.push_back(c); });
     Machine machine(MachineConfig{});
     cpu::TrapHandler passThrough;
     VmSpec spec;

@@ -19,7 +19,7 @@ namespace vcm::tracer {
 // | size in bytes, operand = IPA, new value = the data.
 enum class TrapKind : std::uint8_t { SetWay = 0, VmRegister = 1, Stage2Fault = 2, Smccc = 3, Mmio = 4 };
 enum class FlushReason : std::uint8_t { SetWay = 0, CachesOn = 1, CachesOff = 2, Fault = 3 };
-enum class VcpuStopReason : std::uint8_t { SliceEnd = 0, Yield = 1, Exit = 2, Fault = 3, Hypervisor = 4, Preempted = 5, PoweredOff = 6 };
+enum class VcpuStopReason : std::uint8_t { SliceEnd = 0, Yield = 1, Exit = 2, Fault = 3, Hypervisor = 4, Preempted = 5, PoweredOff = 6, WaitForInterrupt = 7 };
 enum class ValueSourceKind : std::uint8_t { Ram = 0, L1 = 1, L2 = 2, SystemCache = 3, Nowhere = 4 };
 enum class AgentRole : std::uint8_t { Vcpu = 0, Hypervisor = 1, Toolstack = 2, Device = 3 };
 // DC instructions: by address 0-4 in memory::ByAddressOp order, by set/way 5-7 in memory::SetWayOp order.

@@ -7,6 +7,7 @@
 // An IPA in neither, and not RAM, is a stage-2 abort.
 #pragma once
 
+#include "vcm/hyp/board/interrupt_controller.h"
 #include "vcm/hyp/board/mmio_device.h"
 
 #include <cstdint>
@@ -54,7 +55,13 @@ public:
     }
     const std::vector<BoardRegion>& regions() const { return m_regions; }
 
+    // The controller the board's CPUs take interrupts from (null: no interrupt controller; WFI then waits
+    // for the vCPU's own timer only).
+    void setInterruptController(InterruptController* controller) { m_interrupts = controller; }
+    InterruptController* interruptController() const { return m_interrupts; }
+
 private:
+    InterruptController* m_interrupts = nullptr;
     void checkPlacement(const std::string& name, std::uint64_t base, std::uint64_t size) const;
     std::vector<BoardRegion> m_regions;
 };

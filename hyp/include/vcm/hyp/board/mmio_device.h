@@ -9,13 +9,20 @@
 
 namespace vcm::hyp::board {
 
+// Who makes an access, and when: devices with per-CPU (banked) registers, such as the GIC's, answer the
+// accessing CPU.
+struct MmioAccess {
+    std::uint32_t cpu = 0;    // the vCPU's index in its VM (its MPIDR Aff0)
+    std::uint64_t nowNs = 0;  // the accessing vCPU's virtual time
+};
+
 class MmioDevice {
 public:
     virtual ~MmioDevice() = default;
     virtual std::string name() const = 0;
-    // `offset` from the device's base, `bytes` 1, 2, 4 or 8, `nowNs` the accessing vCPU's virtual time.
-    virtual std::uint64_t read(std::uint64_t offset, unsigned bytes, std::uint64_t nowNs) = 0;
-    virtual void write(std::uint64_t offset, unsigned bytes, std::uint64_t value, std::uint64_t nowNs) = 0;
+    // `offset` from the device's base, `bytes` 1, 2, 4 or 8.
+    virtual std::uint64_t read(std::uint64_t offset, unsigned bytes, const MmioAccess& access) = 0;
+    virtual void write(std::uint64_t offset, unsigned bytes, std::uint64_t value, const MmioAccess& access) = 0;
 };
 
 } // namespace vcm::hyp::board

@@ -27,8 +27,8 @@ public:
     explicit Pl011Uart(std::function<void(char, std::uint64_t nowNs)> transmit);
 
     std::string name() const override { return "pl011"; }
-    std::uint64_t read(std::uint64_t offset, unsigned bytes, std::uint64_t nowNs) override;
-    void write(std::uint64_t offset, unsigned bytes, std::uint64_t value, std::uint64_t nowNs) override;
+    std::uint64_t read(std::uint64_t offset, unsigned bytes, const MmioAccess& access) override;
+    void write(std::uint64_t offset, unsigned bytes, std::uint64_t value, const MmioAccess& access) override;
 
     // Bytes arriving on the receive line; they wait (beyond the 16-byte FIFO, as a terminal's buffer would)
     // until the guest reads them.

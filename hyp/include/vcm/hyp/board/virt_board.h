@@ -4,13 +4,14 @@
 //
 //   0x0000_0000  flash bank 0 (64 MiB)  the firmware image, executed in place, read-only to the guest
 //   0x0400_0000  flash bank 1 (64 MiB)  readable, empty (U-Boot looks for its environment here)
-//   0x0800_0000  GICv2 distributor      reserved: described in the device tree, not modelled yet
-//   0x0801_0000  GICv2 CPU interface    reserved: described in the device tree, not modelled yet
+//   0x0800_0000  GICv2 distributor      interrupts: timers' PPIs, SGIs between vCPUs (gic_v2.h)
+//   0x0801_0000  GICv2 CPU interface
 //   0x0900_0000  PL011 UART             the console
 //   0x4000_0000  RAM                    the VM's stage-2 RAM; the device tree at its first byte
 #pragma once
 
 #include "vcm/hyp/board/board_bus.h"
+#include "vcm/hyp/board/gic_v2.h"
 #include "vcm/hyp/board/pl011_uart.h"
 
 #include <cstdint>
@@ -49,13 +50,17 @@ std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config
 
 class VirtBoard {
 public:
-    // `firmware` goes into flash bank 0 (at most 64 MiB); the console's bytes go to `consoleOut`.
-    VirtBoard(std::span<const std::uint8_t> firmware, std::function<void(char, std::uint64_t nowNs)> consoleOut);
+    // `firmware` goes into flash bank 0 (at most 64 MiB); the GIC serves `cpus` CPUs; the console's bytes go
+    // to `consoleOut`.
+    VirtBoard(std::span<const std::uint8_t> firmware, std::uint32_t cpus,
+              std::function<void(char, std::uint64_t nowNs)> consoleOut);
     const BoardBus& bus() const { return m_bus; }
     Pl011Uart& uart() { return *m_uart; }
+    Gicv2& gic() { return *m_gic; }
 
 private:
     std::unique_ptr<Pl011Uart> m_uart;
+    std::unique_ptr<Gicv2> m_gic;
     BoardBus m_bus;
 };
 

@@ -164,6 +164,9 @@ enum class VcpuStop : std::uint8_t {
     Fault,      // an exception the model does not deliver, a stage-1 or stage-2 fault, an unknown hypercall
     Hypervisor, // a trap handler left EL2 work to finish before the guest continues (TrapHandler::hasPendingWork)
     PoweredOff, // PSCI CPU_OFF, or never powered on: runs again only after CPU_ON
+    // WFI or WFE with nothing to wake it yet (a board with an interrupt controller): it sleeps until an
+    // interrupt is signalled to it, its timer's deadline (wakeUpCounter), or, after WFE, another vCPU runs.
+    WaitingForInterrupt,
 };
 
 struct VcpuRun {
@@ -239,6 +242,14 @@ public:
     // The generic timer's counter (CNTPCT_EL0 = CNTVCT_EL0): the current core's virtual time in ticks.
     std::uint64_t counter() const;
     const GenericTimer& timer() const;
+    // The counter value at which the vCPU's timer fires next (what a WFI waits for), if one is armed.
+    std::optional<std::uint64_t> wakeUpCounter() const;
+    // The board's interrupt controller signals an IRQ to this vCPU (whether PSTATE.I lets it be taken or not).
+    bool interruptSignalled() const;
+    // The last wait was a WFE: an event from another CPU (a store that clears its exclusive monitor, SEV)
+    // ends it too, and the model does not track those, so another vCPU's slice wakes it.
+    bool waitingForEvent() const;
+    std::uint64_t interruptsTaken() const; // IRQ exceptions delivered to the guest
     const std::string& console() const;
     const std::vector<Marker>& markers() const;
     const std::string& faultDescription() const;

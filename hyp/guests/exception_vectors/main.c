@@ -1,13 +1,17 @@
 /* A guest with its own exception vectors (vectors.S): it takes an SVC, an undefined instruction and a BRK,
  * each delivered by the hypervisor to VBAR_EL1 + 0x200 with ESR_EL1 and ELR_EL1 set, handles each and returns
  * with ERET; then, with its MMU on, a load, a store and a branch to a VA its tables do not map: data and
- * instruction aborts with FAR_EL1. It prints what its handler saw and passes when every syndrome, return
- * address and fault address is right. */
+ * instruction aborts with FAR_EL1; then a load from a page whose access flag is clear and a store to a
+ * read-only page: an access flag fault and a permission fault at level 3. It prints what its handler saw
+ * and passes when every syndrome, return address and fault address is right. */
 #include "vcm_cache.h"
 #include "vcm_guest.h"
 
 extern char exception_vectors[];
 volatile uint64_t last_esr, last_elr, last_far, exceptions_taken;
+static uint64_t own_level2[512] __attribute__((aligned(4096)));
+static uint64_t own_level3[512] __attribute__((aligned(4096)));
+static volatile uint64_t target_page[512] __attribute__((aligned(4096)));
 
 static int check(const char *what, uint64_t expected_esr, uint64_t expected_elr)
 {
@@ -47,10 +51,35 @@ int main(void)
     ok &= check("store", (0x25ull << 26) | (1ull << 25) | (1ull << 6) | 0x05, at) && last_far == nowhere;
     __asm__ volatile("blr %0" : : "r"(nowhere) : "x30", "memory");
     ok &= check("fetch", (0x21ull << 26) | (1ull << 25) | 0x05, nowhere) && last_far == nowhere;
+
+    /* Two pages of our own at 65 GiB, hung off the runtime's level-1 table (TTBR0_EL1): the first with its
+     * access flag clear, the second read-only (AP[2]). Fault status 0b001011 (access flag, level 3) and
+     * 0b001111 (permission, level 3). */
+    uint64_t ttbr0;
+    __asm__ volatile("mrs %0, ttbr0_el1" : "=r"(ttbr0));
+    volatile uint64_t *level1 = (volatile uint64_t *)(uintptr_t)(ttbr0 & ~0xfffull);
+    const uint64_t pages = 65ull << 30;
+    const uint64_t normal_page = (uint64_t)(uintptr_t)target_page | 3u | (3u << 8);
+    own_level3[0] = normal_page;                            /* AF clear */
+    own_level3[1] = normal_page | (1u << 10) | (1u << 7);   /* AF set, AP[2]: read-only */
+    own_level2[0] = (uint64_t)(uintptr_t)own_level3 | 3u;
+    level1[65] = (uint64_t)(uintptr_t)own_level2 | 3u;
+    __asm__ volatile("dsb ishst\n tlbi vmalle1\n dsb ish\n isb" : : : "memory");
+    target_page[0] = 0x5ea1ed;
+    uint64_t value = 0;
+    __asm__ volatile("adr %0, 1f\n 1: ldr %1, [%2]" : "=r"(at), "=r"(value) : "r"(pages) : "memory");
+    ok &= check("access flag", (0x25ull << 26) | (1ull << 25) | 0x0b, at) && last_far == pages;
+    __asm__ volatile("adr %0, 1f\n 1: str xzr, [%1]" : "=r"(at) : "r"(pages + 0x1000) : "memory");
+    ok &= check("read-only", (0x25ull << 26) | (1ull << 25) | (1ull << 6) | 0x0f, at) && last_far == pages + 0x1000;
+    value = *(volatile uint64_t *)(uintptr_t)(pages + 0x1000);
+    vcm_puts("read through the read-only page: ");
+    vcm_put_hex(value);
+    vcm_puts("\n");
+    ok &= value == 0x5ea1ed && target_page[0] == 0x5ea1ed;
     /* The caches stay on: turning them off without a clean would leave the handler's counts in them. */
 
     vcm_puts("exceptions taken: ");
     vcm_put_u64(exceptions_taken);
     vcm_puts("\n");
-    return ok && exceptions_taken == 6 ? 0 : 1;
+    return ok && exceptions_taken == 8 ? 0 : 1;
 }

@@ -4,6 +4,19 @@
 
 namespace vcm::hyp::cpu {
 
+const char* toString(Stage1FaultKind kind)
+{
+    switch (kind) {
+    case Stage1FaultKind::Translation:
+        return "translation";
+    case Stage1FaultKind::AccessFlag:
+        return "access flag";
+    case Stage1FaultKind::Permission:
+        return "permission";
+    }
+    return "unknown";
+}
+
 MemoryType decodeMairAttribute(std::uint8_t attr)
 {
     // D24.2.x MAIR_EL1: high nibble 0000 is Device; otherwise Normal with outer = high and inner = low nibble.
@@ -65,6 +78,8 @@ Stage1Walk walkStage1(const Stage1Registers& regs, std::uint64_t va,
     // covers the input size (D8.2.x, "initial lookup level").
     unsigned level = inputBits > 39 ? 0 : inputBits > 30 ? 1 : 2;
     std::uint64_t table = (upper ? regs.ttbr1 : regs.ttbr0) & 0x0000'ffff'ffff'f000ull;
+    // TCR_EL1.HPD0/HPD1 (FEAT_HPDS) would disable hierarchical permissions; the modelled cores lack it.
+    bool tableReadOnly = false;
     for (;; ++level) {
         const unsigned shift = 12 + 9 * (3 - level);
         const std::uint64_t index = (va >> shift) & 0x1ff;
@@ -85,12 +100,20 @@ Stage1Walk walkStage1(const Stage1Registers& regs, std::uint64_t va,
                 walk.fault = Stage1Fault{level, "block descriptor at level 0"};
                 return walk;
             }
+            if (((descriptor >> 10) & 1) == 0) {
+                walk.fault = Stage1Fault{level, fmt::format("access flag clear in descriptor {:#x}", descriptor),
+                                         Stage1FaultKind::AccessFlag};
+                return walk;
+            }
             const std::uint64_t offsetMask = (std::uint64_t{1} << shift) - 1;
             const auto attrIndex = static_cast<unsigned>((descriptor >> 2) & 7);
+            const bool readOnly = ((descriptor >> 7) & 1) != 0; // AP[2]
             walk.result = Stage1Result{(outputAddress & ~offsetMask) | (va & offsetMask),
-                                       static_cast<std::uint8_t>(regs.mair >> (8 * attrIndex))};
+                                       static_cast<std::uint8_t>(regs.mair >> (8 * attrIndex)),
+                                       !readOnly && !tableReadOnly, level};
             return walk;
         }
+        tableReadOnly = tableReadOnly || ((descriptor >> 62) & 1) != 0; // APTable[1]: no writes below
         table = outputAddress;
     }
 }

@@ -79,6 +79,14 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
         munmap(mirror, config.ramBytes);
         throw;
     }
+    try {
+        setUpEngine();
+    } catch (...) {
+        releaseDeviceWindows();
+        uc_close(m_uc);
+        munmap(mirror, config.ramBytes);
+        throw;
+    }
 
     // Every hook is installed before the first uc_emu_start: hooks added later miss translated code
     // (simulators.md 3.3).
@@ -122,6 +130,12 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
                     return static_cast<Impl*>(u)->onUnmapped(type, address);
                 }),
                 user, 1, 0);
+    uc_hook_add(m_uc, &hook, UC_HOOK_MEM_FETCH_PROT,
+                reinterpret_cast<void*>(+[](uc_engine*, uc_mem_type, std::uint64_t address, int, std::int64_t,
+                                            void* u) {
+                    return static_cast<Impl*>(u)->onFetchFromPlaceholder(address);
+                }),
+                user, 1, 0);
     uc_hook_add(m_uc, &hook, UC_HOOK_BLOCK,
                 reinterpret_cast<void*>(+[](uc_engine*, std::uint64_t, std::uint32_t size, void* u) {
                     static_cast<Impl*>(u)->onBlock(size);
@@ -135,10 +149,7 @@ Vcpu::Impl::~Impl()
         m_setWayRecorder->release(m_trapSource); // it may be bound to this vCPU's source
     uc_close(m_uc);
     munmap(m_mirror, m_config.ramBytes);
-    if (m_config.board != nullptr)
-        for (const board::BoardRegion& region : m_config.board->regions())
-            if (m_deviceWindows[region.index] != nullptr)
-                munmap(m_deviceWindows[region.index], region.size);
+    releaseDeviceWindows();
 }
 
 std::uint64_t Vcpu::Impl::reg(int id) const
@@ -178,6 +189,10 @@ void Vcpu::Impl::onBlock(std::uint32_t size)
         // Unicorn 2.0.1 drops a stop requested from the interrupt hook (HVC) once the exception is handled;
         // asking again at the next block makes it stick.
         uc_emu_stop(m_uc);
+        return;
+    }
+    if (m_pendingAbort) [[unlikely]] {
+        abortNotTaken();
         return;
     }
     m_sliceInstructions += size / 4;
@@ -224,13 +239,15 @@ void Vcpu::setCore(memory::CoreId core)
 void Vcpu::refreshInstructions(std::uint64_t ipa, std::uint64_t length)
 {
     Impl& impl = *m_impl;
+    std::vector<std::uint64_t> pages;
     for (std::uint64_t page = ipa & kPageMask; page < ipa + length; page += 0x1000) {
         const auto s2 = impl.m_space.lookup(page);
-        if (!s2 || page < impl.m_config.ramIpa || page - impl.m_config.ramIpa >= impl.m_config.ramBytes)
+        if (!s2 || !impl.inRamWindow(page))
             continue;
-        impl.m_memory.peekRam(s2->address, std::span(impl.m_mirror + (page - impl.m_config.ramIpa), 0x1000));
+        impl.m_memory.peekRam(s2->address, std::span(impl.engineBytes(page), 0x1000));
+        pages.push_back(page);
     }
-    uc_ctl_remove_cache(impl.m_uc, ipa, ipa + length);
+    impl.invalidateTranslatedCode(std::move(pages));
 }
 
 VcpuRun Vcpu::run(std::uint64_t instructionBudget)
@@ -258,13 +275,16 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
         impl.m_irqWaiting = impl.m_interrupts->irqSignalled(impl.m_config.index);
         impl.m_budget = impl.sliceUntilTimer(instructionBudget);
     }
+    impl.flushTranslatedCode();
+    impl.m_running = true;
     const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
+    impl.m_running = false;
     impl.m_pc = impl.reg(UC_ARM64_REG_PC);
     // The engine returns by itself, with no stop asked for, only after WFI or WFE (QEMU's EXCP_HLT).
     if (err == UC_ERR_OK && !impl.m_stopRequested)
         impl.onWaitForInterrupt();
-    if (impl.m_aliasesStale)
-        impl.dropAliases();
+    if (err == UC_ERR_OK && !impl.m_stopRequested && impl.m_pendingAbort)
+        impl.abortNotTaken(); // the slice ended before another hook could see it
     if (err != UC_ERR_OK && !impl.m_stopRequested && impl.m_pendingAbort)
         impl.deliverPendingAbort(); // the slice ends here; the next one starts in the guest's vector
     else if (err != UC_ERR_OK && !impl.m_stopRequested)

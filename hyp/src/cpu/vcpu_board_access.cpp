@@ -13,12 +13,7 @@ void Vcpu::Impl::mapBoard()
         return;
     const auto& regions = m_config.board->regions();
     m_deviceWindows.assign(regions.size(), nullptr);
-    auto release = [&] {
-        for (const board::BoardRegion& r : regions)
-            if (m_deviceWindows[r.index] != nullptr)
-                munmap(m_deviceWindows[r.index], r.size);
-        m_deviceWindows.clear();
-    };
+    auto release = [&] { releaseDeviceWindows(); };
     for (const board::BoardRegion& region : regions) {
         std::uint8_t* host = region.bytes;
         if (region.kind == board::RegionKind::Mmio) {
@@ -37,6 +32,16 @@ void Vcpu::Impl::mapBoard()
                                                  m_config.name, region.name, region.base));
         }
     }
+}
+
+void Vcpu::Impl::releaseDeviceWindows()
+{
+    if (m_config.board == nullptr)
+        return;
+    for (const board::BoardRegion& r : m_config.board->regions())
+        if (r.index < m_deviceWindows.size() && m_deviceWindows[r.index] != nullptr)
+            munmap(m_deviceWindows[r.index], r.size);
+    m_deviceWindows.clear();
 }
 
 void Vcpu::Impl::onBoardAccess(uc_mem_type type, std::uint32_t length, std::int64_t value,

@@ -82,26 +82,27 @@ void Vcpu::Impl::deliverPendingAbort()
     const PendingAbort abort = *m_pendingAbort;
     m_pendingAbort.reset();
     // ESR_EL1 for an abort (D17.2.37): EC 0x20/0x21 instruction abort from a lower/the same EL, 0x24/0x25 data
-    // abort; ISS: the fault status code of a translation fault at the walk's level (0b0001LL), WnR for a write.
+    // abort; ISS: the fault status code (0b0001LL translation, 0b0010LL access flag, 0b0011LL permission, LL
+    // the level), WnR for a write.
     const bool fromEl0 = (reg(UC_ARM64_REG_PSTATE) & 0xc) == 0;
     std::uint32_t exceptionClass = abort.instructionFetch ? 0x20 : 0x24;
     if (!fromEl0)
         exceptionClass += 1;
-    const std::uint32_t iss = (0b000100u | (abort.level & 3)) | (abort.write ? 1u << 6 : 0u);
+    const std::uint32_t iss =
+        ((static_cast<std::uint32_t>(abort.kind) << 2) | (abort.level & 3)) | (abort.write ? 1u << 6 : 0u);
     // The engine aborted the access with pc on the faulting instruction (for a fetch, the address fetched).
     const std::uint64_t pc = abort.instructionFetch ? abort.address : reg(UC_ARM64_REG_PC);
     takeSynchronousException(exceptionClass, iss, pc, abort.address,
-                             fmt::format("{} translation fault for VA {:#x} at level {}",
-                                         abort.instructionFetch ? "an instruction" : "a data", abort.address,
-                                         abort.level));
+                             fmt::format("{} {} fault for VA {:#x} at level {}",
+                                         abort.instructionFetch ? "an instruction" : "a data", toString(abort.kind),
+                                         abort.address, abort.level));
     m_pc = reg(UC_ARM64_REG_PC);
     m_stop = VcpuStop::BudgetUsed;
 }
 
 void Vcpu::Impl::onWaitForInterrupt()
 {
-    std::uint32_t insn = 0;
-    uc_mem_read(m_uc, m_pc - 4, &insn, 4);
+    const std::uint32_t insn = instructionAt(m_pc - 4).value_or(0);
     constexpr std::uint32_t kWfi = 0xd503207f;
     constexpr std::uint32_t kWfe = 0xd503205f;
     if (insn != kWfi && insn != kWfe)

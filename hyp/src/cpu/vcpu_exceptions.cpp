@@ -37,8 +37,13 @@ void Vcpu::Impl::onInterrupt(std::uint32_t intno)
 {
     chargeInstructions();
     const std::uint64_t pc = reg(UC_ARM64_REG_PC);
-    std::uint32_t insn = 0;
-    uc_mem_read(m_uc, pc, &insn, 4); // through the engine's own mapping: pc may be an alias
+    // Aborts from the engine's MMU: the access was translated by the guest's own tables and faulted.
+    if (intno == kExceptionDataAbort || intno == kExceptionPrefetchAbort) {
+        onEngineAbort(intno == kExceptionPrefetchAbort);
+        return;
+    }
+    // Read as the engine fetched it: through the guest's translation (the engine reads physical memory).
+    const std::uint32_t insn = instructionAt(pc).value_or(0);
     // Without EL2 in the engine, HVC arrives as an undefined instruction with pc on the HVC itself.
     if (intno == kExceptionUndefined && (insn & kHvcMask) == kHvcBits) {
         const std::uint64_t next = pc + 4;
@@ -48,8 +53,7 @@ void Vcpu::Impl::onInterrupt(std::uint32_t intno)
     }
     // SMC arrives as QEMU's EXCP_SMC with pc already past it (its preferred return address, Arm ARM D1.10.1).
     if (intno == kExceptionSecureMonitorCall) {
-        std::uint32_t smc = 0;
-        uc_mem_read(m_uc, pc - 4, &smc, 4);
+        const std::uint32_t smc = instructionAt(pc - 4).value_or(0);
         if ((smc & kHvcMask) == kSmcBits) {
             smcccCall(SmcccConduit::Smc, (smc >> 5) & 0xffffu, pc - 4);
             return;
@@ -61,8 +65,7 @@ void Vcpu::Impl::onInterrupt(std::uint32_t intno)
         return;
     }
     if (intno == kExceptionSupervisorCall) {
-        std::uint32_t svc = 0;
-        uc_mem_read(m_uc, pc - 4, &svc, 4);
+        const std::uint32_t svc = instructionAt(pc - 4).value_or(0);
         takeSynchronousException(0x15, (svc >> 5) & 0xffffu, pc, std::nullopt, "SVC");
         return;
     }

@@ -27,6 +27,8 @@ inline constexpr std::uint32_t kSmcBits = 0xd4000003u;       // SMC #imm16, unde
 inline constexpr std::uint32_t kExceptionSecureMonitorCall = 13; // QEMU EXCP_SMC
 inline constexpr std::uint32_t kExceptionSupervisorCall = 2;     // QEMU EXCP_SWI, pc past the SVC
 inline constexpr std::uint32_t kExceptionBreakpoint = 7;         // QEMU EXCP_BKPT, pc on the BRK
+inline constexpr std::uint32_t kExceptionPrefetchAbort = 3;      // QEMU EXCP_PREFETCH_ABORT, from its MMU
+inline constexpr std::uint32_t kExceptionDataAbort = 4;          // QEMU EXCP_DATA_ABORT, pc on the access
 inline constexpr std::uint64_t kNeverExecuted = 0xffff'ffff'ffff'fffcull; // see simulators.md 3.4
 inline constexpr std::uint64_t kPageMask = ~std::uint64_t{0xfff};
 inline constexpr std::uint64_t kMaxConsoleWrite = 4096;
@@ -40,6 +42,8 @@ struct DataTranslation {
     MemoryType type = MemoryType::Device;
     std::uint64_t ipa = 0;
     const board::BoardRegion* region = nullptr; // a board region (ROM, MMIO) instead of RAM at `address`
+    bool writable = true; // at EL1 (stage 1's AP[2] and APTable[1]; stage 2 maps RAM read-write)
+    unsigned level = 3;   // of stage 1's leaf, for a permission fault's status code
 };
 
 class Vcpu::Impl {
@@ -49,26 +53,41 @@ public:
     ~Impl();
 
     void stop(VcpuStop why, std::string description = {});
-    std::optional<DataTranslation> translate(std::uint64_t va)
+    // `collectFaults`: a stage-1 fault is recorded in m_collectedFault for the caller to deliver to the guest,
+    // instead of stopping the vCPU.
+    std::optional<DataTranslation> translate(std::uint64_t va, bool collectFaults = false)
     {
         // The hot path of every access: a hit in m_fast, inline. Everything else is translateSlow().
         const FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
         if (fast.vaPage == (va & kPageMask) && fast.generation == m_space.generation())
-            return DataTranslation{fast.paPage | (va & 0xfff), fast.type, fast.ipaPage | (va & 0xfff), fast.region};
-        return translateSlow(va);
+            return DataTranslation{fast.paPage | (va & 0xfff), fast.type, fast.ipaPage | (va & 0xfff), fast.region,
+                                   fast.writable, fast.level};
+        return translateSlow(va, collectFaults);
     }
-    std::optional<DataTranslation> translateSlow(std::uint64_t va);
+    std::optional<DataTranslation> translateSlow(std::uint64_t va, bool collectFaults);
     bool inRamWindow(std::uint64_t address) const
     {
         return address >= m_config.ramIpa && address - m_config.ramIpa < m_config.ramBytes;
     }
-    // Where the engine reads the bytes of `va`: its own page of the mirror inside the RAM window, else the
-    // mirror page of its IPA, which onUnmapped() mapped at the VA as an alias.
-    std::uint8_t* engineBytes(std::uint64_t va, std::uint64_t ipa) const
-    {
-        return m_mirror + ((inRamWindow(va) ? va : ipa) - m_config.ramIpa);
-    }
-    void dropAliases();
+    // Where the engine reads the bytes of RAM at `ipa`. The engine's physical address space is the VM's IPA
+    // space (the mirror at the RAM window, board regions at their bases) and its MMU translates the guest's
+    // VAs with the guest's own tables, so every VA of a page reads the same mirror bytes.
+    std::uint8_t* engineBytes(std::uint64_t ipa) const { return m_mirror + (ipa - m_config.ramIpa); }
+    // The instruction at `va` as the engine fetches it (the mirror or a board region), or nothing when the
+    // model's walk cannot translate it.
+    std::optional<std::uint32_t> instructionAt(std::uint64_t va);
+    // The engine's own state (vcpu_engine_state.cpp): EL1 in AArch64 for its MMU, placeholders for the VA
+    // space outside RAM and the board, its copies of the guest's translation registers, its TLB and its
+    // translated code.
+    void setUpEngine();
+    void mapVaPlaceholders();
+    void syncEngineTranslation();
+    void writeEngineTranslationRegister(SystemRegister reg);
+    void flushEngineTlb();
+    // Drops the code the engine translated from these IPA pages (all of it, between slices, when the guest's
+    // MMU is on: flushTranslatedCode).
+    void invalidateTranslatedCode(std::vector<std::uint64_t> ipaPages);
+    void flushTranslatedCode();
     // Maps mirror bytes into the engine, read-only to it (see Impl::Impl). Unicorn 2.0.1's uc_mem_map_ptr
     // records the permissions but leaves the region writable to the engine's TLB; only uc_mem_protect marks
     // it read-only (memory_region_set_readonly), which is what turns stores into TLB_DISCARD_WRITE.
@@ -104,16 +123,12 @@ public:
         if (m_hcr.tvm != tvmBefore) [[unlikely]] // inline: a set/way loop takes this branch per trap
             emitTvmChange(tvmBefore);
     }
+    // The model's software TLB; the engine's own TLB is flushed by the engine (TLBI executes there too, and
+    // its register writes flush it).
     void flushTlb()
     {
         m_tlb.clear();
         m_fast.fill(FastTranslation{});
-        // Alias pages may now map elsewhere. They cannot be unmapped from inside a hook (the engine may be
-        // executing from one), so the slice ends here and run() drops them before the next one.
-        if (!m_aliases.empty() && !m_stopRequested) {
-            m_aliasesStale = true;
-            stop(VcpuStop::BudgetUsed);
-        }
     }
 
     // Hooks.
@@ -138,6 +153,15 @@ public:
         m_chargedInstructions = m_sliceInstructions;
     }
     bool onUnmapped(uc_mem_type type, std::uint64_t address);
+    bool onFetchFromPlaceholder(std::uint64_t address);
+    // A stage-1 fault the model's walk found for a load or store the engine is about to make: it becomes the
+    // pending abort, which the engine's own MMU then raises (onInterrupt delivers it).
+    [[gnu::noinline]] void collectAbort(std::uint64_t address, bool write);
+    // A pending abort still there at the next hook: the engine's MMU did not fault where the model's walk
+    // did (its tables read the latest writes; the model's walk reads through the caches).
+    [[gnu::noinline]] void abortNotTaken();
+    // The engine raised an abort (EXCP_DATA_ABORT or EXCP_PREFETCH_ABORT) from its MMU.
+    void onEngineAbort(bool instructionFetch);
     // A load or store to a board region: ROM reads need nothing (the engine reads the ROM), everything else
     // is a device access EL2 emulates (a stage-2 data abort on hardware).
     [[gnu::noinline]] void onBoardAccess(uc_mem_type type, std::uint32_t length, std::int64_t value,
@@ -149,6 +173,7 @@ public:
                (ipa - region.base);
     }
     void mapBoard();
+    void releaseDeviceWindows();
     // WFI or WFE just ran (vcpu_exception_entry.cpp): the vCPU sleeps until an interrupt or its timer wakes it.
     void onWaitForInterrupt();
     // Board interrupts (vcpu_interrupts.cpp): the timers' PPI levels driven into the controller, and an IRQ
@@ -190,6 +215,8 @@ public:
     struct TlbEntry {
         std::uint64_t ipaPage = 0;
         std::uint8_t mairAttr = 0;
+        bool writable = true;
+        std::uint8_t level = 3;
     };
     std::unordered_map<std::uint64_t, TlbEntry> m_tlb;
     std::uint64_t m_tlbRemovals = 0; // GuestPhysicalSpace::removals() when m_tlb was last valid
@@ -203,10 +230,11 @@ public:
         std::uint64_t generation = 0;
         MemoryType type = MemoryType::Device;
         const board::BoardRegion* region = nullptr;
+        bool writable = true;
+        std::uint8_t level = 3;
     };
     std::array<FastTranslation, 256> m_fast{};
-    std::vector<std::uint64_t> m_aliases; // VA pages outside the RAM window mapped onto mirror pages
-    // Engine pages the guest stored to since its last IC instruction (see invalidateStoredCode), in store
+    // IPA pages of RAM the guest stored to since its last IC instruction (see invalidateStoredCode), in store
     // order with repeats of the previous page skipped; sorted and made unique when it grows past
     // m_compactStoredPagesAt.
     static constexpr std::size_t kCompactStoredPagesAt = 4096;
@@ -218,13 +246,19 @@ public:
     // The byte stores Unicorn replays an unaligned store as (see onStore).
     std::uint32_t m_unalignedBytesLeft = 0;
     std::uint64_t m_unalignedNext = 0;
-    bool m_aliasesStale = false;
+    struct LastDataAccess {
+        std::uint64_t address = 0;
+        bool write = false;
+    };
+    LastDataAccess m_lastDataAccess; // what an engine abort the model's walk did not foresee was about
 
     std::uint64_t m_pc = 0;
     std::uint64_t m_budget = 0;
     std::uint64_t m_sliceInstructions = 0;
     std::uint64_t m_chargedInstructions = 0;
     bool m_stopRequested = false;
+    bool m_running = false;             // inside uc_emu_start
+    bool m_translatedCodeStale = false; // flushTranslatedCode() is owed before the engine runs again
     VcpuStop m_stop = VcpuStop::BudgetUsed;
     bool m_exited = false;
     bool m_poweredOn = true;
@@ -238,16 +272,18 @@ public:
     // An IRQ is signalled while PSTATE.I masks it: the block hook watches for the guest unmasking it (MSR
     // DAIFClr ends its translated block) and ends the slice there, so the next slice starts by taking it.
     bool m_irqWaiting = false;
-    // A stage-1 fault found by onUnmapped, delivered by run() once the engine has aborted the access.
+    // A stage-1 fault the model's walk found for an access, delivered once the engine has aborted it: by
+    // run() after an unmapped access, or by onInterrupt when the engine's MMU raises it.
     struct PendingAbort {
         std::uint64_t address = 0;
         unsigned level = 0;
+        Stage1FaultKind kind = Stage1FaultKind::Translation;
         bool instructionFetch = false;
         bool write = false;
+        std::string reason;
     };
     std::optional<PendingAbort> m_pendingAbort;
-    bool m_collectStage1Fault = false; // translateSlow records a stage-1 fault instead of stopping
-    std::optional<unsigned> m_stage1FaultLevel;
+    std::optional<Stage1Fault> m_collectedFault; // set by translateSlow when asked to collect faults
     std::uint32_t m_nestedExceptions = 0;
     std::string m_firstNestedException;
     std::string m_lastException;
@@ -276,15 +312,28 @@ inline void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int si
 {
     if (m_stopRequested)
         return;
+    if (m_pendingAbort) [[unlikely]] {
+        abortNotTaken();
+        return;
+    }
     chargeInstructions();
     const auto length = static_cast<std::uint32_t>(size);
     if ((address & 0xfff) + length > 0x1000) {
         onMemorySplit(type, address, size, value);
         return;
     }
-    const auto where = translate(address);
-    if (!where)
+    const auto where = translate(address, /*collectFaults=*/true);
+    if (!where) {
+        collectAbort(address, type != UC_MEM_READ);
         return;
+    }
+    if (type != UC_MEM_READ && !where->writable) [[unlikely]] {
+        m_collectedFault = Stage1Fault{where->level, "a store to a page stage 1 maps read-only",
+                                       Stage1FaultKind::Permission};
+        collectAbort(address, true);
+        return;
+    }
+    m_lastDataAccess = {address, type != UC_MEM_READ};
     if (where->region != nullptr) [[unlikely]] {
         onBoardAccess(type, length, value, *where);
         return;
@@ -292,7 +341,7 @@ inline void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int si
     ++m_memoryAccesses;
     if (type == UC_MEM_READ) {
         // The engine loads from its mirror right after this hook: the model's bytes go straight there.
-        m_memory.read(m_agent, where->address, std::span(engineBytes(address, where->ipa), length), where->type);
+        m_memory.read(m_agent, where->address, std::span(engineBytes(where->ipa), length), where->type);
     } else {
         // The value holds at most 8 bytes; those of a wider store beyond them are written as zeros.
         std::array<std::uint8_t, 16> bytes{};
@@ -300,8 +349,15 @@ inline void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int si
         std::memcpy(bytes.data(), &raw, 8);
         m_memory.write(m_agent, where->address, std::span(bytes.data(), length), where->type);
         // The engine drops the store (its RAM is read-only): the mirror gets it here, for instruction
-        // fetch, which reads the mirror (written code runs as the guest wrote it, as before).
-        std::memcpy(engineBytes(address, where->ipa), bytes.data(), length);
+        // fetch and the engine's table walks, which read the mirror (written code runs as the guest wrote it).
+        std::memcpy(engineBytes(where->ipa), bytes.data(), length);
+        const std::uint64_t page = where->ipa & kPageMask;
+        if (page != m_lastStoredPage) {
+            m_lastStoredPage = page;
+            m_storedPages.push_back(page);
+            if (m_storedPages.size() > m_compactStoredPagesAt)
+                compactStoredPages();
+        }
     }
 }
 

@@ -1,15 +1,24 @@
 // The vCPU's data side: stage-1 and stage-2 translation with the software TLB, loads and stores through the
-// memory model, engine aliases of non-identity mappings, and dropping code translated from written pages.
+// memory model, stage-1 faults made precise with the engine's own MMU, and dropping code translated from
+// written pages.
+//
+// The engine translates the guest's VAs itself, with the guest's SCTLR/TCR/TTBRn/MAIR and tables (its
+// physical address space is the VM's IPA space: the mirror of RAM, the board's regions). The model walks the
+// same tables again, through the caches, for the memory type and the IPA it charges each access to; where
+// the model's walk faults, the access is recorded as a pending abort and the engine's MMU, faulting on the same
+// descriptor, aborts the instruction precisely, which is where the guest takes the abort.
 #include "vcpu_impl.h"
 
 namespace vcm::hyp::cpu {
 
-std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
+std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va, bool collectFaults)
 {
     const std::uint64_t vaPage = va & kPageMask;
     FastTranslation& fast = m_fast[(va >> 12) % m_fast.size()];
     std::uint64_t ipa = va;
     std::uint8_t mairAttr = 0;
+    bool writable = true;
+    std::uint8_t level = 3;
     if (m_space.removals() != m_tlbRemovals) {
         m_tlb.clear(); // EL2 flushed the VM's TLB entries after removing stage-2 entries
         m_tlbRemovals = m_space.removals();
@@ -52,18 +61,24 @@ std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
                 return std::nullopt;
             }
             if (walk.fault) {
-                if (m_collectStage1Fault) { // onUnmapped delivers it to the guest as an abort
-                    m_stage1FaultLevel = walk.fault->level;
+                if (collectFaults) { // the caller delivers it to the guest as an abort
+                    m_collectedFault = *walk.fault;
                     return std::nullopt;
                 }
-                stop(VcpuStop::Fault, fmt::format("stage-1 translation fault for VA {:#x} at level {}: {}", va,
-                                                  walk.fault->level, walk.fault->reason));
+                stop(VcpuStop::Fault, fmt::format("stage-1 {} fault for VA {:#x} at level {}: {}",
+                                                  toString(walk.fault->kind), va, walk.fault->level,
+                                                  walk.fault->reason));
                 return std::nullopt;
             }
-            it = m_tlb.emplace(va >> 12, TlbEntry{walk.result->ipa & kPageMask, walk.result->mairAttr}).first;
+            it = m_tlb.emplace(va >> 12, TlbEntry{walk.result->ipa & kPageMask, walk.result->mairAttr,
+                                                  walk.result->writable,
+                                                  static_cast<std::uint8_t>(walk.result->level)})
+                     .first;
         }
         ipa = it->second.ipaPage | (va & 0xfff);
         mairAttr = it->second.mairAttr;
+        writable = it->second.writable;
+        level = it->second.level;
     }
     auto s2 = m_space.translate(ipa);
     if (!s2 && m_config.board != nullptr) {
@@ -72,8 +87,8 @@ std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
             // never cached by the model, see board_bus.h).
             const MemoryType type = combineStages(stage1DataType(m_stage1.sctlr, m_hcr.dc, mairAttr),
                                                   Stage2MemoryKind::Mmio, false);
-            fast = {vaPage, 0, ipa & kPageMask, m_space.generation(), type, region};
-            return DataTranslation{0, type, ipa, region};
+            fast = {vaPage, 0, ipa & kPageMask, m_space.generation(), type, region, writable, level};
+            return DataTranslation{0, type, ipa, region, writable, level};
         }
     }
     if (!s2) {
@@ -92,9 +107,16 @@ std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va)
                                           m_config.vmId));
         return std::nullopt;
     }
+    if (!inRamWindow(ipa)) {
+        // The engine holds RAM at the VM's RAM window only (its physical space is the IPA space).
+        stop(VcpuStop::Fault, fmt::format("VA {:#x} maps to IPA {:#x}, outside the guest RAM window [{:#x}, {:#x})",
+                                          va, ipa, m_config.ramIpa, m_config.ramIpa + m_config.ramBytes));
+        return std::nullopt;
+    }
     const MemoryType s1 = stage1DataType(m_stage1.sctlr, m_hcr.dc, mairAttr);
-    const DataTranslation result{s2->address, combineStages(s1, s2->kind, m_hcr.fwb), ipa};
-    fast = {vaPage, s2->address & kPageMask, ipa & kPageMask, m_space.generation(), result.type};
+    const DataTranslation result{s2->address, combineStages(s1, s2->kind, m_hcr.fwb), ipa, nullptr, writable, level};
+    fast = {vaPage, s2->address & kPageMask, ipa & kPageMask, m_space.generation(), result.type, nullptr,
+            writable, level};
     return result;
 }
 
@@ -112,13 +134,6 @@ bool Vcpu::Impl::onStore(std::uint64_t address, int size, std::int64_t value)
     if (size > 1 && (address & static_cast<std::uint64_t>(size - 1)) != 0) {
         m_unalignedBytesLeft = static_cast<std::uint32_t>(size);
         m_unalignedNext = address;
-    }
-    const std::uint64_t page = address & kPageMask;
-    if (page != m_lastStoredPage) {
-        m_lastStoredPage = page;
-        m_storedPages.push_back(page);
-        if (m_storedPages.size() > m_compactStoredPagesAt)
-            compactStoredPages();
     }
     onMemory(UC_MEM_WRITE, address, size, value);
     return true; // handled: the engine drops the store, the mirror already has it
@@ -138,8 +153,7 @@ void Vcpu::Impl::invalidateStoredCode()
     // writing instructions (Arm ARM B2.4.4), and that is when the engine forgets what it translated from
     // the pages written since the last one.
     compactStoredPages();
-    for (std::uint64_t page : m_storedPages)
-        uc_ctl_remove_cache(m_uc, page, page + 0x1000);
+    invalidateTranslatedCode(std::move(m_storedPages));
     m_storedPages.clear();
     m_compactStoredPagesAt = kCompactStoredPagesAt;
     m_lastStoredPage = ~std::uint64_t{0};
@@ -156,54 +170,82 @@ void Vcpu::Impl::onMemorySplit(uc_mem_type type, std::uint64_t address, int size
 
 bool Vcpu::Impl::onUnmapped(uc_mem_type type, std::uint64_t address)
 {
-    // The engine maps only the RAM window at its IPAs. A VA elsewhere that the guest's stage 1 maps onto
-    // RAM becomes an alias of that mirror page (and the access is retried); anything else is a stage-1 or
-    // stage-2 fault, which translate() reports, or an IPA the model does not emulate (MMIO).
-    // A stage-1 fault here is precise: the engine aborts the access (the instruction does not complete) and
-    // run() delivers it to the guest as a data or instruction abort.
-    m_collectStage1Fault = true;
-    m_stage1FaultLevel.reset();
-    const auto where = translate(address);
-    m_collectStage1Fault = false;
+    // Every VA the guest's stage 1 can produce has an engine region (RAM, a board region, or a placeholder:
+    // vcpu_engine_state.cpp); what reaches this hook lies outside both halves of the VA space, or on the page
+    // kept free for flushing the engine's TLB. A stage-1 fault here is precise (the engine aborts the
+    // access and run() delivers it); anything else stops the vCPU.
+    if (m_stopRequested)
+        return false;
+    const auto where = translate(address, /*collectFaults=*/true);
     if (!where) {
-        if (m_stage1FaultLevel && !m_stopRequested)
-            m_pendingAbort = PendingAbort{address, *m_stage1FaultLevel, type == UC_MEM_FETCH_UNMAPPED,
-                                          type == UC_MEM_WRITE_UNMAPPED};
+        if (m_collectedFault)
+            m_pendingAbort = PendingAbort{address, m_collectedFault->level, m_collectedFault->kind,
+                                          type == UC_MEM_FETCH_UNMAPPED, type == UC_MEM_WRITE_UNMAPPED,
+                                          m_collectedFault->reason};
+        m_collectedFault.reset();
         return false;
     }
-    if (where->region != nullptr) {
-        // A VA mapped by stage 1 onto a board region: an alias of the region's page, as for RAM below.
-        const std::uint64_t vaPage = address & kPageMask;
-        if (!mapMirror(vaPage, 0x1000, boardBytes(*where->region, where->ipa & kPageMask))) {
-            stop(VcpuStop::Fault, fmt::format("cannot map VA {:#x} as an alias of {} at IPA {:#x}", vaPage,
-                                              where->region->name, where->ipa));
-            return false;
-        }
-        m_aliases.push_back(vaPage);
-        return true;
-    }
-    if (!inRamWindow(where->ipa) || inRamWindow(address)) {
-        stop(VcpuStop::Fault, fmt::format("{} at {:#x} (IPA {:#x}): outside the guest RAM window (MMIO is not "
-                                          "modelled)",
-                                          type == UC_MEM_FETCH_UNMAPPED ? "instruction fetch" : "data access",
-                                          address, where->ipa));
+    stop(VcpuStop::Fault, fmt::format("VA {:#x} (IPA {:#x}) has no region in the CPU engine", address, where->ipa));
+    return false;
+}
+
+bool Vcpu::Impl::onFetchFromPlaceholder(std::uint64_t address)
+{
+    // Placeholders are not executable to the engine (an MMIO region has no execute permission): the engine
+    // asks here once per translated block fetched from a VA outside RAM and the board. Its MMU then fetches
+    // from the IPA the guest's tables give.
+    if (m_stopRequested)
+        return false;
+    const auto where = translate(address, /*collectFaults=*/true);
+    if (!where) {
+        if (m_collectedFault)
+            m_pendingAbort = PendingAbort{address, m_collectedFault->level, m_collectedFault->kind, true, false,
+                                          m_collectedFault->reason};
+        m_collectedFault.reset();
         return false;
     }
-    const std::uint64_t vaPage = address & kPageMask;
-    if (!mapMirror(vaPage, 0x1000, m_mirror + ((where->ipa & kPageMask) - m_config.ramIpa))) {
-        stop(VcpuStop::Fault, fmt::format("cannot map VA {:#x} as an alias of IPA {:#x}", vaPage, where->ipa));
-        return false;
-    }
-    m_aliases.push_back(vaPage);
     return true;
 }
 
-void Vcpu::Impl::dropAliases()
+void Vcpu::Impl::collectAbort(std::uint64_t address, bool write)
 {
-    for (std::uint64_t page : m_aliases)
-        uc_mem_unmap(m_uc, page, 0x1000);
-    m_aliases.clear();
-    m_aliasesStale = false;
+    if (m_collectedFault && !m_stopRequested)
+        m_pendingAbort = PendingAbort{address, m_collectedFault->level, m_collectedFault->kind, false, write,
+                                      m_collectedFault->reason};
+    m_collectedFault.reset();
+}
+
+void Vcpu::Impl::abortNotTaken()
+{
+    const PendingAbort abort = *m_pendingAbort;
+    m_pendingAbort.reset();
+    stop(VcpuStop::Fault, fmt::format("stage-1 {} fault for VA {:#x} at level {}: {}; the model's walk, which reads "
+                                      "the tables through the caches, faulted where the engine's walk, which "
+                                      "reads the latest writes, did not: the tables the guest's walks see are "
+                                      "stale",
+                                      toString(abort.kind), abort.address, abort.level, abort.reason));
+}
+
+void Vcpu::Impl::onEngineAbort(bool instructionFetch)
+{
+    if (!m_pendingAbort) {
+        // The engine's MMU faulted where no hook saw a fault coming: an instruction fetch (fetches from a
+        // VA the engine has a region at reach no hook), or a permission the model does not check (EL0's
+        // AP[1], execute-never). The model's walk names the fault if it is a translation or access flag
+        // fault; otherwise it is a permission fault on the leaf.
+        const std::uint64_t address = instructionFetch ? reg(UC_ARM64_REG_PC) : m_lastDataAccess.address;
+        const auto where = translate(address, /*collectFaults=*/true);
+        PendingAbort abort{address, where ? where->level : 0, Stage1FaultKind::Permission, instructionFetch,
+                           !instructionFetch && m_lastDataAccess.write, "a permission the engine's MMU enforces"};
+        if (m_collectedFault)
+            abort = PendingAbort{address, m_collectedFault->level, m_collectedFault->kind, instructionFetch,
+                                 abort.write, m_collectedFault->reason};
+        m_collectedFault.reset();
+        if (m_stopRequested)
+            return;
+        m_pendingAbort = abort;
+    }
+    deliverPendingAbort();
 }
 
 } // namespace vcm::hyp::cpu

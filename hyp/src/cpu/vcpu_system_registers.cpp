@@ -34,7 +34,10 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
     } else {
         m_self.writeRegister(*reg, cp.val);
     }
-    return 1; // the engine's own copy is never written: its MMU stays off
+    // Skipped in the engine: the model decides whether and when the write happens (under TVM, EL2's handler
+    // applies it), and writeRegister passes the translation registers on to the engine
+    // (vcpu_engine_state.cpp).
+    return 1;
 }
 
 std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
@@ -94,7 +97,7 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
         break;
     case SystemOperation::Tlbi:
         flushTlb();
-        break;
+        return 0; // the engine executes it too, on its own TLB
     case SystemOperation::IcIalluis:
     case SystemOperation::IcIallu:
     case SystemOperation::IcIvau:
@@ -137,6 +140,7 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
                                               value);
         impl.m_stage1.sctlr = value;
         impl.flushTlb();
+        impl.writeEngineTranslationRegister(reg);
         if (wasOn != cachesOn(value) && impl.m_cacheStateChanged)
             impl.m_cacheStateChanged(cachesOn(value));
         break;
@@ -144,18 +148,22 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
     case SystemRegister::Ttbr0El1:
         impl.m_stage1.ttbr0 = value;
         impl.flushTlb();
+        impl.writeEngineTranslationRegister(reg);
         break;
     case SystemRegister::Ttbr1El1:
         impl.m_stage1.ttbr1 = value;
         impl.flushTlb();
+        impl.writeEngineTranslationRegister(reg);
         break;
     case SystemRegister::TcrEl1:
         impl.m_stage1.tcr = value;
         impl.flushTlb();
+        impl.writeEngineTranslationRegister(reg);
         break;
     case SystemRegister::MairEl1:
         impl.m_stage1.mair = value;
         impl.flushTlb();
+        impl.writeEngineTranslationRegister(reg);
         break;
     case SystemRegister::AmairEl1:
         impl.m_amair = value;

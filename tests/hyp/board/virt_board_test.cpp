@@ -122,9 +122,10 @@ TEST(FirmwareCalls, CntpctReadsTheSameRunAfterRun)
 }
 
 // A guest with its own vector table takes an SVC, an undefined instruction and a BRK, then (MMU on) data aborts
-// on a load and a store and an instruction abort on a branch to a VA its tables do not map, each with the
-// syndrome, return address and fault address the Arm ARM gives it, and returns from each with ERET (its
-// handler checks them).
+// on a load and a store and an instruction abort on a branch to a VA its tables do not map, an access flag
+// fault and a permission fault (the engine's MMU aborts each access precisely), each with the syndrome,
+// return address and fault address the Arm ARM gives it, and returns from each with ERET (its handler checks
+// them).
 TEST(Exceptions, SynchronousExceptionsAreDeliveredToTheGuestsVectorsAndReturnedFrom)
 {
     testing::GuestMachine guests;
@@ -136,7 +137,10 @@ TEST(Exceptions, SynchronousExceptionsAreDeliveredToTheGuestsVectorsAndReturnedF
     EXPECT_THAT(v.console, HasSubstr("load: esr = 0x0000000096000005")) << "data abort, translation fault, level 1";
     EXPECT_THAT(v.console, HasSubstr("store: esr = 0x0000000096000045")) << "WnR";
     EXPECT_THAT(v.console, HasSubstr("fetch: esr = 0x0000000086000005 elr = 0x0000001000000000"));
-    EXPECT_THAT(v.console, HasSubstr("exceptions taken: 6"));
+    EXPECT_THAT(v.console, HasSubstr("access flag: esr = 0x000000009600000b")) << "access flag fault, level 3";
+    EXPECT_THAT(v.console, HasSubstr("read-only: esr = 0x000000009600004f")) << "permission fault, level 3, WnR";
+    EXPECT_THAT(v.console, HasSubstr("read through the read-only page: 0x00000000005ea1ed"));
+    EXPECT_THAT(v.console, HasSubstr("exceptions taken: 8"));
 }
 
 scenario::RunReport runUboot(const std::string& policy, const std::vector<std::string>& overrides = {})

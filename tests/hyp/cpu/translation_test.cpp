@@ -68,11 +68,35 @@ TEST_F(Stage1WalkTest, PageThroughThreeLevelsToANonIdentityAddress)
 {
     memory[0x4000'1000 + 1 * 8] = 0x4000'2000 | 3;                 // level 1 -> table
     memory[0x4000'2000 + 1 * 8] = 0x4000'3000 | 3;                 // level 2 (VA bits 29:21 = 1) -> table
-    memory[0x4000'3000 + 8 * 8] = 0x4000'8000 | 3 | (1u << 2);     // level 3 page, AttrIndx 1
+    memory[0x4000'3000 + 8 * 8] = 0x4000'8000 | 3 | (1u << 10) | (1u << 2); // level 3 page, AF, AttrIndx 1
     const Stage1Walk w = walk(0x4020'8010);                        // VA 1 GiB + 2 MiB + 8 pages + 0x10
     ASSERT_TRUE(w.result) << w.fault->reason;
     EXPECT_EQ(w.result->ipa, 0x4000'8010u);
     EXPECT_EQ(w.result->mairAttr, 0x00) << "AttrIndx 1 selects MAIR byte 1";
+    EXPECT_EQ(w.result->level, 3u);
+    EXPECT_TRUE(w.result->writable);
+}
+
+// AF clear: an access flag fault at the leaf's level (no hardware access flag management on the modelled
+// cores); AP[2] or an APTable[1] above: readable, not writable.
+TEST_F(Stage1WalkTest, AccessFlagAndWritePermission)
+{
+    memory[0x4000'1000 + 1 * 8] = 0x4000'2000 | 3;
+    memory[0x4000'2000 + 0 * 8] = 0x4000'0000 | 1;                             // 2 MiB block, AF clear
+    memory[0x4000'2000 + 1 * 8] = 0x4020'0000 | 1 | (1u << 10) | (1u << 7);    // AP[2]: read-only
+    memory[0x4000'2000 + 2 * 8] = 0x4000'3000 | 3 | (std::uint64_t{1} << 62); // APTable[1] on a table
+    memory[0x4000'3000 + 0 * 8] = 0x4040'0000 | 3 | (1u << 10);
+    const Stage1Walk old = walk(0x4000'1000);
+    ASSERT_TRUE(old.fault);
+    EXPECT_EQ(old.fault->kind, Stage1FaultKind::AccessFlag);
+    EXPECT_EQ(old.fault->level, 2u);
+    const Stage1Walk readOnly = walk(0x4020'1000);
+    ASSERT_TRUE(readOnly.result);
+    EXPECT_FALSE(readOnly.result->writable);
+    EXPECT_EQ(readOnly.result->level, 2u);
+    const Stage1Walk below = walk(0x4040'0000);
+    ASSERT_TRUE(below.result);
+    EXPECT_FALSE(below.result->writable) << "hierarchical: APTable[1] above the page";
 }
 
 TEST_F(Stage1WalkTest, InvalidDescriptorFaultsAtItsLevel)

@@ -50,16 +50,28 @@ struct Stage1Registers {
 struct Stage1Result {
     std::uint64_t ipa = 0;
     std::uint8_t mairAttr = 0; // the attribute byte selected by the leaf's AttrIndx
+    // Writable at EL1: the leaf's AP[2] and every APTable[1] above it clear (D8.4.1, hierarchical
+    // permissions). A store to a page that is not is a permission fault at the leaf's level.
+    bool writable = true;
+    unsigned level = 3; // the leaf's level
 };
+
+// The fault status codes of ESR_ELx.ISS.DFSC/IFSC (D17.2.37) a stage-1 walk reports: 0b0001LL translation,
+// 0b0010LL access flag, 0b0011LL permission, LL the level.
+enum class Stage1FaultKind : std::uint8_t { Translation = 0b0001, AccessFlag = 0b0010, Permission = 0b0011 };
+const char* toString(Stage1FaultKind kind); // "translation", "access flag", "permission"
 
 struct Stage1Fault {
     unsigned level = 0;
     std::string reason;
+    Stage1FaultKind kind = Stage1FaultKind::Translation;
 };
 
 // Walks the guest's stage-1 tables (4 KiB granule, TTBR0 for the low half, TTBR1 for the high half) for a
 // virtual address. `readDescriptor` reads 8 bytes of guest memory at an IPA on behalf of the walk.
-// Returns the IPA and the attribute, or a fault that names the level and the reason.
+// Returns the IPA, the attribute and whether EL1 may write, or a fault that names the level and the reason:
+// a translation fault, or an access flag fault for a leaf with AF clear (the modelled cores have no hardware
+// access flag management, FEAT_HAFDBS: the guest sets AF itself).
 struct Stage1Walk {
     std::optional<Stage1Result> result;
     std::optional<Stage1Fault> fault;

@@ -1,0 +1,177 @@
+// The CPU engine's own state, which the guest never sees directly: its exception-level configuration, its
+// address space, its copies of the guest's translation registers, its TLB and its translated code.
+//
+// The engine translates the guest's VAs with its own MMU (QEMU's get_phys_addr_lpae), from the guest's
+// SCTLR_EL1, TCR_EL1, TTBRn_EL1 and the tables in the mirror; its physical address space is the VM's IPA
+// space. Unicorn 2.0.1 adds two conditions of its own, measured on Debian's libunicorn 2.0.1.post1:
+//  - every access must find a region at its *virtual* address (load_helper/store_helper call
+//    memory_mapping(uc, va) and stop with UC_ERR_MAP when there is none, even if an unmapped-access hook
+//    says it handled the access). So the VA space outside RAM and the board holds placeholders: MMIO regions
+//    without callbacks that are ever called (the MMU sends every access to the IPA the tables give) and
+//    without write or execute permission, so that stores reach the write-protection hook, which gives them
+//    to the model, and fetches the fetch-protection hook, once per translated block.
+//  - the engine resets into EL3 and is put at EL1 with SCR_EL3 as reset (RW = 0): QEMU's arm_el_is_aa64(env, 1)
+//    is then false and its MMU walks the guest's AArch64 tables as AArch32 LPAE ones (TTBCR.T0SZ's low three
+//    bits, 32-bit inputs), which faults on most non-identity VAs. SCR_EL3.RW = 1 makes EL1 AArch64.
+#include "vcpu_impl.h"
+
+namespace vcm::hyp::cpu {
+namespace {
+
+constexpr std::uint64_t kScrEl3Rw = 1u << 10; // lower exception levels are AArch64
+constexpr std::uint64_t kLowHalfEnd = std::uint64_t{1} << 48;
+constexpr std::uint64_t kHighHalfStart = 0xffff'0000'0000'0000ull;
+// Two pages of the VA space keep no region: one is mapped and unmapped to flush the engine's TLB (QEMU's
+// memory_map_io flushes it whole), and the top page, which no region can reach the end of.
+constexpr std::uint64_t kTlbFlushPage = kLowHalfEnd - 0x1000;
+constexpr std::uint64_t kHighHalfEnd = 0xffff'ffff'ffff'f000ull;
+
+std::uint64_t placeholderRead(uc_engine*, std::uint64_t, unsigned, void*)
+{
+    return 0; // never reached: the engine's MMU sends accesses to RAM or the board (see above)
+}
+
+// The engine's copy of a system register, written through its cp-register interface (Unicorn's
+// write_cp_reg prefers a register's raw write function: no TLB flush, no hflags rebuild).
+void writeEngineRegister(uc_engine* uc, std::uint32_t op0, std::uint32_t op1, std::uint32_t crn, std::uint32_t crm,
+                         std::uint32_t op2, std::uint64_t value)
+{
+    uc_arm64_cp_reg reg{crn, crm, op0, op1, op2, value};
+    uc_reg_write(uc, UC_ARM64_REG_CP_REG, &reg);
+}
+
+} // namespace
+
+void Vcpu::Impl::setUpEngine()
+{
+    writeEngineRegister(m_uc, 3, 6, 1, 1, 0, kScrEl3Rw); // SCR_EL3
+    mapVaPlaceholders();
+    syncEngineTranslation();
+}
+
+void Vcpu::Impl::mapVaPlaceholders()
+{
+    // The regions the engine already has, in address order; placeholders fill the gaps of both halves.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> taken{{m_config.ramIpa, m_config.ramIpa + m_config.ramBytes},
+                                                               {kTlbFlushPage, kLowHalfEnd}};
+    if (m_config.board != nullptr)
+        for (const board::BoardRegion& r : m_config.board->regions())
+            taken.emplace_back(r.base, r.base + r.size);
+    std::sort(taken.begin(), taken.end());
+    auto fill = [&](std::uint64_t from, std::uint64_t to) {
+        if (to <= from)
+            return;
+        if (uc_mmio_map(m_uc, from, to - from, placeholderRead, nullptr, nullptr, nullptr) != UC_ERR_OK)
+            throw std::runtime_error(fmt::format("{}: cannot reserve VAs [{:#x}, {:#x}) in the CPU engine",
+                                                 m_config.name, from, to));
+    };
+    std::uint64_t next = 0;
+    for (const auto& [begin, end] : taken) {
+        fill(next, std::min(begin, kLowHalfEnd));
+        next = std::max(next, end);
+    }
+    fill(next, kTlbFlushPage);
+    fill(kHighHalfStart, kHighHalfEnd);
+}
+
+void Vcpu::Impl::flushEngineTlb()
+{
+    uc_mmio_map(m_uc, kTlbFlushPage, 0x1000, placeholderRead, nullptr, nullptr, nullptr);
+    uc_mem_unmap(m_uc, kTlbFlushPage, 0x1000);
+}
+
+void Vcpu::Impl::writeEngineTranslationRegister(SystemRegister reg)
+{
+    switch (reg) {
+    case SystemRegister::SctlrEl1:
+        writeEngineRegister(m_uc, 3, 0, 1, 0, 0, m_stage1.sctlr);
+        break;
+    case SystemRegister::TcrEl1:
+        writeEngineRegister(m_uc, 3, 0, 2, 0, 2, m_stage1.tcr);
+        break;
+    case SystemRegister::Ttbr0El1:
+        writeEngineRegister(m_uc, 3, 0, 2, 0, 0, m_stage1.ttbr0);
+        break;
+    case SystemRegister::Ttbr1El1:
+        writeEngineRegister(m_uc, 3, 0, 2, 0, 1, m_stage1.ttbr1);
+        break;
+    case SystemRegister::MairEl1:
+        writeEngineRegister(m_uc, 3, 0, 10, 2, 0, m_stage1.mair);
+        return; // attributes are not held in the engine's TLB
+    default:
+        return;
+    }
+    // What QEMU's own write functions would do: the MMU switched, the regime or the ASID changed. (QEMU's
+    // TLB carries no ASID; the guest's TLBIs run in the engine as well.)
+    flushEngineTlb();
+}
+
+void Vcpu::Impl::syncEngineTranslation()
+{
+    for (SystemRegister reg : {SystemRegister::MairEl1, SystemRegister::TcrEl1, SystemRegister::Ttbr0El1,
+                               SystemRegister::Ttbr1El1, SystemRegister::SctlrEl1})
+        writeEngineTranslationRegister(reg);
+}
+
+void Vcpu::Impl::invalidateTranslatedCode(std::vector<std::uint64_t> ipaPages)
+{
+    if (ipaPages.empty())
+        return;
+    if ((m_stage1.sctlr & sctlr::kM) != 0) {
+        // Unicorn 2.0.1 names the code to drop by an address its MMU translates (uc_invalidate_tb calls
+        // get_page_addr_code): with the guest's MMU on, an IPA is not such an address, so all of it goes.
+        // Not from inside the engine (it may be executing translated code): the slice ends after this
+        // instruction's block, and run() flushes before the next one starts.
+        m_translatedCodeStale = true;
+        if (m_running)
+            stop(VcpuStop::BudgetUsed);
+        else
+            flushTranslatedCode();
+        return;
+    }
+    for (std::uint64_t page : ipaPages)
+        if (inRamWindow(page))
+            uc_ctl_remove_cache(m_uc, page, page + 0x1000);
+}
+
+void Vcpu::Impl::flushTranslatedCode()
+{
+    if (!m_translatedCodeStale)
+        return;
+    uc_ctl_flush_tlb(m_uc); // despite its name: UC_CTL_TB_FLUSH, all translated code
+    m_translatedCodeStale = false;
+}
+
+std::optional<std::uint32_t> Vcpu::Impl::instructionAt(std::uint64_t va)
+{
+    // The engine's view, without the model's side effects (no walk through the caches, no stage-2 fault
+    // handling): the guest's tables as the mirror holds them, as the engine's own MMU read them.
+    std::uint64_t ipa = va;
+    if ((m_stage1.sctlr & sctlr::kM) != 0) {
+        bool unreadable = false;
+        const Stage1Walk walk = walkStage1(m_stage1, va, [&](std::uint64_t tableIpa) -> std::uint64_t {
+            std::uint64_t descriptor = 0;
+            if (inRamWindow(tableIpa) && inRamWindow(tableIpa + 7))
+                std::memcpy(&descriptor, engineBytes(tableIpa), 8);
+            else
+                unreadable = true;
+            return descriptor;
+        });
+        if (!walk.result || unreadable)
+            return std::nullopt;
+        ipa = walk.result->ipa;
+    }
+    std::uint32_t insn = 0;
+    if (inRamWindow(ipa) && inRamWindow(ipa + 3)) {
+        std::memcpy(&insn, engineBytes(ipa), 4);
+        return insn;
+    }
+    if (m_config.board != nullptr)
+        if (const board::BoardRegion* region = m_config.board->find(ipa); region != nullptr && region->kind == board::RegionKind::Rom) {
+            std::memcpy(&insn, boardBytes(*region, ipa), 4);
+            return insn;
+        }
+    return std::nullopt;
+}
+
+} // namespace vcm::hyp::cpu

@@ -29,6 +29,8 @@ packages=(
   libfdt-dev u-boot-qemu device-tree-compiler
   # the U-Boot benchmark runs QEMU's TCG beside vcm (tests/bench/run_uboot_benchmark.sh)
   qemu-system-arm
+  # the Linux guest: its init is a static arm64 program, its initramfs a cpio archive (hyp/guests/linux_init)
+  libc6-dev-arm64-cross cpio
   # shared libraries
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
 )
@@ -39,20 +41,53 @@ for p in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-deps: all ${#packages[@]} packages already installed"
-  exit 0
-fi
-
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
   sudo=(sudo)
 fi
 
-echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-# The package index may be missing or stale on a fresh machine; refresh it once before installing.
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: installed: ${missing[*]}"
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+else
+  if [[ $(id -u) -ne 0 ]] && ! command -v sudo >/dev/null; then
+    echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # The package index may be missing or stale on a fresh machine; refresh it once before installing.
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "install-deps: installed: ${missing[*]}"
+fi
+
+# arm64 packages (scripts/arm64-packages.txt): downloaded and extracted into .deps/arm64, never installed.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+arm64_dir="$repo/.deps/arm64"
+while read -r package version; do
+  [[ -z "$package" || "$package" == \#* ]] && continue
+  dest="$arm64_dir/${package}_${version}"
+  [[ -f "$dest/.extracted" ]] && continue
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "install-deps: enabling the arm64 architecture for apt-get download"
+    "${sudo[@]}" dpkg --add-architecture arm64
+    "${sudo[@]}" apt-get update -qq
+  fi
+  download=$(mktemp -d)
+  echo "install-deps: downloading ${package}:arm64=${version}"
+  if ! (cd "$download" && apt-get download -qq "${package}:arm64=${version}" 2>/dev/null); then
+    # The index may predate the arm64 architecture or the pinned version: refresh once and retry.
+    "${sudo[@]}" apt-get update -qq
+    (cd "$download" && apt-get download -qq "${package}:arm64=${version}") || {
+      echo "install-deps: ${package}:arm64=${version} is not in the archive (scripts/arm64-packages.txt pins it)" >&2
+      rm -rf "$download"
+      exit 1
+    }
+  fi
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  dpkg-deb -x "$download"/*.deb "$dest"
+  rm -rf "$download"
+  touch "$dest/.extracted"
+  echo "install-deps: extracted ${package} ${version} into ${dest#"$repo"/}"
+done < "$repo/scripts/arm64-packages.txt"

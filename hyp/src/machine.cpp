@@ -68,6 +68,7 @@ struct VirtualMachine {
     vm::Stage2Table stage2;
     std::unique_ptr<VmSpace> space;
     std::unique_ptr<Psci> psci;
+    std::shared_ptr<cpu::GuestRamMirror> mirror; // what its vCPUs' engines read and fetch
     std::vector<std::unique_ptr<VcpuState>> vcpus;
     bool switchedOff = false; // PSCI SYSTEM_OFF or SYSTEM_RESET: its vCPUs run no more
 };
@@ -369,6 +370,10 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         vcpuConfig.ramIpa = spec.ramIpa;
         vcpuConfig.ramBytes = spec.ramBytes;
         vcpuConfig.entry = spec.entry.value_or(spec.ramIpa);
+        vcpuConfig.entryX0 = i == 0 ? spec.entryX0 : 0;
+        if (!owner.mirror)
+            owner.mirror = std::make_shared<cpu::GuestRamMirror>(spec.ramBytes);
+        vcpuConfig.mirror = owner.mirror;
         vcpuConfig.coreMHz = impl.m_config.coreMHz;
         vcpuConfig.events = impl.m_events;
         vcpuConfig.firmware = owner.psci.get();

@@ -12,8 +12,8 @@ VirtBoard::VirtBoard(std::span<const std::uint8_t> firmware, std::uint32_t cpus,
                      std::function<void(char, std::uint64_t)> consoleOut)
     : m_uart(std::make_unique<Pl011Uart>(std::move(consoleOut))), m_gic(std::make_unique<Gicv2>(cpus))
 {
-    if (firmware.empty() || firmware.size() > virt::kFlashBankBytes)
-        throw std::invalid_argument(fmt::format("a firmware image of {} bytes: flash bank 0 holds 1 byte to {} MiB",
+    if (firmware.size() > virt::kFlashBankBytes)
+        throw std::invalid_argument(fmt::format("a firmware image of {} bytes: flash bank 0 holds {} MiB",
                                                 firmware.size(), virt::kFlashBankBytes >> 20));
     m_bus.addRom("flash0", virt::kFlash0Base, virt::kFlashBankBytes, firmware);
     m_bus.addRom("flash1", virt::kFlash1Base, virt::kFlashBankBytes, {});

@@ -110,7 +110,7 @@ Stage1Walk walkStage1(const Stage1Registers& regs, std::uint64_t va,
             const bool readOnly = ((descriptor >> 7) & 1) != 0; // AP[2]
             walk.result = Stage1Result{(outputAddress & ~offsetMask) | (va & offsetMask),
                                        static_cast<std::uint8_t>(regs.mair >> (8 * attrIndex)),
-                                       !readOnly && !tableReadOnly, level};
+                                       !readOnly && !tableReadOnly, level, descriptor};
             return walk;
         }
         tableReadOnly = tableReadOnly || ((descriptor >> 62) & 1) != 0; // APTable[1]: no writes below

@@ -47,16 +47,14 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
         throw std::invalid_argument(fmt::format("{}: one hypervisor agent per core is needed", config.name));
     if (config.ramBytes == 0 || (config.ramBytes & 0xfff) != 0 || (config.ramIpa & 0xfff) != 0)
         throw std::invalid_argument(fmt::format("{}: guest RAM must be whole 4 KiB pages", config.name));
+    // The VM's mirror, shared by its vCPUs (guest_ram_mirror.h); a vCPU made on its own has its own.
+    m_mirrorOwner = config.mirror != nullptr ? config.mirror : std::make_shared<GuestRamMirror>(config.ramBytes);
+    if (m_mirrorOwner->size() != config.ramBytes)
+        throw std::invalid_argument(fmt::format("{}: the mirror holds {} bytes, guest RAM is {}", config.name,
+                                                m_mirrorOwner->size(), config.ramBytes));
+    m_mirror = m_mirrorOwner->data();
     if (uc_err err = uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &m_uc); err != UC_ERR_OK)
         throw std::runtime_error(fmt::format("{}: cannot create the CPU engine: {}", config.name, uc_strerror(err)));
-    // The mirror is reserved, not committed: host memory is spent only on pages the engine touches.
-    void* mirror = mmap(nullptr, config.ramBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0);
-    if (mirror == MAP_FAILED) {
-        uc_close(m_uc);
-        throw std::runtime_error(fmt::format("{}: cannot reserve {} bytes for guest RAM", config.name, config.ramBytes));
-    }
-    m_mirror = static_cast<std::uint8_t*>(mirror);
     const memory::CoreId core = memory.agent(agent).core.value_or(0);
     m_trapSource = {config.vmId, config.index, static_cast<std::uint32_t>(core),
                     static_cast<std::uint32_t>(config.coreMHz)};
@@ -68,15 +66,14 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
     // the write-protection hook instead, and the engine then drops it (TLB_DISCARD_WRITE).
     if (!mapMirror(config.ramIpa, config.ramBytes, m_mirror)) {
         uc_close(m_uc);
-        munmap(mirror, config.ramBytes);
         throw std::runtime_error(fmt::format("{}: cannot map guest RAM into the CPU engine", config.name));
     }
     m_poweredOn = config.startsOn;
+    uc_reg_write(m_uc, UC_ARM64_REG_X0, &config.entryX0);
     try {
         mapBoard();
     } catch (...) { // mapBoard releases its own windows
         uc_close(m_uc);
-        munmap(mirror, config.ramBytes);
         throw;
     }
     try {
@@ -84,7 +81,6 @@ Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& mem
     } catch (...) {
         releaseDeviceWindows();
         uc_close(m_uc);
-        munmap(mirror, config.ramBytes);
         throw;
     }
 
@@ -148,7 +144,6 @@ Vcpu::Impl::~Impl()
     if (m_setWayRecorder != nullptr)
         m_setWayRecorder->release(m_trapSource); // it may be bound to this vCPU's source
     uc_close(m_uc);
-    munmap(m_mirror, m_config.ramBytes);
     releaseDeviceWindows();
 }
 
@@ -275,10 +270,7 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
         impl.m_irqWaiting = impl.m_interrupts->irqSignalled(impl.m_config.index);
         impl.m_budget = impl.sliceUntilTimer(instructionBudget);
     }
-    impl.flushTranslatedCode();
-    impl.m_running = true;
     const uc_err err = uc_emu_start(impl.m_uc, impl.m_pc, kNeverExecuted, 0, 0);
-    impl.m_running = false;
     impl.m_pc = impl.reg(UC_ARM64_REG_PC);
     // The engine returns by itself, with no stop asked for, only after WFI or WFE (QEMU's EXCP_HLT).
     if (err == UC_ERR_OK && !impl.m_stopRequested)

@@ -117,29 +117,23 @@ void Vcpu::Impl::invalidateTranslatedCode(std::vector<std::uint64_t> ipaPages)
 {
     if (ipaPages.empty())
         return;
-    if ((m_stage1.sctlr & sctlr::kM) != 0) {
-        // Unicorn 2.0.1 names the code to drop by an address its MMU translates (uc_invalidate_tb calls
-        // get_page_addr_code): with the guest's MMU on, an IPA is not such an address, so all of it goes.
-        // Not from inside the engine (it may be executing translated code): the slice ends after this
-        // instruction's block, and run() flushes before the next one starts.
-        m_translatedCodeStale = true;
-        if (m_running)
-            stop(VcpuStop::BudgetUsed);
-        else
-            flushTranslatedCode();
-        return;
+    // Unicorn 2.0.1 names the code to drop by an address its MMU translates (uc_invalidate_tb calls
+    // get_page_addr_code). With the guest's MMU off that address is the IPA; with it on, the engine's MMU is
+    // turned off for the while (its TLB flushed on both sides), so that the pages can still be named by IPA:
+    // the VA that wrote them may be gone already (Linux patches its text through a fixmap alias it unmaps
+    // before the IC), and dropping all translated code instead costs a retranslation of the kernel per patch.
+    const bool mmuOn = (m_stage1.sctlr & sctlr::kM) != 0;
+    if (mmuOn) {
+        writeEngineRegister(m_uc, 3, 0, 1, 0, 0, m_stage1.sctlr & ~sctlr::kM);
+        flushEngineTlb();
     }
     for (std::uint64_t page : ipaPages)
         if (inRamWindow(page))
             uc_ctl_remove_cache(m_uc, page, page + 0x1000);
-}
-
-void Vcpu::Impl::flushTranslatedCode()
-{
-    if (!m_translatedCodeStale)
-        return;
-    uc_ctl_flush_tlb(m_uc); // despite its name: UC_CTL_TB_FLUSH, all translated code
-    m_translatedCodeStale = false;
+    if (mmuOn) {
+        writeEngineRegister(m_uc, 3, 0, 1, 0, 0, m_stage1.sctlr);
+        flushEngineTlb();
+    }
 }
 
 std::optional<std::uint32_t> Vcpu::Impl::instructionAt(std::uint64_t va)

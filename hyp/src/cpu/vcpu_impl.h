@@ -3,6 +3,7 @@
 // SYS) and vcpu_exceptions.cpp (HVC, SMC and the exceptions the engine raises).
 #pragma once
 
+#include "vcm/hyp/cpu/guest_ram_mirror.h"
 #include "vcm/hyp/cpu/vcpu.h"
 
 #include "vcm/tracer/setway_trap_recorder.h"
@@ -84,10 +85,8 @@ public:
     void syncEngineTranslation();
     void writeEngineTranslationRegister(SystemRegister reg);
     void flushEngineTlb();
-    // Drops the code the engine translated from these IPA pages (all of it, between slices, when the guest's
-    // MMU is on: flushTranslatedCode).
+    // Drops the code the engine translated from these IPA pages.
     void invalidateTranslatedCode(std::vector<std::uint64_t> ipaPages);
-    void flushTranslatedCode();
     // Maps mirror bytes into the engine, read-only to it (see Impl::Impl). Unicorn 2.0.1's uc_mem_map_ptr
     // records the permissions but leaves the region writable to the engine's TLB; only uc_mem_protect marks
     // it read-only (memory_region_set_readonly), which is what turns stores into TLB_DISCARD_WRITE.
@@ -207,7 +206,8 @@ public:
     const GuestPhysicalSpace& m_space;
     TrapHandler& m_traps;
     uc_engine* m_uc = nullptr;
-    std::uint8_t* m_mirror = nullptr;
+    std::shared_ptr<GuestRamMirror> m_mirrorOwner;
+    std::uint8_t* m_mirror = nullptr; // m_mirrorOwner->data()
     HcrEl2 m_hcr;
     Stage1Registers m_stage1;
     std::uint64_t m_csselr = 0;
@@ -257,8 +257,6 @@ public:
     std::uint64_t m_sliceInstructions = 0;
     std::uint64_t m_chargedInstructions = 0;
     bool m_stopRequested = false;
-    bool m_running = false;             // inside uc_emu_start
-    bool m_translatedCodeStale = false; // flushTranslatedCode() is owed before the engine runs again
     VcpuStop m_stop = VcpuStop::BudgetUsed;
     bool m_exited = false;
     bool m_poweredOn = true;

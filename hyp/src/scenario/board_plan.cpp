@@ -43,12 +43,17 @@ void readBoard(Table& vm, VmPlan& plan)
         throw ScenarioError(fmt::format("{}: {}: kind \"{}\": the only board is \"virt\" (QEMU's virt machine)",
                                         where(t->file(), t->raw()), t->key("kind"), board.kind));
     board.firmware = t->string("firmware", "");
-    if (board.firmware.empty() || !board.firmware.is_absolute())
+    if (!board.firmware.empty() && !board.firmware.is_absolute())
         throw ScenarioError(fmt::format("{}: {} must be the absolute path of a flash image, e.g. "
                                         "\"/usr/lib/u-boot/qemu_arm64/u-boot.bin\"",
                                         where(t->file(), t->raw()), t->key("firmware")));
     board.firmwarePackage = t->string("firmware_package", "");
     readImage(*t, "kernel", board.kernel);
+    board.kernelPackage = t->string("kernel_package", "");
+    if (board.firmware.empty() && !board.kernel)
+        throw ScenarioError(fmt::format("{}: a board needs {} (a flash image, QEMU's -bios) or a kernel to boot "
+                                        "directly (QEMU's -kernel)",
+                                        where(t->file(), t->raw()), t->key("firmware")));
     readImage(*t, "initrd", board.initrd);
     board.bootargs = t->string("bootargs", "");
     board.stopOnConsole = t->string("stop_on_console", "");

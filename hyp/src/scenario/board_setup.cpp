@@ -7,26 +7,86 @@
 #include <fmt/core.h>
 #include <fmt/std.h>
 
+#include <algorithm>
+#include <functional>
+
 namespace vcm::hyp::scenario {
+namespace {
+
+using Failure = std::function<ScenarioError(const std::string&)>;
+
+std::uint64_t readLe(const std::vector<std::uint8_t>& bytes, std::size_t at, std::size_t size)
+{
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < size; ++i)
+        value |= std::uint64_t{bytes[at + i]} << (8 * i);
+    return value;
+}
+
+// The arm64 Image header (Documentation/arm64/booting.rst): the magic "ARM\x64" at byte 56, the load offset
+// from a 2 MiB-aligned base at 8, the bytes the kernel occupies from there (BSS included) at 16, and flags at
+// 24 (bit 0: big-endian). Returns the bytes it occupies.
+std::uint64_t checkArm64Image(const GuestImage& image, std::uint64_t ipa, const Failure& fail)
+{
+    constexpr std::uint32_t kMagic = 0x644d'5241;
+    constexpr std::uint64_t kAlignment = 2u << 20;
+    if (image.bytes.size() < 64 || readLe(image.bytes, 56, 4) != kMagic)
+        throw fail(fmt::format("kernel {} is not an arm64 Image: no \"ARM\\x64\" magic at byte 56 of its header "
+                               "(a compressed vmlinuz, or not a kernel?)",
+                               image.path));
+    const std::uint64_t textOffset = readLe(image.bytes, 8, 8);
+    const std::uint64_t imageSize = readLe(image.bytes, 16, 8);
+    const std::uint64_t flags = readLe(image.bytes, 24, 8);
+    if ((flags & 1) != 0)
+        throw fail(fmt::format("kernel {} is a big-endian Image (header flags {:#x}): the guest runs little-endian",
+                               image.path, flags));
+    if ((ipa - textOffset) % kAlignment != 0)
+        throw fail(fmt::format("kernel {} must be placed {:#x} bytes above a 2 MiB boundary (its Image header's "
+                               "text_offset), not at IPA {:#x}",
+                               image.path, textOffset, ipa));
+    return std::max<std::uint64_t>(imageSize, image.bytes.size());
+}
+
+// An initramfs the kernel unpacks: a cpio "newc" archive, or one compressed with gzip, xz or zstd.
+void checkInitramfs(const GuestImage& image, const Failure& fail)
+{
+    const auto startsWith = [&](std::initializer_list<std::uint8_t> magic) {
+        return image.bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), image.bytes.begin());
+    };
+    const bool cpio = startsWith({'0', '7', '0', '7', '0', '1'}) || startsWith({'0', '7', '0', '7', '0', '2'});
+    const bool compressed = startsWith({0x1f, 0x8b}) || startsWith({0xfd, '7', 'z', 'X', 'Z', 0x00}) ||
+                            startsWith({0x28, 0xb5, 0x2f, 0xfd});
+    if (!cpio && !compressed)
+        throw fail(fmt::format("initrd {} is not an initramfs: expected a cpio newc archive (\"070701\") or one "
+                               "compressed with gzip, xz or zstd",
+                               image.path));
+}
+
+} // namespace
 
 BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::filesystem::path& guestDirectory)
     : m_plan(plan)
 {
     const BoardPlan& board = *plan.board;
-    const auto fail = [&](const std::string& what) {
+    const Failure fail = [&](const std::string& what) {
         return ScenarioError(fmt::format("{}: vm {}: {}", scenario.file.string(), plan.spec.name, what));
     };
-    if (!std::filesystem::exists(board.firmware))
-        throw fail(fmt::format("firmware {} does not exist{}", board.firmware,
-                               board.firmwarePackage.empty()
-                                   ? ""
-                                   : fmt::format(" (it comes with Debian's {} package: run scripts/install-deps.sh)",
-                                                 board.firmwarePackage)));
+    const auto packageHint = [](const std::string& package) {
+        return package.empty() ? std::string()
+                               : fmt::format(" (it comes with Debian's {} package: run scripts/install-deps.sh)",
+                                             package);
+    };
+    if (!board.firmware.empty() && !std::filesystem::exists(board.firmware))
+        throw fail(fmt::format("firmware {} does not exist{}", board.firmware, packageHint(board.firmwarePackage)));
     try {
-        m_firmware = GuestImage::load(board.firmware, board::virt::kFlashBankBytes, "flash bank 0 holds");
-        if (board.kernel)
-            m_kernel = GuestImage::load(guestImagePath(board.kernel->file, guestDirectory), plan.spec.ramBytes,
-                                        "guest RAM holds");
+        if (!board.firmware.empty())
+            m_firmware = GuestImage::load(board.firmware, board::virt::kFlashBankBytes, "flash bank 0 holds");
+        if (board.kernel) {
+            const std::filesystem::path kernel = guestImagePath(board.kernel->file, guestDirectory);
+            if (!std::filesystem::exists(kernel))
+                throw fail(fmt::format("kernel {} does not exist{}", kernel, packageHint(board.kernelPackage)));
+            m_kernel = GuestImage::load(kernel, plan.spec.ramBytes, "guest RAM holds");
+        }
         if (board.initrd)
             m_initrd = GuestImage::load(guestImagePath(board.initrd->file, guestDirectory), plan.spec.ramBytes,
                                         "guest RAM holds");
@@ -47,8 +107,20 @@ BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::
         checkPlacement("kernel", *board.kernel, *m_kernel);
     if (m_initrd)
         checkPlacement("initrd", *board.initrd, *m_initrd);
+    // Booted directly, the kernel is an arm64 Image (Documentation/arm64/booting.rst) and the initrd an
+    // initramfs; a firmware would have checked as much itself.
+    std::uint64_t kernelBytes = m_kernel ? m_kernel->bytes.size() : 0;
+    if (directBoot()) {
+        kernelBytes = checkArm64Image(*m_kernel, board.kernel->ipa, fail);
+        if (board.kernel->ipa + kernelBytes > ramEnd)
+            throw fail(fmt::format("kernel {} needs {} bytes from IPA {:#x} (its Image header's image_size), past the "
+                                   "end of RAM at {:#x}",
+                                   m_kernel->path, kernelBytes, board.kernel->ipa, ramEnd));
+        if (m_initrd)
+            checkInitramfs(*m_initrd, fail);
+    }
     if (m_kernel && m_initrd) {
-        const std::uint64_t kernelEnd = board.kernel->ipa + m_kernel->bytes.size();
+        const std::uint64_t kernelEnd = board.kernel->ipa + kernelBytes;
         const std::uint64_t initrdEnd = board.initrd->ipa + m_initrd->bytes.size();
         if (board.kernel->ipa < initrdEnd && board.initrd->ipa < kernelEnd)
             throw fail(fmt::format("the kernel [{:#x}, {:#x}) and the initrd [{:#x}, {:#x}) overlap",
@@ -59,12 +131,19 @@ BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::
     if (plan.spec.vcpuCores.size() > board::Gicv2::kMaxCpus)
         throw fail(fmt::format("{} vCPUs: the virt board's GICv2 serves at most {}", plan.spec.vcpuCores.size(),
                                board::Gicv2::kMaxCpus));
-    m_board = std::make_unique<board::VirtBoard>(m_firmware.bytes, static_cast<std::uint32_t>(plan.spec.vcpuCores.size()),
+    m_board = std::make_unique<board::VirtBoard>(m_firmware ? std::span<const std::uint8_t>(m_firmware->bytes)
+                                                            : std::span<const std::uint8_t>(),
+                                                 static_cast<std::uint32_t>(plan.spec.vcpuCores.size()),
                                                  [this](char byte, std::uint64_t nowNs) { onConsoleByte(byte, nowNs); });
     m_script = std::make_unique<board::ConsoleScript>(board.console, board.stopOnConsole);
 }
 
 BoardSetup::~BoardSetup() = default;
+
+std::uint64_t BoardSetup::entry() const
+{
+    return directBoot() ? m_plan.board->kernel->ipa : board::virt::kFlash0Base;
+}
 
 void BoardSetup::load(Machine& machine, std::size_t vm, tracer::EventSink* events)
 {
@@ -94,7 +173,9 @@ void BoardSetup::load(Machine& machine, std::size_t vm, tracer::EventSink* event
 
 std::vector<const GuestImage*> BoardSetup::images() const
 {
-    std::vector<const GuestImage*> all{&m_firmware};
+    std::vector<const GuestImage*> all;
+    if (m_firmware)
+        all.push_back(&*m_firmware);
     if (m_kernel)
         all.push_back(&*m_kernel);
     if (m_initrd)

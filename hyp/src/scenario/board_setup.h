@@ -24,6 +24,11 @@ public:
     ~BoardSetup();
 
     const board::BoardBus& bus() const { return m_board->bus(); }
+    // No firmware: vCPU 0 starts in the kernel at its IPA with the device tree's address in x0 (QEMU's
+    // -kernel); else in flash bank 0 (QEMU's -bios).
+    bool directBoot() const { return !m_firmware; }
+    std::uint64_t entry() const;
+    std::uint64_t entryX0() const { return directBoot() ? board::virt::kRamBase : 0; }
     // The images the run loads (firmware, then kernel and initrd when given), for the run configuration.
     std::vector<const GuestImage*> images() const;
 
@@ -42,7 +47,7 @@ private:
     void onConsoleByte(char byte, std::uint64_t nowNs);
 
     const VmPlan& m_plan;
-    GuestImage m_firmware;
+    std::optional<GuestImage> m_firmware; // none: the kernel is booted directly
     std::optional<GuestImage> m_kernel;
     std::optional<GuestImage> m_initrd;
     std::unique_ptr<board::VirtBoard> m_board;

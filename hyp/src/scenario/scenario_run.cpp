@@ -163,7 +163,8 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
         VmSpec spec = plan.spec;
         if (boards[i]) {
             spec.board = &boards[i]->bus();
-            spec.entry = board::virt::kFlash0Base; // the firmware runs from flash, as QEMU's -bios
+            spec.entry = boards[i]->entry(); // the firmware in flash (QEMU's -bios), or the kernel (-kernel)
+            spec.entryX0 = boards[i]->entryX0();
             spec.secondariesStartOff = true;
         }
         const std::size_t vm = machine.createVm(spec, *policies.back());

@@ -80,7 +80,8 @@ TEST(VirtBoard, LaysOutQemusMemoryMap)
     EXPECT_EQ(gic->device, &board.gic().distributor());
     EXPECT_EQ(bus.interruptController(), &board.gic());
     EXPECT_EQ(bus.find(virt::kRamBase), nullptr) << "RAM is stage 2's, not the board's";
-    EXPECT_THROW(VirtBoard(std::vector<std::uint8_t>{}, 1, [](char, std::uint64_t) {}), std::invalid_argument);
+    EXPECT_THROW(VirtBoard(std::vector<std::uint8_t>(virt::kFlashBankBytes + 1), 1, [](char, std::uint64_t) {}),
+                 std::invalid_argument);
 }
 
 TEST(BoardBus, RefusesOverlappingAndPartialPageRegions)

@@ -52,6 +52,7 @@ struct VmSpec {
     std::vector<memory::CoreId> vcpuCores{0};   // one vCPU per entry, starting on that core
     bool pinned = false;                        // vCPUs never leave their starting core
     std::optional<std::uint64_t> entry;         // where the first vCPU starts (default: ramIpa)
+    std::uint64_t entryX0 = 0;                  // its x0 there (a kernel's device tree, arm64 booting.rst)
     // The board's ROM and MMIO regions (a virt board), or null for a VM with RAM only. It must outlive the VM.
     const board::BoardBus* board = nullptr;
     // PSCI boot protocol: vCPUs other than the first are off until CPU_ON (as on QEMU's virt board).

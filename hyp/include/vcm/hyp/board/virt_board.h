@@ -50,7 +50,8 @@ std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config
 
 class VirtBoard {
 public:
-    // `firmware` goes into flash bank 0 (at most 64 MiB); the GIC serves `cpus` CPUs; the console's bytes go
+    // `firmware` goes into flash bank 0 (at most 64 MiB; empty when a kernel is booted directly); the GIC serves
+    // `cpus` CPUs; the console's bytes go
     // to `consoleOut`.
     VirtBoard(std::span<const std::uint8_t> firmware, std::uint32_t cpus,
               std::function<void(char, std::uint64_t nowNs)> consoleOut);

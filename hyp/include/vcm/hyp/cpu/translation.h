@@ -54,6 +54,7 @@ struct Stage1Result {
     // permissions). A store to a page that is not is a permission fault at the leaf's level.
     bool writable = true;
     unsigned level = 3; // the leaf's level
+    std::uint64_t descriptor = 0; // the leaf, for messages
 };
 
 // The fault status codes of ESR_ELx.ISS.DFSC/IFSC (D17.2.37) a stage-1 walk reports: 0b0001LL translation,

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "vcm/hyp/board/board_bus.h"
+#include "vcm/hyp/cpu/guest_ram_mirror.h"
 #include "vcm/hyp/cpu/generic_timer.h"
 #include "vcm/hyp/cpu/system_instruction.h"
 #include "vcm/hyp/cpu/translation.h"
@@ -144,6 +145,9 @@ struct VcpuConfig {
     std::uint64_t ramIpa = 0;   // guest RAM as the engine maps it
     std::uint64_t ramBytes = 0;
     std::uint64_t entry = 0;    // initial PC
+    std::uint64_t entryX0 = 0;  // initial x0
+    // The VM's RAM as the engines see it, shared by its vCPUs (null: the vCPU reserves its own).
+    std::shared_ptr<GuestRamMirror> mirror;
     Cycles cyclesPerInstruction = 1;
     Cycles trapEntryExit = 1500; // one EL1 -> EL2 -> EL1 round trip
     // CNTVCT_EL0 advances once per this many core cycles: 62.5 MHz (CNTFRQ_EL0) on a 2 GHz core.

@@ -58,8 +58,11 @@ struct BoardImage {
 // console scripted. docs/board.md.
 struct BoardPlan {
     std::string kind = "virt";
-    std::filesystem::path firmware; // absolute path of the flash image (e.g. Debian's u-boot.bin)
+    // Absolute path of the flash image (e.g. Debian's u-boot.bin); empty: the kernel is booted directly, at
+    // its IPA with the device tree's in x0, as QEMU's -kernel does (flash bank 0 stays empty).
+    std::filesystem::path firmware;
     std::string firmwarePackage;    // the Debian package that installs it, for the error when it is missing
+    std::string kernelPackage;      // likewise for the kernel (scripts/arm64-packages.txt)
     std::optional<BoardImage> kernel;
     std::optional<BoardImage> initrd;
     std::string bootargs;

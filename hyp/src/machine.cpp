@@ -71,6 +71,7 @@ struct VirtualMachine {
     std::shared_ptr<cpu::GuestRamMirror> mirror; // what its vCPUs' engines read and fetch
     std::vector<std::unique_ptr<VcpuState>> vcpus;
     bool switchedOff = false; // PSCI SYSTEM_OFF or SYSTEM_RESET: its vCPUs run no more
+    bool reset = false;       // ... and it was SYSTEM_RESET
 };
 
 tracer::ValueSourceKind sourceKind(const memory::ValueSource& source)
@@ -400,6 +401,15 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         });
         owner.vcpus.push_back(std::move(state));
     }
+    // TLBI and IC reach every vCPU of the VM (its inner shareable domain).
+    for (auto& state : owner.vcpus) {
+        cpu::Vcpu* self = state->vcpu.get();
+        self->onBroadcastMaintenance([&owner, self](const cpu::Vcpu::BroadcastMaintenance& maintenance) {
+            for (auto& other : owner.vcpus)
+                if (other->vcpu.get() != self)
+                    other->vcpu->receiveMaintenance(maintenance);
+        });
+    }
     impl.m_vms.push_back(std::move(machineVm));
     const std::size_t vmIndex = impl.m_vms.size() - 1;
     traps.onVmCreated(vmIndex);
@@ -583,8 +593,10 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
             queues[core].push_front(state);
             continue;
         }
-        if (v.systemOffRequested() || v.systemResetRequested())
+        if (v.systemOffRequested() || v.systemResetRequested()) {
+            state->owner->reset = v.systemResetRequested();
             impl.switchOff(*state->owner);
+        }
         if (ranGuest)
             impl.wakeSignalled(*state, impl.m_memory.coreTime(core));
         if (ran.stop == cpu::VcpuStop::WaitingForInterrupt && !state->owner->switchedOff) {
@@ -623,8 +635,8 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         result.vcpus.push_back({v.config().name, v.exited(), v.exitCode(),
                                 v.faultDescription().empty() ? s->hang : v.faultDescription(), v.console(),
                                 s->instructions, v.trapCount(), v.traps(), v.memoryAccesses(), s->migrations,
-                                s->slices, s->maxLatency, s->coresVisited, v.poweredOn(), v.systemOffRequested(),
-                                v.systemResetRequested()});
+                                s->slices, s->maxLatency, s->coresVisited, v.poweredOn(),
+                                s->owner->switchedOff && !s->owner->reset, s->owner->switchedOff && s->owner->reset});
     }
     return result;
 }

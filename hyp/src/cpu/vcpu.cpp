@@ -264,6 +264,7 @@ VcpuRun Vcpu::run(std::uint64_t instructionBudget)
     impl.m_stop = VcpuStop::BudgetUsed;
     if (impl.m_setWayRecorder != nullptr)
         impl.m_setWayRecorder->bind(impl.m_trapSource); // the set/way traps of this slice are this vCPU's
+    impl.applyRemoteMaintenance();
     if (impl.m_interrupts != nullptr) {
         impl.m_waitingForEvent = false;
         impl.takePendingInterrupt();
@@ -430,6 +431,34 @@ void Vcpu::onCacheStateChange(std::function<void(bool cachesOn)> callback)
 void Vcpu::onMarker(std::function<void(const Marker&)> callback)
 {
     m_impl->m_markerReached = std::move(callback);
+}
+
+void Vcpu::onBroadcastMaintenance(std::function<void(const BroadcastMaintenance&)> callback)
+{
+    m_impl->m_broadcast = std::move(callback);
+}
+
+void Vcpu::receiveMaintenance(const BroadcastMaintenance& maintenance)
+{
+    Impl& impl = *m_impl;
+    impl.m_remoteTlbInvalidate = impl.m_remoteTlbInvalidate || maintenance.tlb;
+    impl.m_remoteCodePages.insert(impl.m_remoteCodePages.end(), maintenance.codePages.begin(),
+                                  maintenance.codePages.end());
+}
+
+void Vcpu::Impl::applyRemoteMaintenance()
+{
+    if (m_remoteTlbInvalidate) {
+        flushTlb();
+        flushEngineTlb();
+        m_remoteTlbInvalidate = false;
+    }
+    if (!m_remoteCodePages.empty()) {
+        std::sort(m_remoteCodePages.begin(), m_remoteCodePages.end());
+        m_remoteCodePages.erase(std::unique(m_remoteCodePages.begin(), m_remoteCodePages.end()), m_remoteCodePages.end());
+        invalidateTranslatedCode(std::move(m_remoteCodePages));
+        m_remoteCodePages.clear();
+    }
 }
 
 std::uint64_t Vcpu::memoryAccesses() const

@@ -13,7 +13,15 @@
 //  - the engine resets into EL3 and is put at EL1 with SCR_EL3 as reset (RW = 0): QEMU's arm_el_is_aa64(env, 1)
 //    is then false and its MMU walks the guest's AArch64 tables as AArch32 LPAE ones (TTBCR.T0SZ's low three
 //    bits, 32-bit inputs), which faults on most non-identity VAs. SCR_EL3.RW = 1 makes EL1 AArch64.
+//  - its register writes (PSTATE, and system registers through the cp-register interface) leave QEMU's
+//    cached translation flags (env->hflags: the current EL's MMU index, TBI, endianness) as they were. An
+//    exception vcm enters from EL0 would then run the EL1 vector with EL0's MMU index, and fault on it. QEMU's
+//    own arm_rebuild_hflags is exported by the library; vcm finds the engine's CPU state once, by the
+//    register values it planted in it, and calls it after each such write (EngineFlags below).
 #include "vcpu_impl.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
 
 namespace vcm::hyp::cpu {
 namespace {
@@ -40,10 +48,108 @@ void writeEngineRegister(uc_engine* uc, std::uint32_t op0, std::uint32_t op1, st
     uc_reg_write(uc, UC_ARM64_REG_CP_REG, &reg);
 }
 
+// Reads `bytes` at `address` of this process into `out`, or says it cannot: a pipe's write reports EFAULT for
+// memory that is not readable instead of faulting.
+class MemoryProbe {
+public:
+    MemoryProbe()
+    {
+        if (pipe(m_pipe) != 0)
+            m_pipe[0] = m_pipe[1] = -1;
+    }
+    ~MemoryProbe()
+    {
+        for (int fd : m_pipe)
+            if (fd >= 0)
+                close(fd);
+    }
+    MemoryProbe(const MemoryProbe&) = delete;
+    MemoryProbe& operator=(const MemoryProbe&) = delete;
+    bool read(std::uint64_t address, void* out, std::size_t bytes)
+    {
+        auto* to = static_cast<std::uint8_t*>(out);
+        for (std::size_t done = 0; done < bytes;) {
+            const std::size_t chunk = std::min<std::size_t>(4096, bytes - done);
+            // NOLINTNEXTLINE(performance-no-int-to-ptr): probing an address the engine's state may hold
+            const auto* from = reinterpret_cast<const void*>(address + done);
+            if (write(m_pipe[1], from, chunk) != static_cast<ssize_t>(chunk))
+                return false;
+            if (::read(m_pipe[0], to + done, chunk) != static_cast<ssize_t>(chunk))
+                return false;
+            done += chunk;
+        }
+        return true;
+    }
+
+private:
+    int m_pipe[2] = {-1, -1};
+};
+
+// QEMU 5.0's CPUARMState as Unicorn 2.0.1 lays it out: uint32_t regs[16], then uint64_t xregs[32], pc, then
+// uint32_t pstate.
+constexpr std::size_t kXregsOffset = 64;
+constexpr std::size_t kPcOffset = kXregsOffset + 32 * 8;
+
 } // namespace
+
+void Vcpu::Impl::locateEngineState()
+{
+    using Rebuild = void (*)(void*);
+    auto* rebuild = reinterpret_cast<Rebuild>(dlsym(RTLD_DEFAULT, "arm_rebuild_hflags_aarch64"));
+    if (rebuild == nullptr)
+        throw std::runtime_error(fmt::format("{}: this Unicorn library does not export arm_rebuild_hflags_aarch64",
+                                             m_config.name));
+    // Plant distinctive values in x0..x30 and pc, look for them in the objects uc_struct points to, then put the
+    // registers back (they are all zero before the first run, but for x0 and pc).
+    std::array<std::uint64_t, 31> saved{};
+    std::array<std::uint64_t, 31> planted{};
+    for (int i = 0; i < 31; ++i) {
+        const int id = i < 29 ? UC_ARM64_REG_X0 + i : (i == 29 ? UC_ARM64_REG_X29 : UC_ARM64_REG_X30);
+        saved[static_cast<std::size_t>(i)] = reg(id);
+        planted[static_cast<std::size_t>(i)] = 0x7663'6d00'0000'0000ull | (std::uint64_t(i) << 16) | 0x5eed;
+        uc_reg_write(m_uc, id, &planted[static_cast<std::size_t>(i)]);
+    }
+    const std::uint64_t savedPc = reg(UC_ARM64_REG_PC);
+    const std::uint64_t plantedPc = 0x7663'6d00'0000'5c5cull;
+    uc_reg_write(m_uc, UC_ARM64_REG_PC, &plantedPc);
+    MemoryProbe probe;
+    std::vector<std::uint64_t> uc(2048);
+    void* found = nullptr;
+    if (probe.read(reinterpret_cast<std::uint64_t>(m_uc), uc.data(), uc.size() * 8)) {
+        std::vector<std::uint64_t> object(1u << 16);
+        for (std::uint64_t candidate : uc) {
+            if (candidate < 0x10000 || (candidate & 7) != 0 || !probe.read(candidate, object.data(), object.size() * 8))
+                continue;
+            for (std::size_t j = 0; j + 33 <= object.size() && found == nullptr; ++j)
+                if (object[j] == planted[0] && std::equal(planted.begin(), planted.end(), object.begin() + static_cast<std::ptrdiff_t>(j)) &&
+                    object[j + 32] == plantedPc && j * 8 >= kXregsOffset)
+                    found = reinterpret_cast<void*>(candidate + j * 8 - kXregsOffset);
+            if (found != nullptr)
+                break;
+        }
+    }
+    for (int i = 0; i < 31; ++i) {
+        const int id = i < 29 ? UC_ARM64_REG_X0 + i : (i == 29 ? UC_ARM64_REG_X29 : UC_ARM64_REG_X30);
+        uc_reg_write(m_uc, id, &saved[static_cast<std::size_t>(i)]);
+    }
+    uc_reg_write(m_uc, UC_ARM64_REG_PC, &savedPc);
+    if (found == nullptr)
+        throw std::runtime_error(fmt::format("{}: cannot find the CPU engine's register state (a Unicorn build other "
+                                             "than Debian's 2.0.1?)",
+                                             m_config.name));
+    static_assert(kPcOffset == 320, "QEMU 5.0's CPUARMState: pc follows xregs[32]");
+    m_engineState = found;
+    m_rebuildEngineFlags = rebuild;
+}
+
+void Vcpu::Impl::rebuildEngineFlags()
+{
+    m_rebuildEngineFlags(m_engineState);
+}
 
 void Vcpu::Impl::setUpEngine()
 {
+    locateEngineState();
     writeEngineRegister(m_uc, 3, 6, 1, 1, 0, kScrEl3Rw); // SCR_EL3
     mapVaPlaceholders();
     syncEngineTranslation();
@@ -101,9 +207,11 @@ void Vcpu::Impl::writeEngineTranslationRegister(SystemRegister reg)
     default:
         return;
     }
-    // What QEMU's own write functions would do: the MMU switched, the regime or the ASID changed. (QEMU's
-    // TLB carries no ASID; the guest's TLBIs run in the engine as well.)
+    // What QEMU's own write functions and its translator would do: the MMU switched, the regime or the ASID
+    // changed (QEMU's TLB carries no ASID; the guest's TLBIs run in the engine as well), and the cached flags
+    // (TBI, endianness) follow SCTLR and TCR.
     flushEngineTlb();
+    rebuildEngineFlags();
 }
 
 void Vcpu::Impl::syncEngineTranslation()

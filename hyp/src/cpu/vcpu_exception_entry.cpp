@@ -75,6 +75,7 @@ void Vcpu::Impl::enterException(std::uint64_t vectorOffset, std::uint64_t return
     }
     const std::uint64_t vector = vbar + group + vectorOffset;
     uc_reg_write(m_uc, UC_ARM64_REG_PC, &vector);
+    rebuildEngineFlags(); // the engine's cached EL (its MMU index) follows PSTATE only then
 }
 
 void Vcpu::Impl::deliverPendingAbort()

@@ -81,6 +81,8 @@ public:
     // space outside RAM and the board, its copies of the guest's translation registers, its TLB and its
     // translated code.
     void setUpEngine();
+    void locateEngineState();
+    void rebuildEngineFlags(); // after vcm writes PSTATE or a register the flags depend on
     void mapVaPlaceholders();
     void syncEngineTranslation();
     void writeEngineTranslationRegister(SystemRegister reg);
@@ -206,6 +208,8 @@ public:
     const GuestPhysicalSpace& m_space;
     TrapHandler& m_traps;
     uc_engine* m_uc = nullptr;
+    void* m_engineState = nullptr;                 // the engine's CPUARMState (locateEngineState)
+    void (*m_rebuildEngineFlags)(void*) = nullptr; // QEMU's arm_rebuild_hflags
     std::shared_ptr<GuestRamMirror> m_mirrorOwner;
     std::uint8_t* m_mirror = nullptr; // m_mirrorOwner->data()
     HcrEl2 m_hcr;
@@ -304,6 +308,10 @@ public:
     std::uint64_t m_memoryAccesses = 0;
     std::function<void(bool)> m_cacheStateChanged;
     std::function<void(const Marker&)> m_markerReached;
+    std::function<void(const BroadcastMaintenance&)> m_broadcast;
+    bool m_remoteTlbInvalidate = false;        // another vCPU's TLBI, owed before the next slice
+    std::vector<std::uint64_t> m_remoteCodePages; // pages another vCPU's IC named, likewise
+    void applyRemoteMaintenance();
 };
 
 inline void Vcpu::Impl::onMemory(uc_mem_type type, std::uint64_t address, int size, std::int64_t value)

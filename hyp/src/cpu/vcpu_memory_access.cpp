@@ -153,6 +153,8 @@ void Vcpu::Impl::invalidateStoredCode()
     // writing instructions (Arm ARM B2.4.4), and that is when the engine forgets what it translated from
     // the pages written since the last one.
     compactStoredPages();
+    if (m_broadcast && !m_storedPages.empty())
+        m_broadcast(BroadcastMaintenance{false, m_storedPages});
     invalidateTranslatedCode(std::move(m_storedPages));
     m_storedPages.clear();
     m_compactStoredPagesAt = kCompactStoredPagesAt;

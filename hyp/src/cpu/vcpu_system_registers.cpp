@@ -97,6 +97,8 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
         break;
     case SystemOperation::Tlbi:
         flushTlb();
+        if (m_broadcast)
+            m_broadcast(BroadcastMaintenance{true, {}});
         return 0; // the engine executes it too, on its own TLB
     case SystemOperation::IcIalluis:
     case SystemOperation::IcIallu:

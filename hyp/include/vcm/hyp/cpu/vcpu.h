@@ -277,6 +277,17 @@ public:
     // Called when the guest reaches a named marker (scripted migrations hang off markers).
     void onMarker(std::function<void(const Marker&)> callback);
 
+    // Maintenance broadcast to the inner shareable domain (the other vCPUs of the VM): TLB invalidation (any
+    // TLBI; the model treats them all as broadcast) and instruction cache invalidation (IC IVAU is broadcast,
+    // Arm ARM D7.5.9.1, and IC IALLUIS by name), with the IPA pages written since the last IC.
+    struct BroadcastMaintenance {
+        bool tlb = false;
+        std::vector<std::uint64_t> codePages;
+    };
+    void onBroadcastMaintenance(std::function<void(const BroadcastMaintenance&)> callback);
+    // Another vCPU's broadcast reaching this one: applied before its next slice (it is not running now).
+    void receiveMaintenance(const BroadcastMaintenance& maintenance);
+
 private:
     class Impl;
     std::unique_ptr<Impl> m_impl;

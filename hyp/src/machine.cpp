@@ -226,10 +226,13 @@ public:
     {
         // Observer changes are stamped with the system clock: the time of the vCPU whose caches changed.
         m_memory.setSystemTime(m_memory.coreTime(state.vcpu->core()));
-        if (cachesOn && state.observer) {
+        // A vCPU that is off (not yet started by PSCI CPU_ON, or stopped by CPU_OFF) reads nothing: it is no
+        // observer, whatever its caches.
+        const bool observes = !cachesOn && state.vcpu->poweredOn();
+        if (!observes && state.observer) {
             m_memory.removeBypassObserver(*state.observer);
             state.observer.reset();
-        } else if (!cachesOn && !state.observer) {
+        } else if (observes && !state.observer) {
             state.observer = m_memory.addBypassObserver(fmt::format("{} (caches off)", state.vcpu->config().name),
                                                         owner.spec.machineBase, owner.spec.ramBytes);
         }
@@ -267,6 +270,7 @@ public:
             if (state->vcpu.get() == &started) {
                 state->enqueuedAt = m_memory.coreTime(caller.core());
                 m_queues[started.core()].push_back(state.get());
+                updateObserver(*state, *state->owner, !started.bypassesCaches()); // it starts with caches off
             }
     }
     // After SYSTEM_OFF or SYSTEM_RESET, the VM's other vCPUs leave the run queues.

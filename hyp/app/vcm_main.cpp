@@ -4,6 +4,7 @@
 #include "replay_command.h"
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/db/db_version.h"
+#include "run_progress.h"
 #include "terminal_console.h"
 #include "vcm/hyp/guest_abi.h"
 #include "vcm/hyp/guest_image.h"
@@ -181,6 +182,9 @@ int runScenarioCommand(const RunOptions& options)
         sc::loadScenario(options.scenario, withPolicyAndSeed(options.overrides, options.policy, options.seed));
     sc::RunReport report;
     const std::string traceDirectory = !options.trace.empty() ? options.trace : options.flightRecorder;
+    std::optional<vcm::app::RunProgress> progress(std::in_place);
+    sc::RunHooks hooks;
+    hooks.progress = [&progress](const sc::RunHooks::Progress& p) { return progress->update(p); };
     if (options.live) {
         vcm::tracer::TraceSessionOptions sessionOptions;
         sessionOptions.live = true;
@@ -192,13 +196,13 @@ int runScenarioCommand(const RunOptions& options)
         std::fflush(stderr);
         std::this_thread::sleep_for(std::chrono::milliseconds(options.liveWaitMs));
         vcm::tracer::LttngEventSink lttng;
-        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory), &lttng);
+        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory), &lttng, hooks);
         const vcm::tracer::TraceLoss loss = session.stop();
         report.trace = session.liveUrl();
         report.discardedEvents = loss.discardedEvents;
         report.lostPackets = loss.lostPackets;
     } else if (traceDirectory.empty()) {
-        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory));
+        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory), nullptr, hooks);
     } else {
         vcm::tracer::TraceSessionOptions sessionOptions;
         sessionOptions.output = traceDirectory;
@@ -214,7 +218,7 @@ int runScenarioCommand(const RunOptions& options)
         });
         vcm::tracer::EventSink* sink = sessionOptions.flightRecorder ? static_cast<vcm::tracer::EventSink*>(&recorder)
                                                                      : &lttng;
-        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory), sink);
+        report = sc::runScenario(scenario, guestDirectory(options.guestDirectory), sink, hooks);
         if (sessionOptions.flightRecorder && options.snapshotAtExit) {
             session.snapshot();
             if (snapshotReason.empty())
@@ -226,7 +230,14 @@ int runScenarioCommand(const RunOptions& options)
         report.lostPackets = loss.lostPackets;
         report.snapshotReason = snapshotReason;
     }
+    const bool interrupted = progress->interrupted();
+    progress.reset(); // the progress line goes before the summary
+    if (interrupted)
+        fmt::print(stderr, "vcm: interrupted: the run stopped after {} instructions; the summary{} covers what ran\n",
+                   report.instructions, report.trace.empty() ? "" : " and the trace");
     std::fputs((options.json ? sc::toJson(report) + "\n" : sc::toText(report)).c_str(), stdout);
+    if (interrupted)
+        return 130;
     if (options.failOnLoss && (report.discardedEvents != 0 || report.lostPackets != 0))
         return 4;
     return report.completed ? 0 : 3;

@@ -253,6 +253,7 @@ public:
     tracer::EventSink* m_events = nullptr;
     std::unique_ptr<CoherenceTracer> m_coherenceTracer;
     bool m_stopRequested = false;
+    std::function<bool(const Machine::Progress&)> m_progress;
 
     std::uint64_t ns(memory::Cycles cycles) const { return cycles * 1000 / m_config.coreMHz; }
 
@@ -454,6 +455,11 @@ void Machine::requestStop()
     m_impl->m_stopRequested = true;
 }
 
+void Machine::onProgress(std::function<bool(const Progress&)> callback)
+{
+    m_impl->m_progress = std::move(callback);
+}
+
 const cpu::PreemptionQuery& Machine::preemption(memory::CoreId core) const
 {
     return *m_impl->m_coreQueries.at(core);
@@ -591,6 +597,13 @@ MachineRun Machine::run(std::uint64_t instructionBudget)
         // HCR_EL2.DC and FWB changes by EL2 also decide whether the vCPU bypasses the caches.
         impl.updateObserver(*state, *state->owner, !v.bypassesCaches());
         impl.countTicks(core, result);
+        if (impl.m_progress) {
+            memory::Cycles furthest = 0;
+            for (memory::CoreId c = 0; c < cores; ++c)
+                furthest = std::max(furthest, impl.m_memory.coreTime(c));
+            if (!impl.m_progress({result.instructions, instructionBudget, impl.ns(furthest)}))
+                impl.m_stopRequested = true;
+        }
         if (ranGuest && ran.stop == cpu::VcpuStop::Hypervisor) {
             // EL2 work is owed before the guest continues: it runs next on this core.
             state->enqueuedAt = impl.m_memory.coreTime(core);

@@ -216,6 +216,15 @@ void BoardSetup::flushConsole()
     m_line.clear();
 }
 
+std::string_view BoardSetup::lastConsoleLine() const
+{
+    std::string_view text(m_console);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.remove_suffix(1);
+    const auto start = text.find_last_of('\n');
+    return start == std::string_view::npos ? text : text.substr(start + 1);
+}
+
 bool BoardSetup::stopReached() const
 {
     return m_script->stopReached();

@@ -41,6 +41,8 @@ public:
     // Lines not yet ended by a newline are traced too.
     void flushConsole();
     const std::string& console() const { return m_console; }
+    // The line being printed, or the last one printed (for progress displays).
+    std::string_view lastConsoleLine() const;
     bool stopReached() const;
 
 private:

@@ -187,6 +187,14 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
             views.push_back(p.get());
         hooks.beforeRun(machine, views);
     }
+    if (hooks.progress)
+        machine.onProgress([&](const Machine::Progress& p) {
+            std::string_view line;
+            for (const auto& board : boards)
+                if (board)
+                    line = board->lastConsoleLine();
+            return hooks.progress({p.instructions, p.budget, p.virtualNs, line});
+        });
     const MachineRun run = machine.run(scenario.instructionBudget);
     for (const auto& b : boards)
         if (b)

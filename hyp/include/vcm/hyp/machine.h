@@ -18,6 +18,7 @@
 #include "vcm/tracer/event_sink.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -122,6 +123,14 @@ public:
     MachineRun run(std::uint64_t instructionBudget);
     // Ends run() after the slice running now (a scenario's stop condition, such as a console text).
     void requestStop();
+    // Called after every slice of run() (a progress display; host time never reaches the model through it).
+    // Returning false ends the run there, as requestStop().
+    struct Progress {
+        std::uint64_t instructions = 0; // over all vCPUs, so far
+        std::uint64_t budget = 0;
+        std::uint64_t virtualNs = 0;    // the furthest core's virtual time
+    };
+    void onProgress(std::function<bool(const Progress&)> callback);
 
     // Softirq work pending on a core: its timer tick is due, or another vCPU waits in its run queue.
     const cpu::PreemptionQuery& preemption(memory::CoreId core) const;

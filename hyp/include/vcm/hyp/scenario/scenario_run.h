@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vcm::hyp::scenario {
@@ -74,6 +75,15 @@ struct RunHooks {
     // a run unrepeatable; scripted consoles ([vm.board].console) are what keeps one deterministic.
     std::function<void(char)> consoleEcho;
     std::function<void(board::Pl011Uart&)> consoleInput;
+    // After every slice: how far the run is, and the last line a board's console printed. Returning false ends
+    // the run there (its report then says what had happened so far).
+    struct Progress {
+        std::uint64_t instructions = 0;
+        std::uint64_t budget = 0;
+        std::uint64_t virtualNs = 0;
+        std::string_view consoleLine;
+    };
+    std::function<bool(const Progress&)> progress;
 };
 
 // Runs the scenario to completion or its budget, emitting every event to `events` when given. Throws

@@ -70,18 +70,22 @@ public:
     }
     MemoryProbe(const MemoryProbe&) = delete;
     MemoryProbe& operator=(const MemoryProbe&) = delete;
-    bool read(std::uint64_t address, void* out, std::size_t bytes)
+    // Reads what it can of [address, address + bytes) into `out`, page by page: the bytes read, up to the first
+    // page that is not readable.
+    std::size_t read(std::uint64_t address, void* out, std::size_t bytes)
     {
         auto* to = static_cast<std::uint8_t*>(out);
-        for (std::size_t done = 0; done < bytes;) {
-            const std::size_t chunk = std::min<std::size_t>(4096, bytes - done);
+        std::size_t done = 0;
+        while (done < bytes) {
+            // Chunks end at page boundaries, so one unreadable page does not hide the readable part before it.
+            const std::size_t chunk = std::min<std::size_t>(0x1000 - ((address + done) & 0xfff), bytes - done);
             // NOLINTNEXTLINE(performance-no-int-to-ptr): probing an address the engine's state may hold
             auto* from = reinterpret_cast<void*>(address + done);
             if (!readChunk(from, to + done, chunk))
-                return false;
+                break;
             done += chunk;
         }
-        return true;
+        return done;
     }
 
 private:
@@ -134,12 +138,15 @@ void Vcpu::Impl::locateEngineState()
     MemoryProbe probe;
     std::vector<std::uint64_t> uc(2048);
     void* found = nullptr;
-    if (probe.read(reinterpret_cast<std::uint64_t>(m_uc), uc.data(), uc.size() * 8)) {
+    const std::size_t ucWords = probe.read(reinterpret_cast<std::uint64_t>(m_uc), uc.data(), uc.size() * 8) / 8;
+    uc.resize(ucWords);
+    {
         std::vector<std::uint64_t> object(1u << 16);
         for (std::uint64_t candidate : uc) {
-            if (candidate < 0x10000 || (candidate & 7) != 0 || !probe.read(candidate, object.data(), object.size() * 8))
+            if (candidate < 0x10000 || (candidate & 7) != 0)
                 continue;
-            for (std::size_t j = 0; j + 33 <= object.size() && found == nullptr; ++j)
+            const std::size_t words = probe.read(candidate, object.data(), object.size() * 8) / 8;
+            for (std::size_t j = 0; j + 33 <= words && found == nullptr; ++j)
                 if (object[j] == planted[0] && std::equal(planted.begin(), planted.end(), object.begin() + static_cast<std::ptrdiff_t>(j)) &&
                     object[j + 32] == plantedPc && j * 8 >= kXregsOffset)
                     found = reinterpret_cast<void*>(candidate + j * 8 - kXregsOffset);

@@ -6,10 +6,24 @@
 #include "vcm/hyp/machine.h"
 #include "vcm/hyp/memory/coherence_counts.h"
 
+#include <gtest/gtest.h>
+
 #include <regex>
 #include <string>
 
 namespace vcm::hyp::testing {
+
+// "name = 0x..." in a console (vcm_report.h's format) -> its value; a test failure when it is missing.
+inline std::uint64_t reported(const std::string& console, const std::string& name)
+{
+    const std::string key = name + " = 0x";
+    const auto at = console.find(key);
+    if (at == std::string::npos) {
+        ADD_FAILURE() << "the guest did not report " << name << ":\n" << console;
+        return 0;
+    }
+    return std::stoull(console.substr(at + key.size(), 16), nullptr, 16);
+}
 
 inline std::string guestPath(const char* name)
 {

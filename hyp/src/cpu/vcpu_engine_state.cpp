@@ -124,13 +124,16 @@ void Vcpu::Impl::locateEngineState()
                                              m_config.name));
     // Plant distinctive values in x0..x30 and pc, look for them in the objects uc_struct points to, then put the
     // registers back (they are all zero before the first run, but for x0 and pc).
+    // x29 and x30 have ids of their own in Unicorn's enumeration, after x28.
+    const auto xRegister = [](std::size_t i) {
+        return i < 29 ? UC_ARM64_REG_X0 + static_cast<int>(i) : (i == 29 ? UC_ARM64_REG_X29 : UC_ARM64_REG_X30);
+    };
     std::array<std::uint64_t, 31> saved{};
     std::array<std::uint64_t, 31> planted{};
-    for (int i = 0; i < 31; ++i) {
-        const int id = i < 29 ? UC_ARM64_REG_X0 + i : (i == 29 ? UC_ARM64_REG_X29 : UC_ARM64_REG_X30);
-        saved[static_cast<std::size_t>(i)] = reg(id);
-        planted[static_cast<std::size_t>(i)] = 0x7663'6d00'0000'0000ull | (std::uint64_t(i) << 16) | 0x5eed;
-        uc_reg_write(m_uc, id, &planted[static_cast<std::size_t>(i)]);
+    for (std::size_t i = 0; i < planted.size(); ++i) {
+        saved[i] = reg(xRegister(i));
+        planted[i] = 0x7663'6d00'0000'0000ull | (std::uint64_t{i} << 16) | 0x5eed;
+        uc_reg_write(m_uc, xRegister(i), &planted[i]);
     }
     const std::uint64_t savedPc = reg(UC_ARM64_REG_PC);
     const std::uint64_t plantedPc = 0x7663'6d00'0000'5c5cull;
@@ -154,10 +157,8 @@ void Vcpu::Impl::locateEngineState()
                 break;
         }
     }
-    for (int i = 0; i < 31; ++i) {
-        const int id = i < 29 ? UC_ARM64_REG_X0 + i : (i == 29 ? UC_ARM64_REG_X29 : UC_ARM64_REG_X30);
-        uc_reg_write(m_uc, id, &saved[static_cast<std::size_t>(i)]);
-    }
+    for (std::size_t i = 0; i < saved.size(); ++i)
+        uc_reg_write(m_uc, xRegister(i), &saved[i]);
     uc_reg_write(m_uc, UC_ARM64_REG_PC, &savedPc);
     if (found == nullptr)
         throw std::runtime_error(fmt::format("{}: cannot find the CPU engine's register state (a Unicorn build other "

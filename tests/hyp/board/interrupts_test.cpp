@@ -13,16 +13,7 @@
 namespace vcm::hyp {
 namespace {
 
-std::uint64_t reported(const std::string& console, const std::string& name)
-{
-    const std::string key = name + " = 0x";
-    const auto at = console.find(key);
-    if (at == std::string::npos) {
-        ADD_FAILURE() << "the guest did not report " << name << ":\n" << console;
-        return 0;
-    }
-    return std::stoull(console.substr(at + key.size(), 16), nullptr, 16);
-}
+using testing::reported;
 
 struct GicRun {
     MachineRun run;

@@ -16,21 +16,10 @@ namespace vcm::hyp {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::reported;
 using ::testing::Not;
 
 const std::filesystem::path kScenarios = VCM_SCENARIO_DIR;
-
-// "name = 0x..." in a console -> its value.
-std::uint64_t reported(const std::string& console, const std::string& name)
-{
-    const std::string key = name + " = 0x";
-    const auto at = console.find(key);
-    if (at == std::string::npos) {
-        ADD_FAILURE() << "the guest did not report " << name << ":\n" << console;
-        return 0;
-    }
-    return std::stoull(console.substr(at + key.size(), 16), nullptr, 16);
-}
 
 VcpuSummary runFirmwareCalls()
 {

@@ -27,6 +27,9 @@ packages=(
   # hyp/board: the virt board's device tree is built with libfdt; Debian's U-Boot for QEMU's virt
   # board is the first unmodified firmware guest (/usr/lib/u-boot/qemu_arm64/u-boot.bin)
   libfdt-dev u-boot-qemu device-tree-compiler
+  # EDK2 for QEMU's virt board (ArmVirtQemu): /usr/share/qemu-efi-aarch64/QEMU_EFI.fd and the empty variable
+  # store /usr/share/AAVMF/AAVMF_VARS.fd (hyp/scenarios/edk2-shell.toml)
+  qemu-efi-aarch64
   # the U-Boot benchmark runs QEMU's TCG beside vcm (tests/bench/run_uboot_benchmark.sh)
   qemu-system-arm
   # the Linux guest: its init is a static arm64 program, its initramfs a cpio archive (hyp/guests/linux_init)

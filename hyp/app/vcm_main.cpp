@@ -157,6 +157,7 @@ struct RunOptions {
     bool failOnLoss = false;
     std::uint64_t subbufferBytes = 1u << 20;
     std::uint64_t subbufferCount = 16;
+    std::string saveFlash1;     // --save-flash1 FILE
 };
 
 std::vector<std::string> withPolicyAndSeed(std::vector<std::string> overrides, const std::string& policy,
@@ -185,6 +186,7 @@ int runScenarioCommand(const RunOptions& options)
     std::optional<vcm::app::RunProgress> progress(std::in_place);
     sc::RunHooks hooks;
     hooks.progress = [&progress](const sc::RunHooks::Progress& p) { return progress->update(p); };
+    hooks.saveFlash1 = options.saveFlash1;
     if (options.live) {
         vcm::tracer::TraceSessionOptions sessionOptions;
         sessionOptions.live = true;
@@ -349,6 +351,8 @@ int main(int argc, char** argv)
         ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     runCommand->add_option("--seed", run.seed, "Override the scenario's seed");
+    runCommand->add_option("--save-flash1", run.saveFlash1,
+                           "After the run, write the board's flash bank 1 (e.g. EDK2's variable store) to this file");
     runCommand->add_flag("--json", run.json, "Print one JSON object instead of the readable summary");
     runCommand->add_option("--guest-dir", run.guestDirectory, "Where guest programs are (default: the build's)");
     auto* traceOption = runCommand->add_option("--trace", run.trace, "Record an LTTng (CTF) trace into this directory");

@@ -381,6 +381,7 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
             owner.mirror = std::make_shared<cpu::GuestRamMirror>(spec.ramBytes);
         vcpuConfig.mirror = owner.mirror;
         vcpuConfig.coreMHz = impl.m_config.coreMHz;
+        vcpuConfig.counterReadCycles = impl.m_config.counterReadCycles;
         vcpuConfig.events = impl.m_events;
         vcpuConfig.firmware = owner.psci.get();
         vcpuConfig.board = spec.board;

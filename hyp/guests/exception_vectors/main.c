@@ -2,7 +2,8 @@
  * each delivered by the hypervisor to VBAR_EL1 + 0x200 with ESR_EL1 and ELR_EL1 set, handles each and returns
  * with ERET; then, with its MMU on, a load, a store and a branch to a VA its tables do not map: data and
  * instruction aborts with FAR_EL1; then a load from a page whose access flag is clear and a store to a
- * read-only page: an access flag fault and a permission fault at level 3. It prints what its handler saw
+ * read-only page: an access flag fault and a permission fault at level 3, and a load through a table entry
+ * that DC ZVA cleared: a translation fault at level 3. It prints what its handler saw
  * and passes when every syndrome, return address and fault address is right. */
 #include "vcm_cache.h"
 #include "vcm_guest.h"
@@ -60,6 +61,15 @@ int main(void)
     volatile uint64_t *level1 = (volatile uint64_t *)(uintptr_t)(ttbr0 & ~0xfffull);
     const uint64_t pages = 65ull << 30;
     const uint64_t normal_page = (uint64_t)(uintptr_t)target_page | 3u | (3u << 8);
+    /* The level-3 table first holds valid entries, then is cleared with DC ZVA as Linux's clear_page clears a
+     * new table page: an entry it cleared faults, whatever it held before (translation, level 3: 0b000111). */
+    for (int i = 0; i < 512; ++i)
+        own_level3[i] = normal_page | (1u << 10);
+    uint64_t dczid;
+    __asm__ volatile("mrs %0, dczid_el0" : "=r"(dczid));
+    const uint64_t zva_bytes = 4ull << (dczid & 0xf);
+    for (uint64_t offset = 0; offset < sizeof own_level3; offset += zva_bytes)
+        __asm__ volatile("dc zva, %0" : : "r"((uintptr_t)own_level3 + offset) : "memory");
     own_level3[0] = normal_page;                            /* AF clear */
     own_level3[1] = normal_page | (1u << 10) | (1u << 7);   /* AF set, AP[2]: read-only */
     own_level2[0] = (uint64_t)(uintptr_t)own_level3 | 3u;
@@ -76,10 +86,12 @@ int main(void)
     vcm_put_hex(value);
     vcm_puts("\n");
     ok &= value == 0x5ea1ed && target_page[0] == 0x5ea1ed;
+    __asm__ volatile("adr %0, 1f\n 1: ldr %1, [%2]" : "=r"(at), "=r"(value) : "r"(pages + 0x2000) : "memory");
+    ok &= check("zeroed entry", (0x25ull << 26) | (1ull << 25) | 0x07, at) && last_far == pages + 0x2000;
     /* The caches stay on: turning them off without a clean would leave the handler's counts in them. */
 
     vcm_puts("exceptions taken: ");
     vcm_put_u64(exceptions_taken);
     vcm_puts("\n");
-    return ok && exceptions_taken == 8 ? 0 : 1;
+    return ok && exceptions_taken == 9 ? 0 : 1;
 }

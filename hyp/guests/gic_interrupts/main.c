@@ -8,44 +8,18 @@
  *     asleep in WFI, takes each (IAR names vCPU 0 as the source), answers with an SGI to "all but self", and
  *     switches itself off.
  * Every figure is printed for the host to check; the exit status is 0 when all hold. */
-#include "vcm_guest.h"
+#include "vcm_gic.h"
 #include "vcm_report.h"
 
-#define GICD 0x08000000ul
-#define GICC 0x08010000ul
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_ISENABLER0 0x100
-#define GICD_IPRIORITYR 0x400
-#define GICD_SGIR 0xf00
-#define GICC_CTLR 0x00
-#define GICC_PMR 0x04
-#define GICC_IAR 0x0c
-#define GICC_EOIR 0x10
-#define VTIMER_INTID 27
-#define SPURIOUS 1023
 #define TICK_PERIOD 1000
 #define PERIODIC_TICKS 5
 #define SGIS_TO_SECONDARY 3
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON 0xc4000003u
 
-extern char irq_vectors[], secondary_entry[];
 static uint8_t secondary_stack[4096] __attribute__((aligned(16)));
 uint8_t *const secondary_stack_top = secondary_stack + sizeof secondary_stack;
 
 static volatile uint64_t timer_ticks, ticks_wanted, sgi_count[2], sgi_source[2], sgi_id[2], other_irqs;
 static volatile uint64_t secondary_ready;
-
-static void write32(uint64_t address, uint32_t value)
-{
-    *(volatile uint32_t *)address = value;
-}
-
-static uint32_t read32(uint64_t address)
-{
-    return *(volatile uint32_t *)address;
-}
 
 static uint64_t cpu_index(void)
 {
@@ -69,16 +43,6 @@ static void arm_timer(uint64_t ticks)
 static void stop_timer(void)
 {
     __asm__ volatile("msr cntv_ctl_el0, %0; isb" : : "r"(0ul) : "memory");
-}
-
-static uint64_t psci(uint64_t function, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = function;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    return x0;
 }
 
 /* Called from the vector with IRQs masked: takes every interrupt the CPU interface hands out until it answers
@@ -106,17 +70,6 @@ void irq_handler(void)
         }
         write32(GICC + GICC_EOIR, iar);
     }
-}
-
-/* The banked per-CPU part: SGIs and the timer's PPI enabled at priority 0xa0, the CPU interface on. */
-static void gic_cpu_init(void)
-{
-    __asm__ volatile("msr vbar_el1, %0; isb" : : "r"(irq_vectors));
-    write32(GICD + GICD_ISENABLER0, 0xffffu | (1u << VTIMER_INTID));
-    for (uint32_t intid = 0; intid < 32; intid += 4)
-        write32(GICD + GICD_IPRIORITYR + intid, 0xa0a0a0a0u);
-    write32(GICC + GICC_PMR, 0xf0);
-    write32(GICC + GICC_CTLR, 1);
 }
 
 void secondary_main(uint64_t context)

@@ -27,7 +27,7 @@ void BoardBus::checkPlacement(const std::string& name, std::uint64_t base, std::
                                                     r.name, r.base));
 }
 
-void BoardBus::addRom(std::string name, std::uint64_t base, std::uint64_t size, std::span<const std::uint8_t> contents,
+std::span<std::uint8_t> BoardBus::addRom(std::string name, std::uint64_t base, std::uint64_t size, std::span<const std::uint8_t> contents,
                       MmioDevice* writes)
 {
     checkPlacement(name, base, size);
@@ -44,6 +44,7 @@ void BoardBus::addRom(std::string name, std::uint64_t base, std::uint64_t size, 
     // no guest here depends on it (U-Boot finds no valid environment either way).
     m_regions.push_back({std::move(name), base, size, RegionKind::Rom, static_cast<std::uint32_t>(m_regions.size()),
                          rom, writes});
+    return {rom, size};
 }
 
 void BoardBus::addMmio(std::string name, std::uint64_t base, std::uint64_t size, MmioDevice* device)
@@ -51,6 +52,16 @@ void BoardBus::addMmio(std::string name, std::uint64_t base, std::uint64_t size,
     checkPlacement(name, base, size);
     m_regions.push_back({std::move(name), base, size, RegionKind::Mmio, static_cast<std::uint32_t>(m_regions.size()),
                          nullptr, device});
+}
+
+void BoardBus::connect(const std::string& name, MmioDevice* device)
+{
+    for (BoardRegion& r : m_regions)
+        if (r.name == name) {
+            r.device = device;
+            return;
+        }
+    throw std::invalid_argument(fmt::format("board region {}: no such region to connect a device to", name));
 }
 
 } // namespace vcm::hyp::board

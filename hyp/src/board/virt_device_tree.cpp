@@ -99,6 +99,13 @@ std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config
     fdt.cells("reg", {virt::kRamBase, config.ramBytes}, true);
     fdt.end();
 
+    // Both flash banks in one node, as hw/arm/virt.c's create_flash describes them.
+    fdt.begin(fmt::format("flash@{:x}", virt::kFlash0Base));
+    fdt.string("compatible", "cfi-flash");
+    fdt.cells("reg", {virt::kFlash0Base, virt::kFlashBankBytes, virt::kFlash1Base, virt::kFlashBankBytes}, true);
+    fdt.u32("bank-width", CfiFlash::kBankWidth);
+    fdt.end();
+
     fdt.begin("cpus");
     fdt.u32("#address-cells", 1);
     fdt.u32("#size-cells", 0);

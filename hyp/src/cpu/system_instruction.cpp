@@ -49,6 +49,8 @@ const char* toString(SystemRegister reg)
         return "CSSELR_EL1";
     case SystemRegister::CtrEl0:
         return "CTR_EL0";
+    case SystemRegister::DczidEl0:
+        return "DCZID_EL0";
     case SystemRegister::CntfrqEl0:
         return "CNTFRQ_EL0";
     case SystemRegister::CntvctEl0:
@@ -105,6 +107,8 @@ std::optional<SystemRegister> decodeRegister(const SystemEncoding& e)
         return SystemRegister::CsselrEl1;
     if (is(e, 3, 3, 0, 0, 1))
         return SystemRegister::CtrEl0;
+    if (is(e, 3, 3, 0, 0, 7))
+        return SystemRegister::DczidEl0;
     if (is(e, 3, 3, 14, 0, 0))
         return SystemRegister::CntfrqEl0;
     if (is(e, 3, 3, 14, 0, 2))

@@ -53,6 +53,15 @@ MemoryType combineStages(MemoryType stage1, Stage2MemoryKind stage2, bool fwb)
     return stage1; // stage-2 RAM is Normal write-back, which never weakens stage 1
 }
 
+unsigned stage1StartLevel(const Stage1Registers& regs, std::uint64_t va)
+{
+    // Each level resolves 9 bits above the 12-bit page offset; the start level is the one whose range
+    // covers the input size (D8.2.x, "initial lookup level").
+    const bool upper = (va >> 63) != 0;
+    const unsigned inputBits = 64 - static_cast<unsigned>(upper ? (regs.tcr >> 16) & 0x3f : regs.tcr & 0x3f);
+    return inputBits > 39 ? 0 : inputBits > 30 ? 1 : 2;
+}
+
 Stage1Walk walkStage1(const Stage1Registers& regs, std::uint64_t va,
                       const std::function<std::uint64_t(std::uint64_t ipa)>& readDescriptor)
 {
@@ -74,9 +83,7 @@ Stage1Walk walkStage1(const Stage1Registers& regs, std::uint64_t va,
         walk.fault = Stage1Fault{0, fmt::format("VA {:#x} outside the {}-bit input range", va, inputBits)};
         return walk;
     }
-    // Each level resolves 9 bits above the 12-bit page offset; the start level is the one whose range
-    // covers the input size (D8.2.x, "initial lookup level").
-    unsigned level = inputBits > 39 ? 0 : inputBits > 30 ? 1 : 2;
+    unsigned level = stage1StartLevel(regs, va);
     std::uint64_t table = (upper ? regs.ttbr1 : regs.ttbr0) & 0x0000'ffff'ffff'f000ull;
     // TCR_EL1.HPD0/HPD1 (FEAT_HPDS) would disable hierarchical permissions; the modelled cores lack it.
     bool tableReadOnly = false;

@@ -49,7 +49,7 @@ void Vcpu::Impl::onBoardAccess(uc_mem_type type, std::uint32_t length, std::int6
 {
     const board::BoardRegion& region = *where.region;
     const bool read = type == UC_MEM_READ;
-    if (read && region.kind == board::RegionKind::Rom)
+    if (read && region.kind == board::RegionKind::Rom && (region.device == nullptr || region.device->readsArray()))
         return; // the engine reads the ROM itself: no trap, as from a read-only memslot
     if (length > 8) {
         stop(VcpuStop::Fault, fmt::format("a {}-byte access to {} at IPA {:#x}: devices take 1 to 8 bytes", length,
@@ -71,7 +71,10 @@ void Vcpu::Impl::onBoardAccess(uc_mem_type type, std::uint32_t length, std::int6
         }
     } else if (read) {
         data = region.device->read(offset, length, board::MmioAccess{m_config.index, m_self.nowNs()});
-        std::memcpy(boardBytes(region, where.ipa), &data, length); // the engine loads it from there next
+        // The engine loads it from there next. A ROM's device (a flash bank in a command) has placed its answer
+        // in the ROM's bytes itself, and puts the array back at its next access (CfiFlash::lend).
+        if (region.kind == board::RegionKind::Mmio)
+            std::memcpy(boardBytes(region, where.ipa), &data, length);
     } else {
         region.device->write(offset, length, data, board::MmioAccess{m_config.index, m_self.nowNs()});
         // A write may raise this vCPU's IRQ (an end of interrupt uncovering the next, an SGI to itself): it is

@@ -282,6 +282,8 @@ std::optional<std::uint32_t> Vcpu::Impl::instructionAt(std::uint64_t va)
             std::uint64_t descriptor = 0;
             if (inRamWindow(tableIpa) && inRamWindow(tableIpa + 7))
                 std::memcpy(&descriptor, engineBytes(tableIpa), 8);
+            else if (const std::uint8_t* rom = romBytes(tableIpa, 8))
+                std::memcpy(&descriptor, rom, 8);
             else
                 unreadable = true;
             return descriptor;
@@ -295,11 +297,10 @@ std::optional<std::uint32_t> Vcpu::Impl::instructionAt(std::uint64_t va)
         std::memcpy(&insn, engineBytes(ipa), 4);
         return insn;
     }
-    if (m_config.board != nullptr)
-        if (const board::BoardRegion* region = m_config.board->find(ipa); region != nullptr && region->kind == board::RegionKind::Rom) {
-            std::memcpy(&insn, boardBytes(*region, ipa), 4);
-            return insn;
-        }
+    if (const std::uint8_t* rom = romBytes(ipa, 4)) {
+        std::memcpy(&insn, rom, 4);
+        return insn;
+    }
     return std::nullopt;
 }
 

@@ -173,6 +173,18 @@ public:
         return (region.kind == board::RegionKind::Rom ? region.bytes : m_deviceWindows[region.index]) +
                (ipa - region.base);
     }
+    // The bytes at `ipa` when [ipa, ipa + length) lies in a board ROM (flash), else null: ROM is outside the
+    // cache model, so tables and code there are read as they are (EDK2 runs from flash with its first page
+    // tables inside the image).
+    const std::uint8_t* romBytes(std::uint64_t ipa, std::uint64_t length) const
+    {
+        if (m_config.board == nullptr)
+            return nullptr;
+        const board::BoardRegion* region = m_config.board->find(ipa);
+        if (region == nullptr || region->kind != board::RegionKind::Rom || ipa + length > region->base + region->size)
+            return nullptr;
+        return region->bytes + (ipa - region->base);
+    }
     void mapBoard();
     void releaseDeviceWindows();
     // WFI or WFE just ran (vcpu_exception_entry.cpp): the vCPU sleeps until an interrupt or its timer wakes it.

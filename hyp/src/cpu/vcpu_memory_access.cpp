@@ -35,6 +35,12 @@ std::optional<DataTranslation> Vcpu::Impl::translateSlow(std::uint64_t va, bool 
             bool walkFault = false;
             const Stage1Walk walk = walkStage1(m_stage1, va, [&](std::uint64_t tableIpa) -> std::uint64_t {
                 auto s2 = m_space.translate(tableIpa);
+                if (!s2 && !inRamWindow(tableIpa))
+                    if (const std::uint8_t* rom = romBytes(tableIpa, 8)) { // tables in flash (EDK2's first ones)
+                        std::uint64_t descriptor = 0;
+                        std::memcpy(&descriptor, rom, 8);
+                        return descriptor;
+                    }
                 if (!s2) {
                     // The walk's own access faults at stage 2 too; EL2 may fix it up (access tracking).
                     ++m_trapsTaken;
@@ -221,11 +227,24 @@ void Vcpu::Impl::abortNotTaken()
 {
     const PendingAbort abort = *m_pendingAbort;
     m_pendingAbort.reset();
+    // The descriptor the model's walk faulted on, as the engine's walk reads it (the mirror).
+    std::string engineView;
+    unsigned level = stage1StartLevel(m_stage1, abort.address);
+    walkStage1(m_stage1, abort.address, [&](std::uint64_t tableIpa) -> std::uint64_t {
+        std::uint64_t descriptor = 0;
+        if (inRamWindow(tableIpa) && inRamWindow(tableIpa + 7))
+            std::memcpy(&descriptor, engineBytes(tableIpa), 8);
+        else if (const std::uint8_t* rom = romBytes(tableIpa, 8))
+            std::memcpy(&descriptor, rom, 8);
+        if (level++ == abort.level)
+            engineView = fmt::format(" (the engine's walk read {:#x} from IPA {:#x})", descriptor, tableIpa);
+        return descriptor;
+    });
     stop(VcpuStop::Fault, fmt::format("stage-1 {} fault for VA {:#x} at level {}: {}; the model's walk, which reads "
                                       "the tables through the caches, faulted where the engine's walk, which "
                                       "reads the latest writes, did not: the tables the guest's walks see are "
-                                      "stale",
-                                      toString(abort.kind), abort.address, abort.level, abort.reason));
+                                      "stale{}",
+                                      toString(abort.kind), abort.address, abort.level, abort.reason, engineView));
 }
 
 void Vcpu::Impl::onEngineAbort(bool instructionFetch)

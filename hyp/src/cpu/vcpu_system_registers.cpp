@@ -14,6 +14,9 @@ std::uint32_t Vcpu::Impl::onMrs(uc_arm64_reg destination, const uc_arm64_cp_reg&
         return 0; // not modelled: Unicorn answers
     const std::uint64_t value = m_self.readRegister(*reg);
     uc_reg_write(m_uc, destination, &value);
+    // The read returns the count at its start; the rest of its cost passes before the next instruction.
+    if ((*reg == SystemRegister::CntvctEl0 || *reg == SystemRegister::CntpctEl0) && m_config.counterReadCycles > 1)
+        m_memory.advanceAgentCore(m_agent, m_config.counterReadCycles - 1);
     return 1;
 }
 
@@ -89,10 +92,16 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
         break;
     case SystemOperation::DcZva:
         if (const auto where = translate(cp.val & ~std::uint64_t{m_memory.topology().lineBytes - 1})) {
-            if (where->type == MemoryType::Device)
+            if (where->type == MemoryType::Device) {
                 stop(VcpuStop::Fault, "DC ZVA to Device memory: alignment fault (not delivered to the guest)");
-            else
+            } else {
                 m_memory.maintainByAddress(m_agent, ByAddressOp::ZeroBlock, where->address, where->type);
+                // The engine skips it, and the mirror holds what the guest last stored: the zeros. The engine's
+                // own table walks read the mirror; a table page cleared with DC ZVA (Linux's clear_page) must
+                // not show them what the page held before.
+                if (inRamWindow(where->ipa))
+                    std::memset(engineBytes(where->ipa), 0, m_memory.topology().lineBytes);
+            }
         }
         break;
     case SystemOperation::Tlbi:
@@ -191,6 +200,7 @@ void Vcpu::writeRegister(SystemRegister reg, std::uint64_t value)
     case SystemRegister::ClidrEl1:
     case SystemRegister::CcsidrEl1:
     case SystemRegister::CtrEl0:
+    case SystemRegister::DczidEl0:
         break; // read-only identification registers (writing one is UNDEFINED)
     case SystemRegister::CntvCtlEl0:
         impl.m_timer.setControl(TimerKind::Virtual, value);
@@ -257,6 +267,8 @@ std::uint64_t Vcpu::readRegister(SystemRegister reg) const
         return memory::ccsidrEl1(topology, impl.m_csselr);
     case SystemRegister::CtrEl0:
         return memory::ctrEl0(topology);
+    case SystemRegister::DczidEl0:
+        return memory::dczidEl0(topology);
     case SystemRegister::CntfrqEl0:
         return 62'500'000;
     case SystemRegister::CntvctEl0:

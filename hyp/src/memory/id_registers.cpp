@@ -59,4 +59,9 @@ std::uint64_t ctrEl0(const MachineTopology& topology)
            (kL1IpPipt << 14) | lineWords /*IminLine*/;
 }
 
+std::uint64_t dczidEl0(const MachineTopology& topology)
+{
+    return log2Exact(topology.lineBytes / 4);
+}
+
 } // namespace vcm::hyp::memory

@@ -48,6 +48,8 @@ void readBoard(Table& vm, VmPlan& plan)
                                         "\"/usr/lib/u-boot/qemu_arm64/u-boot.bin\"",
                                         where(t->file(), t->raw()), t->key("firmware")));
     board.firmwarePackage = t->string("firmware_package", "");
+    board.flash1 = t->string("flash1", "");
+    board.flash1Package = t->string("flash1_package", "");
     readImage(*t, "kernel", board.kernel);
     board.kernelPackage = t->string("kernel_package", "");
     if (board.firmware.empty() && !board.kernel)

@@ -8,6 +8,8 @@
 #include <fmt/std.h>
 
 #include <algorithm>
+#include <fstream>
+#include <unistd.h>
 #include <functional>
 
 namespace vcm::hyp::scenario {
@@ -78,9 +80,13 @@ BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::
     };
     if (!board.firmware.empty() && !std::filesystem::exists(board.firmware))
         throw fail(fmt::format("firmware {} does not exist{}", board.firmware, packageHint(board.firmwarePackage)));
+    if (!board.flash1.empty() && !std::filesystem::exists(board.flash1))
+        throw fail(fmt::format("flash1 image {} does not exist{}", board.flash1, packageHint(board.flash1Package)));
     try {
         if (!board.firmware.empty())
             m_firmware = GuestImage::load(board.firmware, board::virt::kFlashBankBytes, "flash bank 0 holds");
+        if (!board.flash1.empty())
+            m_flash1 = GuestImage::load(board.flash1, board::virt::kFlashBankBytes, "flash bank 1 holds");
         if (board.kernel) {
             const std::filesystem::path kernel = guestImagePath(board.kernel->file, guestDirectory);
             if (!std::filesystem::exists(kernel))
@@ -134,7 +140,9 @@ BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::
     m_board = std::make_unique<board::VirtBoard>(m_firmware ? std::span<const std::uint8_t>(m_firmware->bytes)
                                                             : std::span<const std::uint8_t>(),
                                                  static_cast<std::uint32_t>(plan.spec.vcpuCores.size()),
-                                                 [this](char byte, std::uint64_t nowNs) { onConsoleByte(byte, nowNs); });
+                                                 [this](char byte, std::uint64_t nowNs) { onConsoleByte(byte, nowNs); },
+                                                 m_flash1 ? std::span<const std::uint8_t>(m_flash1->bytes)
+                                                          : std::span<const std::uint8_t>());
     m_script = std::make_unique<board::ConsoleScript>(board.console, board.stopOnConsole);
 }
 
@@ -180,7 +188,36 @@ std::vector<const GuestImage*> BoardSetup::images() const
         all.push_back(&*m_kernel);
     if (m_initrd)
         all.push_back(&*m_initrd);
+    if (m_flash1)
+        all.push_back(&*m_flash1);
     return all;
+}
+
+void BoardSetup::saveFlash1(const std::filesystem::path& path) const
+{
+    // Only a regular file (or none) is replaced: a device node or a directory named by mistake is refused, not
+    // turned into a file.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        throw ScenarioError(fmt::format("--save-flash1 {}: not a regular file; flash bank 1 is saved to a file", path));
+    const std::span<const std::uint8_t> bytes = m_board->flash(1).contents();
+    const std::filesystem::path temporary = path.string() + fmt::format(".tmp-{}", ::getpid());
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        out.close();
+        if (!out) {
+            std::filesystem::remove(temporary, ec);
+            throw ScenarioError(fmt::format("--save-flash1 {}: cannot write {}", path, temporary));
+        }
+    }
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) {
+        std::filesystem::remove(temporary, ec);
+        throw ScenarioError(fmt::format("--save-flash1 {}: cannot rename {} over it: {}", path, temporary,
+                                        ec.message()));
+    }
 }
 
 void BoardSetup::attachConsole(const std::function<void(char)>& echo,

@@ -44,6 +44,9 @@ public:
     // The line being printed, or the last one printed (for progress displays).
     std::string_view lastConsoleLine() const;
     bool stopReached() const;
+    // Writes flash bank 1 as the guest left it to `path` (a temporary file renamed over it); throws
+    // ScenarioError naming the file.
+    void saveFlash1(const std::filesystem::path& path) const;
 
 private:
     void onConsoleByte(char byte, std::uint64_t nowNs);
@@ -52,6 +55,7 @@ private:
     std::optional<GuestImage> m_firmware; // none: the kernel is booted directly
     std::optional<GuestImage> m_kernel;
     std::optional<GuestImage> m_initrd;
+    std::optional<GuestImage> m_flash1;
     std::unique_ptr<board::VirtBoard> m_board;
     std::unique_ptr<board::ConsoleScript> m_script;
     Machine* m_machine = nullptr;

@@ -52,6 +52,7 @@ void readMachine(Table& root, Scenario& s)
         t->unsignedInteger("speculation_rate", s.machine.speculationFillsPerMillionCycles);
     s.machine.tickCycles = t->unsignedInteger("tick_cycles", s.machine.tickCycles);
     s.machine.coreMHz = t->unsignedInteger("core_mhz", s.machine.coreMHz);
+    s.machine.counterReadCycles = t->unsignedInteger("counter_read_cycles", s.machine.counterReadCycles);
     if (auto costs = t->table("costs")) {
         auto& c = s.machine.costs;
         c.l1Hit = costs->unsignedInteger("l1_hit", c.l1Hit);
@@ -71,6 +72,9 @@ void readMachine(Table& root, Scenario& s)
     }
     if (s.machine.tickCycles == 0)
         throw ScenarioError(fmt::format("{}: machine.tick_cycles must be at least 1", s.file.string()));
+    if (s.machine.counterReadCycles == 0)
+        throw ScenarioError(fmt::format("{}: machine.counter_read_cycles must be at least 1 (the read instruction)",
+                                        s.file.string()));
     if (s.machine.coreMHz == 0)
         throw ScenarioError(fmt::format("{}: machine.core_mhz must be at least 1", s.file.string()));
 }
@@ -230,6 +234,27 @@ void applyOverride(toml::table& document, const std::string& assignment)
         if (v.is_table() && existing != nullptr && existing->is_table()) {
             target = existing->as_table();
             source = v.as_table();
+            continue;
+        }
+        // An array of tables ([[vm]]) is entered by an entry's name or its index: vm.d1.board.flash1=...
+        if (v.is_table() && existing != nullptr && existing->is_array_of_tables() && !v.as_table()->empty()) {
+            const auto entry = v.as_table()->begin();
+            const std::string selector(entry->first.str());
+            toml::array& entries = *existing->as_array();
+            toml::table* chosen = nullptr;
+            for (std::size_t i = 0; i < entries.size() && chosen == nullptr; ++i) {
+                toml::table& candidate = *entries[i].as_table();
+                if (selector == std::to_string(i) || candidate["name"].value<std::string>() == selector)
+                    chosen = &candidate;
+            }
+            if (chosen == nullptr)
+                throw ScenarioError(fmt::format("--set {}: no [[{}]] entry named or numbered \"{}\"", assignment, k,
+                                                selector));
+            if (!entry->second.is_table())
+                throw ScenarioError(fmt::format("--set {}: [[{}]] entry \"{}\" is a table; name a key inside it",
+                                                assignment, k, selector));
+            target = chosen;
+            source = entry->second.as_table();
             continue;
         }
         target->insert_or_assign(k, v);

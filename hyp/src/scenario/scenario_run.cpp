@@ -199,6 +199,13 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
     for (const auto& b : boards)
         if (b)
             b->flushConsole();
+    if (!hooks.saveFlash1.empty()) {
+        const auto board = std::find_if(boards.begin(), boards.end(), [](const auto& b) { return b != nullptr; });
+        if (board == boards.end())
+            throw ScenarioError(fmt::format("{}: --save-flash1: no VM of this scenario has a board",
+                                            scenario.file.string()));
+        (*board)->saveFlash1(hooks.saveFlash1);
+    }
     // The host reads the guest's buffers again after the run (seed 003): stale reads are counted.
     for (std::size_t i = 0; i < scenario.vms.size(); ++i)
         if (const auto& check = scenario.vms[i].hostCheck) {

@@ -52,6 +52,11 @@ TEST(VirtDeviceTree, DescribesTheBoardAFirmwareExpects)
     EXPECT_EQ(cells64(property(blob, "/chosen", "linux,initrd-end"), 0), 0x4810'0000u);
     EXPECT_NE(property(blob, "/pl011@9000000", "clocks"), "<no property>");
     EXPECT_NE(property(blob, "/intc@8000000", "interrupt-controller"), "<no property>");
+    EXPECT_EQ(property(blob, "/flash@0", "compatible"), std::string("cfi-flash\0", 10));
+    const std::string flash = property(blob, "/flash@0", "reg");
+    ASSERT_EQ(flash.size(), 32u) << "both banks in one node, as QEMU's create_flash writes it";
+    EXPECT_EQ(cells64(flash, 2), virt::kFlash1Base);
+    EXPECT_EQ(cells64(flash, 3), virt::kFlashBankBytes);
     config.cpus = 9;
     EXPECT_THROW(buildVirtDeviceTree(config), std::invalid_argument) << "a GICv2 serves 8 CPUs";
 }
@@ -71,6 +76,8 @@ TEST(VirtBoard, LaysOutQemusMemoryMap)
     ASSERT_NE(flash1, nullptr);
     EXPECT_EQ(flash1->name, "flash1");
     EXPECT_EQ(flash1->bytes[0x100], 0x00) << "an empty bank";
+    EXPECT_EQ(flash0->device, &board.flash(0)) << "both banks take flash commands";
+    EXPECT_EQ(flash1->device, &board.flash(1));
     const BoardRegion* uart = bus.find(virt::kUartBase + Pl011Uart::kFr);
     ASSERT_NE(uart, nullptr);
     EXPECT_EQ(uart->kind, RegionKind::Mmio);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 
 namespace vcm::hyp {
 namespace {
@@ -20,10 +21,11 @@ struct GicRun {
     std::uint64_t interruptsTaken[2] = {0, 0};
 };
 
-GicRun runGicGuest()
+// A guest of ours on a two-vCPU virt board (it runs from RAM; flash bank 0 only has to hold something), run
+// to `budget`; `stopAfter` instructions, when given, end it as Ctrl-C does (a progress callback saying stop).
+GicRun runOnBoard(const char* guest, std::uint64_t budget, std::optional<std::uint64_t> stopAfter = std::nullopt)
 {
-    const GuestImage image = GuestImage::load(testing::guestPath("gic-interrupts"));
-    // The guest runs from RAM; flash bank 0 only has to hold something.
+    const GuestImage image = GuestImage::load(testing::guestPath(guest));
     board::VirtBoard board(image.bytes, 2, [](char, std::uint64_t) {});
     Machine machine(MachineConfig{});
     cpu::TrapHandler passThrough;
@@ -34,10 +36,17 @@ GicRun runGicGuest()
     spec.board = &board.bus();
     const std::size_t vm = machine.createVm(spec, passThrough);
     machine.loadImage(vm, VCM_GUEST_RAM_BASE, image.bytes);
-    GicRun result{machine.run(50'000'000)};
+    if (stopAfter)
+        machine.onProgress([limit = *stopAfter](const Machine::Progress& p) { return p.instructions < limit; });
+    GicRun result{machine.run(budget)};
     for (std::size_t i = 0; i < 2; ++i)
         result.interruptsTaken[i] = machine.vcpu(vm, i).interruptsTaken();
     return result;
+}
+
+GicRun runGicGuest()
+{
+    return runOnBoard("gic-interrupts", 50'000'000);
 }
 
 TEST(Interrupts, TimerAndSoftwareInterruptsReachTheGuestThroughTheGic)
@@ -102,6 +111,30 @@ TEST(Interrupts, AWaitNothingCanEndStopsTheRunWithAMessage)
     EXPECT_FALSE(run.allExited);
     EXPECT_LT(run.instructions, 100u) << "it slept instead of spinning";
     EXPECT_THAT(run.vcpus.at(0).fault, ::testing::HasSubstr("d1v0: waits in WFI/WFE for an interrupt that nothing will raise"));
+}
+
+// A storm: the timer re-armed to fire at once from its own handler, an SGI to itself from every IRQ, and the
+// other vCPU sending SGIs in a loop. The guest never exits; the budget ends the run, and so does a progress
+// callback saying stop (what Ctrl-C does in `vcm run`), each with the run's summary.
+TEST(Interrupts, AStormOfInterruptsEndsAtTheBudget)
+{
+    const GicRun r = runOnBoard("interrupt-storm", 5'000'000);
+    const VcpuSummary& boot = r.run.vcpus.at(0);
+    EXPECT_FALSE(boot.exited);
+    EXPECT_TRUE(boot.fault.empty()) << boot.fault;
+    EXPECT_TRUE(r.run.vcpus.at(1).poweredOn) << "the SGI sender runs until the end";
+    EXPECT_GE(r.run.instructions, 5'000'000u);
+    EXPECT_LT(r.run.instructions, 5'000'000u + 2 * 20'000u) << "at most one slice per vCPU past the budget";
+    EXPECT_GT(r.interruptsTaken[0], 100u) << "the storm was taken, interrupt after interrupt";
+}
+
+TEST(Interrupts, AStormOfInterruptsEndsWhenTheRunIsInterrupted)
+{
+    const GicRun r = runOnBoard("interrupt-storm", 1'000'000'000, 2'000'000);
+    EXPECT_GE(r.run.instructions, 2'000'000u);
+    EXPECT_LT(r.run.instructions, 2'000'000u + 20'000u) << "the run ends after the slice that crossed the mark";
+    EXPECT_FALSE(r.run.vcpus.at(0).exited);
+    EXPECT_GT(r.interruptsTaken[0], 10u);
 }
 
 } // namespace

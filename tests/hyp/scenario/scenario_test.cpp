@@ -111,6 +111,18 @@ TEST_F(ScenarioFiles, OverridesApplyOnTopOfTheFile)
     EXPECT_THAT(errorOf(path, {"novalue"}), HasSubstr("expected key=value"));
 }
 
+TEST_F(ScenarioFiles, OverridesReachAVmByItsNameOrIndex)
+{
+    const auto path = write("[[vm]]\nname = \"d1\"\nguest = \"hello\"\n[[vm]]\nname = \"d2\"\nguest = \"hello\"\n");
+    const Scenario s = loadScenario(path, {"vm.d2.ram_mib=32", "vm.0.guest=linux-like"});
+    ASSERT_EQ(s.vms.size(), 2u);
+    EXPECT_EQ(s.vms[1].spec.ramBytes, 32u << 20);
+    EXPECT_EQ(s.vms[0].guest, "linux-like");
+    EXPECT_EQ(s.vms[1].guest, "hello");
+    EXPECT_THAT(errorOf(path, {"vm.d9.ram_mib=32"}), HasSubstr("no [[vm]] entry named or numbered \"d9\""));
+    EXPECT_THAT(errorOf(path, {"vm.d1=3"}), HasSubstr("is a table"));
+}
+
 TEST_F(ScenarioFiles, UnknownPolicyOrKnobFailsTheRunWithTheFileName)
 {
     const auto path = write(std::string("[policy]\nname = \"xen\"\nknobs = { turbo = true }\n") + kMinimal);

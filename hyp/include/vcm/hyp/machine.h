@@ -38,6 +38,10 @@ struct MachineConfig {
     memory::CostModel costs;
     std::uint64_t seed = 1;
     std::uint64_t coreMHz = 2000;                      // converts cycles to the nanoseconds traces carry
+    // A read of the generic timer's counter: one cycle like any instruction by default. Real cores take tens
+    // of cycles (the read is ordered against the counter); a firmware that stalls by polling the counter
+    // (EDK2's gBS->Stall, U-Boot's udelay) runs that many times fewer instructions per virtual second.
+    memory::Cycles counterReadCycles = 1;
     std::uint64_t sliceInstructions = 20'000;
     memory::Cycles tickCycles = 2'000'000;             // 1 ms at 2 GHz
     std::uint64_t speculationFillsPerMillionCycles = 0; // through the hypervisor's map of all RAM

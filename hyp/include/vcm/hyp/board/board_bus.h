@@ -28,7 +28,8 @@ struct BoardRegion {
     std::uint32_t index = 0;          // its place in BoardBus::regions()
     std::uint8_t* bytes = nullptr;    // ROM: its contents, mapped read-only into every vCPU's engine
     // MMIO: every access (null: a window the board reserves but does not model yet; an access to it stops
-    // the vCPU with a message naming it); ROM: writes (null: writes are ignored).
+    // the vCPU with a message naming it); ROM: writes (null: writes are ignored), and loads while the device
+    // says it does not read the array (MmioDevice::readsArray).
     MmioDevice* device = nullptr;
 };
 
@@ -40,10 +41,13 @@ public:
     BoardBus& operator=(const BoardBus&) = delete;
 
     // A ROM of `size` bytes (whole 4 KiB pages) holding `contents` from its start, zeros after them. Host
-    // memory is committed only for the pages written or touched.
-    void addRom(std::string name, std::uint64_t base, std::uint64_t size, std::span<const std::uint8_t> contents,
+    // memory is committed only for the pages written or touched. Returns its bytes (for a device that
+    // programs them, such as a flash bank).
+    std::span<std::uint8_t> addRom(std::string name, std::uint64_t base, std::uint64_t size, std::span<const std::uint8_t> contents,
                 MmioDevice* writes = nullptr);
     void addMmio(std::string name, std::uint64_t base, std::uint64_t size, MmioDevice* device);
+    // Puts `device` behind the region added as `name` (a flash bank made over the ROM's own bytes).
+    void connect(const std::string& name, MmioDevice* device);
 
     // The region holding `ipa`, or null.
     const BoardRegion* find(std::uint64_t ipa) const

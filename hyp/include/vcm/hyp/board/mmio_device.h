@@ -23,6 +23,10 @@ public:
     // `offset` from the device's base, `bytes` 1, 2, 4 or 8.
     virtual std::uint64_t read(std::uint64_t offset, unsigned bytes, const MmioAccess& access) = 0;
     virtual void write(std::uint64_t offset, unsigned bytes, std::uint64_t value, const MmioAccess& access) = 0;
+    // For the device behind a ROM region (a flash bank): whether loads read the ROM's bytes directly, with no
+    // trap (read-array mode), or the device answers them (a flash in the middle of a command: QEMU's romd
+    // mode off). Devices of MMIO regions answer every load whatever this says.
+    virtual bool readsArray() const { return true; }
 };
 
 } // namespace vcm::hyp::board

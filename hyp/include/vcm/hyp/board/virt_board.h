@@ -2,8 +2,8 @@
 // and the device tree a firmware finds at the start of RAM (QEMU's -bios boot). docs/board.md lists each
 // device, what it models and what it leaves out.
 //
-//   0x0000_0000  flash bank 0 (64 MiB)  the firmware image, executed in place, read-only to the guest
-//   0x0400_0000  flash bank 1 (64 MiB)  readable, empty (U-Boot looks for its environment here)
+//   0x0000_0000  flash bank 0 (64 MiB)  the firmware image, executed in place; CFI NOR flash (cfi_flash.h)
+//   0x0400_0000  flash bank 1 (64 MiB)  CFI NOR flash: EDK2's variable store, U-Boot's environment
 //   0x0800_0000  GICv2 distributor      interrupts: timers' PPIs, SGIs between vCPUs (gic_v2.h)
 //   0x0801_0000  GICv2 CPU interface
 //   0x0900_0000  PL011 UART             the console
@@ -11,6 +11,7 @@
 #pragma once
 
 #include "vcm/hyp/board/board_bus.h"
+#include "vcm/hyp/board/cfi_flash.h"
 #include "vcm/hyp/board/gic_v2.h"
 #include "vcm/hyp/board/pl011_uart.h"
 
@@ -45,17 +46,19 @@ struct VirtDeviceTreeConfig {
 };
 
 // The flattened device tree of the board, built with libfdt: memory, cpus (enable-method psci), psci
-// (method hvc), the architected timer, the GICv2, the PL011 with its clock, and /chosen.
+// (method hvc), the flash banks (cfi-flash), the architected timer, the GICv2, the PL011 with its clock,
+// and /chosen.
 std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config);
 
 class VirtBoard {
 public:
-    // `firmware` goes into flash bank 0 (at most 64 MiB; empty when a kernel is booted directly); the GIC serves
-    // `cpus` CPUs; the console's bytes go
-    // to `consoleOut`.
+    // `firmware` goes into flash bank 0 (at most 64 MiB; empty when a kernel is booted directly), `flash1`
+    // into bank 1 (a variable store; empty: the bank reads zeros); the GIC serves `cpus` CPUs; the console's
+    // bytes go to `consoleOut`.
     VirtBoard(std::span<const std::uint8_t> firmware, std::uint32_t cpus,
-              std::function<void(char, std::uint64_t nowNs)> consoleOut);
+              std::function<void(char, std::uint64_t nowNs)> consoleOut, std::span<const std::uint8_t> flash1 = {});
     const BoardBus& bus() const { return m_bus; }
+    CfiFlash& flash(unsigned bank) { return bank == 0 ? *m_flash0 : *m_flash1; }
     Pl011Uart& uart() { return *m_uart; }
     Gicv2& gic() { return *m_gic; }
 
@@ -63,6 +66,8 @@ private:
     std::unique_ptr<Pl011Uart> m_uart;
     std::unique_ptr<Gicv2> m_gic;
     BoardBus m_bus;
+    std::unique_ptr<CfiFlash> m_flash0;
+    std::unique_ptr<CfiFlash> m_flash1;
 };
 
 } // namespace vcm::hyp::board

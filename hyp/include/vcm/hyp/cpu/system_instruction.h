@@ -49,6 +49,8 @@ enum class SystemRegister : std::uint8_t {
     // Identification: each vCPU's own affinity (VMPIDR_EL2 as KVM's reset_mpidr sets it), which PSCI
     // CPU_ON and AFFINITY_INFO name vCPUs by.
     MpidrEl1,
+    // DC ZVA's block size, answered from the modelled line size (the model zeroes one line per DC ZVA).
+    DczidEl0,
 };
 
 bool trappedByTvm(SystemRegister reg);

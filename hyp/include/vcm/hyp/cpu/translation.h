@@ -79,5 +79,7 @@ struct Stage1Walk {
 };
 Stage1Walk walkStage1(const Stage1Registers& regs, std::uint64_t va,
                       const std::function<std::uint64_t(std::uint64_t ipa)>& readDescriptor);
+// The level a walk for `va` starts at (the initial lookup level of its TxSZ, 4 KiB granule).
+unsigned stage1StartLevel(const Stage1Registers& regs, std::uint64_t va);
 
 } // namespace vcm::hyp::cpu

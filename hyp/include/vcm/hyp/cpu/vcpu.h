@@ -152,6 +152,8 @@ struct VcpuConfig {
     Cycles trapEntryExit = 1500; // one EL1 -> EL2 -> EL1 round trip
     // CNTVCT_EL0 advances once per this many core cycles: 62.5 MHz (CNTFRQ_EL0) on a 2 GHz core.
     Cycles cyclesPerCounterTick = 32;
+    // What a read of CNTVCT_EL0 or CNTPCT_EL0 costs, the instruction included (MachineConfig::counterReadCycles).
+    Cycles counterReadCycles = 1;
     std::uint64_t coreMHz = 2000; // for the nanosecond timestamps of trace events
     tracer::EventSink* events = nullptr;
     // EL2's answer to SMCCC calls other than vcm's own (PSCI); null: every such call is NOT_SUPPORTED.

@@ -32,6 +32,8 @@ std::uint64_t ccsidrEl1(const MachineTopology& topology, std::uint64_t csselr);
 
 // CTR_EL0: DminLine/IminLine from the line size, CWG/ERG = line size, L1Ip = PIPT, IDC = DIC = 0.
 std::uint64_t ctrEl0(const MachineTopology& topology);
+// DCZID_EL0: DC ZVA permitted (DZP 0), zeroing one cache line (BS, log2 of 4-byte words), as the model does.
+std::uint64_t dczidEl0(const MachineTopology& topology);
 
 // The geometry of a level that set/way operations can name (1 = L1, 2 = L2), or nothing.
 std::optional<CacheGeometry> setWayLevelGeometry(const MachineTopology& topology, unsigned level);

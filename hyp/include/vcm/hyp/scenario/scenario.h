@@ -62,6 +62,10 @@ struct BoardPlan {
     // its IPA with the device tree's in x0, as QEMU's -kernel does (flash bank 0 stays empty).
     std::filesystem::path firmware;
     std::string firmwarePackage;    // the Debian package that installs it, for the error when it is missing
+    // What flash bank 1 holds at power-on (a UEFI variable store, e.g. Debian's AAVMF_VARS.fd, or one saved by
+    // `vcm run --save-flash1`); empty: the bank reads zeros. Read only: a run never writes it back.
+    std::filesystem::path flash1;
+    std::string flash1Package;
     std::string kernelPackage;      // likewise for the kernel (scripts/arm64-packages.txt)
     std::optional<BoardImage> kernel;
     std::optional<BoardImage> initrd;

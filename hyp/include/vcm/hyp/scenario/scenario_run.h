@@ -84,6 +84,9 @@ struct RunHooks {
         std::string_view consoleLine;
     };
     std::function<bool(const Progress&)> progress;
+    // When not empty: flash bank 1 of the (first) board VM is written here after the run, as the guest left it
+    // (`vcm run --save-flash1`: a UEFI variable store for the next boot's [vm.board].flash1).
+    std::filesystem::path saveFlash1;
 };
 
 // Runs the scenario to completion or its budget, emitting every event to `events` when given. Throws

@@ -15,6 +15,7 @@ namespace vcm::hyp {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::filesystem::path kScenarios = VCM_SCENARIO_DIR;
 
@@ -57,6 +58,54 @@ TEST_P(LinuxBoot, ReachesInitWhichChecksItsBufferAndPowersOff)
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, LinuxBoot, ::testing::Values("native", "xen", "kvm", "kvm-fwb", "dc-bit"));
+
+// The second way to Linux: Debian's U-Boot loads nothing itself; `booti` starts the Image the toolstack placed,
+// after cleaning its caches by set/way (cleanup_before_linux). Under xen and kvm the set/way operations trap and
+// reach everything; under native the default 4 MiB system cache keeps what U-Boot wrote just before turning its
+// caches off, U-Boot reads it back stale from RAM, and the kernel never starts: seed 004 on a real boot path.
+scenario::RunReport bootLinuxThroughUboot(const std::string& policy, std::vector<std::string> overrides = {})
+{
+    overrides.push_back("policy.name=\"" + policy + "\"");
+    return scenario::runScenario(scenario::loadScenario(kScenarios / "linux-uboot-booti.toml", overrides),
+                                 VCM_GUEST_DIR);
+}
+
+class LinuxThroughUboot : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(LinuxThroughUboot, BootiStartsTheKernelWhichReachesInit)
+{
+    const std::string policy = GetParam();
+    const scenario::RunReport r = bootLinuxThroughUboot(policy);
+    ASSERT_EQ(r.guests.size(), 2u);
+    const scenario::GuestOutcome& boot = r.guests[0];
+    EXPECT_EQ(boot.verdict, "PASS") << boot.fault << "\n" << boot.console;
+    EXPECT_THAT(boot.console, HasSubstr("Starting kernel ..."));
+    EXPECT_THAT(boot.console, HasSubstr("smp: Brought up 1 node, 2 CPUs"));
+    EXPECT_THAT(boot.console, HasSubstr("vcm-init: buffer of 262144 words checked, 0 wrong"));
+    EXPECT_EQ(r.staleReads, 0u);
+    EXPECT_GT(r.traps.setWay, 10'000u) << "U-Boot's dcache_disable walks every set and way of L1 and L2, twice";
+    EXPECT_EQ(r.traps.tvmAfterCachesOn, 0u);
+    if (policy == "kvm") {
+        EXPECT_GE(r.flushes, 2u) << "set/way and caches-on flushes of the whole VM";
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, LinuxThroughUboot, ::testing::Values("xen", "kvm"));
+
+TEST(LinuxThroughUboot, UnderNativeASystemCacheKeepsWhatSetWayMissedAndTheKernelNeverStarts)
+{
+    const scenario::RunReport r = bootLinuxThroughUboot("native");
+    const scenario::GuestOutcome& boot = r.guests.at(0);
+    EXPECT_THAT(boot.console, HasSubstr("Starting kernel ..."));
+    EXPECT_THAT(boot.console, Not(HasSubstr("Booting Linux"))) << "the jump to the kernel goes astray";
+    EXPECT_GT(r.staleReads, 0u) << "U-Boot reads back, from RAM, data its set/way clean left in the system cache";
+    EXPECT_EQ(r.traps.setWay, 0u) << "native: set/way runs on the core's own caches, L1 and L2 only";
+
+    const scenario::RunReport withoutSystemCache =
+        bootLinuxThroughUboot("native", {"machine.system_cache.size_kib=0"});
+    EXPECT_EQ(withoutSystemCache.guests.at(0).verdict, "PASS") << withoutSystemCache.guests.at(0).console;
+    EXPECT_EQ(withoutSystemCache.staleReads, 0u) << "with nothing beyond the PoU, set/way reaches RAM";
+}
 
 // A direct boot checks what a firmware would: the Image header and the initramfs format, naming the file.
 class DirectBootInput : public ::testing::Test {

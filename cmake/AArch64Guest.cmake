@@ -1,11 +1,12 @@
 # Builds bare-metal AArch64 guest programs with Debian's cross toolchain as part of the normal build.
 #
-#   vcm_add_aarch64_guest(NAME hello SOURCES main.c [more.S ...] [NO_RUNTIME])
+#   vcm_add_aarch64_guest(NAME hello SOURCES main.c [more.S ...] [NO_RUNTIME] [DEFINES NAME[=VALUE] ...])
 #
 # produces ${CMAKE_CURRENT_BINARY_DIR}/<name>.elf and <name>.bin (a raw image to be loaded at the guest
 # RAM base) and a target guest_<name> that is part of ALL. Every guest links the shared runtime in
 # hyp/guests/runtime (entry, stack, console, exit) and the linker script generated from guest.ld.S, which
 # takes the RAM base from hyp/include/vcm/hyp/guest_abi.h so host and guest cannot disagree on it.
+# DEFINES are passed to SOURCES (not the runtime): one source can make two guests that differ in one step.
 # NO_RUNTIME links only SOURCES: for an image with its own layout from its first byte (an arm64 Image that
 # a boot loader may move, so it must not depend on where it was linked).
 find_program(VCM_AARCH64_CC aarch64-linux-gnu-gcc)
@@ -40,7 +41,11 @@ add_custom_command(
 add_custom_target(vcm_guest_linker_script DEPENDS ${VCM_GUEST_LINKER_SCRIPT})
 
 function(vcm_add_aarch64_guest)
-  cmake_parse_arguments(ARG "NO_RUNTIME" "NAME" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_RUNTIME" "NAME" "SOURCES;DEFINES" ${ARGN})
+  set(defines "")
+  foreach(d IN LISTS ARG_DEFINES)
+    list(APPEND defines "-D${d}")
+  endforeach()
   if(NOT ARG_NAME OR NOT ARG_SOURCES)
     message(FATAL_ERROR "vcm_add_aarch64_guest: NAME and SOURCES are required")
   endif()
@@ -54,11 +59,15 @@ function(vcm_add_aarch64_guest)
     get_filename_component(abs "${src}" ABSOLUTE)
     get_filename_component(stem "${src}" NAME)
     set(obj "${objdir}/${stem}.o")
+    set(src_defines "")
+    if(NOT src IN_LIST runtime)
+      set(src_defines ${defines}) # the guest's own sources only: the runtime stays the same objects
+    endif()
     file(RELATIVE_PATH relobj "${CMAKE_BINARY_DIR}" "${obj}")
     add_custom_command(
       OUTPUT ${obj}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${objdir}
-      COMMAND ${VCM_AARCH64_CC} ${VCM_GUEST_CFLAGS} -MD -MF ${obj}.d -c ${abs} -o ${obj}
+      COMMAND ${VCM_AARCH64_CC} ${VCM_GUEST_CFLAGS} ${src_defines} -MD -MF ${obj}.d -c ${abs} -o ${obj}
       DEPENDS ${abs}
       DEPFILE ${obj}.d
       COMMENT "Cross-compiling guest object ${relobj}"

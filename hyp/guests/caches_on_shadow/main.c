@@ -10,6 +10,11 @@
  * .bss) so that a host test can arrange such an older copy beforehand (for example by a speculative or
  * host-side cacheable access to the same lines).
  *
+ * Built as setway-caches-on-shadow (SETWAY_FIRST), it first cleans and invalidates its caches by set/way, as a
+ * boot loader does: under Xen that arms TVM (p2m_set_way_flush), so the caches-on write traps and Xen flushes
+ * the VM -- which removes the older copy only if flush_page_to_ram invalidates (Xen 9617d5f9c1 made it
+ * clean-only; a33ad60cc3 reverted that).
+ *
  * Verdict: computed from the words the guest read back, never from the model: PASS when all 2048 words hold
  * the values written with caches off, FAIL otherwise. Markers "caches-off-writes-done" and "caches-on" bracket
  * the switch. The guest ends with vcm_exit, never returning from main. */
@@ -27,6 +32,10 @@ static uint64_t pattern(uint64_t i)
 int main(void)
 {
     volatile uint64_t *buffer = (volatile uint64_t *)SHADOW_BUFFER_IPA;
+#ifdef SETWAY_FIRST
+    vcm_dcache_clean_invalidate_setway();
+    vcm_marker("setway-done");
+#endif
     for (uint64_t i = 0; i < WORDS; ++i)
         buffer[i] = pattern(i); /* MMU off: Device-nGnRnE stores reach RAM */
     vcm_marker("caches-off-writes-done");

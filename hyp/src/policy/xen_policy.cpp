@@ -10,6 +10,9 @@
 //  - Access tracking: p2m_invalidate_root() when the domain is created and after every flush clears the
 //    stage-2 valid bits; a guest access faults and p2m_resolve_translation_fault sets the bit again; the
 //    flush skips entries that are not valid. Knob access_tracking=false flushes every mapped page.
+//  - flush_page_to_ram() cleans and invalidates each page. Knob flush_clean_only=true re-creates 9617d5f9c1,
+//    which made it clean-only until a33ad60cc3 reverted it ("Some callers... expect the memory to be
+//    invalidated... unblock OssTest"): a stale line survives the caches-on flush and shadows RAM.
 #include "policy_factories.h"
 
 #include "vcm/hyp/machine.h"
@@ -19,9 +22,11 @@ namespace {
 
 class XenPolicy final : public CachePolicy {
 public:
-    XenPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool accessTracking)
+    XenPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool accessTracking, bool flushCleanOnly)
         : CachePolicy(machine, costs), m_rule(rule), m_accessTracking(accessTracking)
     {
+        if (flushCleanOnly)
+            m_flushPageOperation = memory::ByAddressOp::CleanToPoC;
     }
     const char* name() const override { return "xen"; }
 
@@ -95,7 +100,8 @@ std::unique_ptr<CachePolicy> createXenPolicy(Machine& machine, KnobReader& knobs
     rule.skipWeight = static_cast<std::uint32_t>(knobs.unsignedInteger("skip_weight", 1));
     if (rule.threshold == 0 || rule.pageWeight == 0)
         throw PolicyError("policy xen: preempt_threshold and page_weight must be at least 1");
-    return std::make_unique<XenPolicy>(machine, costs, rule, knobs.boolean("access_tracking", true));
+    const bool accessTracking = knobs.boolean("access_tracking", true);
+    return std::make_unique<XenPolicy>(machine, costs, rule, accessTracking, knobs.boolean("flush_clean_only", false));
 }
 
 } // namespace vcm::hyp::policy

@@ -43,8 +43,11 @@ struct FlushCosts {
 
 class FlushContinuation {
 public:
+    // `pageOperation`: what each page gets, DC CIVAC by default (Xen's flush_page_to_ram, KVM's
+    // __clean_dcache_guest_page + invalidate); DC CVAC re-creates Xen 9617d5f9c1's clean-only flush.
     FlushContinuation(Machine& machine, std::size_t vm, vm::WalkFilter filter, PreemptionRule rule,
-                      FlushCosts costs, FlushLog& log, std::size_t record);
+                      FlushCosts costs, FlushLog& log, std::size_t record,
+                      memory::ByAddressOp pageOperation = memory::ByAddressOp::CleanInvalidateToPoC);
 
     // Runs on `core` until the flush is done (true) or a preemption point finds work pending (false).
     bool run(memory::CoreId core, const cpu::PreemptionQuery& preemption);
@@ -57,6 +60,7 @@ private:
     FlushCosts m_costs;
     FlushLog& m_log;
     std::size_t m_record;
+    memory::ByAddressOp m_pageOperation;
     vm::Gfn m_next;
     vm::Gfn m_end;
     std::uint32_t m_counter = 0;

@@ -202,6 +202,23 @@ TEST(Pipeline, IncidentsAreCaughtWithTheirKnobAndCleanWithout)
     }
 }
 
+// Xen before access tracking (2148a125b7): a secondary's set/way batch flushes all 16 GiB, twice, and the boot
+// CPU's one-second bring-up timeout expires; with tracking the secondary is online long before it.
+TEST(Pipeline, XenWithoutAccessTrackingTimesOutSecondaryBringUp)
+{
+    const auto timeouts = [](const fs::path& db) {
+        const Result r = vcm("query " + db.string() + " \"SELECT count(*) FROM marker WHERE name = 'bringup-timeout'\"");
+        return std::stoi(r.output.substr(r.output.find('\n') + 1));
+    };
+    const fs::path untracked = tracedDatabase("xen-bringup-without-access-tracking", "xen");
+    EXPECT_EQ(timeouts(untracked), 1);
+    const Result pages = vcm("query " + untracked.string() + " \"SELECT sum(pages) FROM flush\"");
+    EXPECT_THAT(pages.output, HasSubstr("8388608")) << "two flushes of every page of 16 GiB";
+    const fs::path tracked =
+        tracedDatabase("xen-bringup-without-access-tracking", "xen", "--set policy.knobs.access_tracking=true");
+    EXPECT_EQ(timeouts(tracked), 0);
+}
+
 // Each stale read names the write it missed and each clobber the write it destroyed. Checked against what the
 // guests say they did (their markers), not against the oracle: bootloader-setway writes its data between
 // "caches-on" and "setway-clean" and reads it after "caches-off"; boot-handoff writes its tables with caches off

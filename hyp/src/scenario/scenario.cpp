@@ -160,6 +160,7 @@ void readVms(Table& root, Scenario& s)
                                             "payload live in the first 16 MiB)",
                                             where(s.file, item), plan.spec.name));
         plan.spec.pinned = t.boolean("pinned", false);
+        plan.spec.secondariesStartOff = t.boolean("secondaries_start_off", false);
         plan.spec.vcpuCores.clear();
         if (const toml::array* cores = t.array("vcpus")) {
             for (const toml::node& c : *cores) {

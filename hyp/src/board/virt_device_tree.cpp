@@ -170,4 +170,14 @@ std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config
     return fdt.finish();
 }
 
+std::optional<std::string> deviceTreeProblem(std::span<const std::uint8_t> blob)
+{
+    if (blob.size() < sizeof(fdt_header))
+        return fmt::format("{} bytes: shorter than a device tree header", blob.size());
+    const int status = fdt_check_full(blob.data(), blob.size());
+    if (status != 0)
+        return fmt::format("not a valid flattened device tree ({})", fdt_strerror(status));
+    return std::nullopt;
+}
+
 } // namespace vcm::hyp::board

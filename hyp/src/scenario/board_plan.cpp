@@ -58,6 +58,7 @@ void readBoard(Table& vm, VmPlan& plan)
                                         where(t->file(), t->raw()), t->key("firmware")));
     readImage(*t, "initrd", board.initrd);
     board.bootargs = t->string("bootargs", "");
+    board.deviceTree = t->string("dtb", "");
     board.stopOnConsole = t->string("stop_on_console", "");
     if (const toml::array* steps = t->array("console")) {
         for (const toml::node& item : *steps) {

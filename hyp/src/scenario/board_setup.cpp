@@ -15,6 +15,8 @@
 namespace vcm::hyp::scenario {
 namespace {
 
+constexpr std::uint64_t kDeviceTreeRoom = 64 * 1024; // at the RAM base, before any image
+
 using Failure = std::function<ScenarioError(const std::string&)>;
 
 std::uint64_t readLe(const std::vector<std::uint8_t>& bytes, std::size_t at, std::size_t size)
@@ -96,12 +98,16 @@ BoardSetup::BoardSetup(const Scenario& scenario, const VmPlan& plan, const std::
         if (board.initrd)
             m_initrd = GuestImage::load(guestImagePath(board.initrd->file, guestDirectory), plan.spec.ramBytes,
                                         "guest RAM holds");
+        if (!board.deviceTree.empty())
+            m_deviceTree = GuestImage::load(board.deviceTree, kDeviceTreeRoom, "the device tree's room holds");
     } catch (const GuestImageError& e) {
         throw fail(e.what());
     }
+    if (m_deviceTree)
+        if (const auto problem = board::deviceTreeProblem(m_deviceTree->bytes))
+            throw fail(fmt::format("device tree {}: {}", m_deviceTree->path, *problem));
     // The device tree takes the first 64 KiB of RAM at most; images must lie inside RAM and clear of it.
     const std::uint64_t ramEnd = board::virt::kRamBase + plan.spec.ramBytes;
-    constexpr std::uint64_t kDeviceTreeRoom = 64 * 1024;
     const auto checkPlacement = [&](const char* role, const BoardImage& placed, const GuestImage& image) {
         if (placed.ipa < board::virt::kRamBase + kDeviceTreeRoom || placed.ipa + image.bytes.size() > ramEnd)
             throw fail(fmt::format("{} {} ({} bytes) at IPA {:#x} must lie in RAM [{:#x}, {:#x}), after the device "
@@ -165,7 +171,7 @@ void BoardSetup::load(Machine& machine, std::size_t vm, tracer::EventSink* event
     tree.bootargs = board.bootargs;
     if (m_initrd)
         tree.initrd = std::pair{board.initrd->ipa, board.initrd->ipa + m_initrd->bytes.size()};
-    machine.loadImage(vm, board::virt::kRamBase, board::buildVirtDeviceTree(tree));
+    machine.loadImage(vm, board::virt::kRamBase, m_deviceTree ? m_deviceTree->bytes : board::buildVirtDeviceTree(tree));
     // The kernel and initrd go in the way the scenario's toolstack mode says: that is where seed 004's hazard
     // starts when the mode leaves them in a cache.
     if (m_kernel)
@@ -190,6 +196,8 @@ std::vector<const GuestImage*> BoardSetup::images() const
         all.push_back(&*m_initrd);
     if (m_flash1)
         all.push_back(&*m_flash1);
+    if (m_deviceTree)
+        all.push_back(&*m_deviceTree);
     return all;
 }
 

@@ -56,6 +56,7 @@ private:
     std::optional<GuestImage> m_kernel;
     std::optional<GuestImage> m_initrd;
     std::optional<GuestImage> m_flash1;
+    std::optional<GuestImage> m_deviceTree; // the scenario's own blob (dtb), checked
     std::unique_ptr<board::VirtBoard> m_board;
     std::unique_ptr<board::ConsoleScript> m_script;
     Machine* m_machine = nullptr;

@@ -12,6 +12,8 @@
 
 #include <fstream>
 
+#include <unistd.h>
+
 namespace vcm::hyp {
 namespace {
 
@@ -142,6 +144,35 @@ scenario::RunReport runUboot(const std::string& policy, const std::vector<std::s
     all.push_back("policy.name=\"" + policy + "\"");
     const scenario::Scenario s = scenario::loadScenario(kScenarios / "uboot-prompt.toml", all);
     return scenario::runScenario(s, VCM_GUEST_DIR);
+}
+
+// [vm.board].dtb replaces the board's device tree (QEMU's -dtb): U-Boot sizes RAM from the one it is given; a
+// file that is not a device tree is refused, named, before anything runs.
+TEST(DeviceTreeOverride, TheGivenBlobIsWhatTheFirmwareReads)
+{
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("vcm-dtb-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    board::VirtDeviceTreeConfig config;
+    config.ramBytes = 256u << 20; // half the scenario's RAM
+    const std::vector<std::uint8_t> blob = board::buildVirtDeviceTree(config);
+    const auto good = dir / "half.dtb";
+    std::ofstream(good, std::ios::binary).write(reinterpret_cast<const char*>(blob.data()),
+                                                 static_cast<std::streamsize>(blob.size()));
+    const scenario::RunReport r = runUboot("native", {"vm.d1.board.dtb=\"" + good.string() + "\""});
+    EXPECT_EQ(r.guests.at(0).verdict, "PASS") << r.guests.at(0).console;
+    EXPECT_THAT(r.guests.at(0).console, HasSubstr("DRAM:  256 MiB"));
+
+    const auto bad = dir / "text.dtb";
+    std::ofstream(bad) << "/dts-v1/; / { }; (source, not a compiled blob)\n";
+    try {
+        runUboot("native", {"vm.d1.board.dtb=\"" + bad.string() + "\""});
+        ADD_FAILURE() << "a device tree source was accepted as a blob";
+    } catch (const scenario::ScenarioError& e) {
+        EXPECT_THAT(std::string(e.what()), HasSubstr("device tree \"" + bad.string()));
+        EXPECT_THAT(std::string(e.what()), HasSubstr("not a valid flattened device tree"));
+    }
+    std::filesystem::remove_all(dir);
 }
 
 class UbootPrompt : public ::testing::TestWithParam<const char*> {};

@@ -49,6 +49,9 @@ struct VirtDeviceTreeConfig {
 // (method hvc), the flash banks (cfi-flash), the architected timer, the GICv2, the PL011 with its clock,
 // and /chosen.
 std::vector<std::uint8_t> buildVirtDeviceTree(const VirtDeviceTreeConfig& config);
+// What is wrong with a device tree blob given in place of the board's (libfdt's fdt_check_full: header,
+// structure, strings), or nothing when a firmware or kernel could parse it.
+std::optional<std::string> deviceTreeProblem(std::span<const std::uint8_t> blob);
 
 class VirtBoard {
 public:

@@ -70,6 +70,9 @@ struct BoardPlan {
     std::optional<BoardImage> kernel;
     std::optional<BoardImage> initrd;
     std::string bootargs;
+    // A device tree blob to give the guest instead of the board's own (as QEMU's -dtb); used as it is, so
+    // bootargs and the initrd's placement are then the blob's business.
+    std::filesystem::path deviceTree;
     std::vector<board::ConsoleStep> console; // typed at the UART as the guest prints
     std::string stopOnConsole;               // the run ends when the guest prints this (empty: never)
 };

@@ -10,6 +10,7 @@ const std::vector<std::string>& findingKinds()
         "data_loss",          "long_flush_segment",      "stale_read",
         "clobber",            "stale_window",            "tvm_trap_after_caches_on",
         "untrapped_setway",   "caches_on_without_flush", "flush_scheduling_latency",
+        "setway_refused",
     };
     return kinds;
 }
@@ -27,6 +28,7 @@ std::uint64_t runDetectors(db::Database& db, const DetectorOptions& options)
     detectors::detectUntrappedSetWay(db, out);
     detectors::detectCachesOnWithoutFlush(db, out);
     detectors::detectFlushSchedulingLatency(db, out, options);
+    detectors::detectSetWayRefused(db, out);
     return out.written();
 }
 

@@ -17,7 +17,8 @@ const char* pick(const std::array<const char*, N>& labels, std::uint32_t value)
 
 const char* label(tracer::TrapKind kind)
 {
-    return pick(std::array{"setway", "vm_register", "stage2_fault", "smccc", "mmio"}, static_cast<std::uint32_t>(kind));
+    return pick(std::array{"setway", "vm_register", "stage2_fault", "smccc", "mmio", "undefined"},
+                static_cast<std::uint32_t>(kind));
 }
 
 const char* label(tracer::FlushReason reason)
@@ -60,7 +61,7 @@ const char* systemRegisterName(std::uint32_t value)
                            "CONTEXTIDR_EL1", "ESR_EL1", "FAR_EL1", "AFSR0_EL1", "AFSR1_EL1", "CLIDR_EL1",
                            "CCSIDR_EL1", "CSSELR_EL1", "CTR_EL0", "CNTFRQ_EL0", "CNTVCT_EL0", "CNTPCT_EL0",
                            "CNTV_CTL_EL0", "CNTV_CVAL_EL0", "CNTV_TVAL_EL0", "CNTP_CTL_EL0", "CNTP_CVAL_EL0",
-                           "CNTP_TVAL_EL0", "MPIDR_EL1"},
+                           "CNTP_TVAL_EL0", "MPIDR_EL1", "DCZID_EL0"},
                 value);
 }
 
@@ -103,6 +104,8 @@ std::string trapWhat(tracer::TrapKind kind, std::uint32_t detail)
         return "stage-2 fault";
     case tracer::TrapKind::Smccc:
         return smcccFunctionName(detail);
+    case tracer::TrapKind::Undefined:
+        return fmt::format("UNDEF for {}", pick(std::array{"DC ISW", "DC CSW", "DC CISW"}, detail));
     case tracer::TrapKind::Mmio:
         return fmt::format("{} {} byte{} (region {})", (detail & 0x80) != 0 ? "MMIO store" : "MMIO load",
                            detail & 0xf, (detail & 0xf) == 1 ? "" : "s", detail >> 8);

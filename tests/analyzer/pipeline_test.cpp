@@ -202,6 +202,23 @@ TEST(Pipeline, IncidentsAreCaughtWithTheirKnobAndCleanWithout)
     }
 }
 
+// Xen with the p2m shared with the IOMMU (2b45ff6030) refuses set/way with UNDEF: the guest takes it through its
+// vectors at the DC instruction, cleans by VA and passes; the analyzer reports the refusal. Without the knob the
+// operation traps and Xen flushes as usual.
+TEST(Pipeline, SetWayRefusedWithUndefIsReported)
+{
+    const fs::path shared = tracedDatabase("xen-iommu-shared-p2m", "xen");
+    EXPECT_EQ(findings(shared, "setway_refused"), 1);
+    const Result trap = vcm("query " + shared.string() + " \"SELECT what FROM trap WHERE kind = 'undefined'\"");
+    EXPECT_THAT(trap.output, HasSubstr("UNDEF for DC CISW"));
+    const Result marker = vcm("query " + shared.string() + " \"SELECT count(*) FROM marker WHERE name = 'cleaning-by-va'\"");
+    EXPECT_THAT(marker.output, HasSubstr("\n1\n")) << "the guest saw the UNDEF and cleaned by VA";
+    EXPECT_EQ(findings(shared, "stale_read"), 0);
+    const fs::path emulated = tracedDatabase("xen-iommu-shared-p2m", "xen", "--set policy.knobs.iommu_shared_p2m=false");
+    EXPECT_EQ(findings(emulated, "setway_refused"), 0);
+    EXPECT_EQ(findings(emulated, "stale_read"), 0);
+}
+
 // Xen before access tracking (2148a125b7): a secondary's set/way batch flushes all 16 GiB, twice, and the boot
 // CPU's one-second bring-up timeout expires; with tracking the secondary is online long before it.
 TEST(Pipeline, XenWithoutAccessTrackingTimesOutSecondaryBringUp)

@@ -14,6 +14,7 @@ void detectClobbers(db::Database& db, FindingWriter& out);
 void detectStaleWindows(db::Database& db, FindingWriter& out);
 void detectTvmTrapsAfterCachesOn(db::Database& db, FindingWriter& out);
 void detectUntrappedSetWay(db::Database& db, FindingWriter& out);
+void detectSetWayRefused(db::Database& db, FindingWriter& out);
 void detectCachesOnWithoutFlush(db::Database& db, FindingWriter& out);
 void detectFlushSchedulingLatency(db::Database& db, FindingWriter& out, const DetectorOptions& options);
 

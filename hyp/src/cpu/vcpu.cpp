@@ -406,6 +406,11 @@ std::uint64_t Vcpu::nowNs() const
     return m_impl->m_memory.coreTime(core()) * 1000 / m_impl->m_config.coreMHz;
 }
 
+void Vcpu::refuseTrappedInstruction()
+{
+    m_impl->m_refuseTrapped = true;
+}
+
 void Vcpu::exitToHypervisor()
 {
     m_impl->stop(VcpuStop::Hypervisor);

@@ -122,6 +122,11 @@ void Vcpu::Impl::locateEngineState()
     if (rebuild == nullptr)
         throw std::runtime_error(fmt::format("{}: this Unicorn library does not export arm_rebuild_hflags_aarch64",
                                              m_config.name));
+    m_raiseEngineException = reinterpret_cast<decltype(m_raiseEngineException)>(
+        dlsym(RTLD_DEFAULT, "raise_exception_aarch64"));
+    if (m_raiseEngineException == nullptr)
+        throw std::runtime_error(fmt::format("{}: this Unicorn library does not export raise_exception_aarch64",
+                                             m_config.name));
     // Plant distinctive values in x0..x30 and pc, look for them in the objects uc_struct points to, then put the
     // registers back (they are all zero before the first run, but for x0 and pc).
     // x29 and x30 have ids of their own in Unicorn's enumeration, after x28.

@@ -141,6 +141,8 @@ public:
     std::uint32_t onMrs(uc_arm64_reg reg, const uc_arm64_cp_reg& cp);
     std::uint32_t onMsr(const uc_arm64_cp_reg& cp);
     std::uint32_t onSys(const uc_arm64_cp_reg& cp);
+    // EL2 refused the set/way operation being trapped: the guest takes UNDEF at it (refuseTrappedInstruction).
+    [[noreturn]] void refuseSetWay(memory::SetWayOp op, std::uint64_t operand);
     void onInterrupt(std::uint32_t intno);
     void onBlock(std::uint32_t size);
     // Charges the core with the instructions run since the last charge, so every event during a slice (the
@@ -222,6 +224,10 @@ public:
     uc_engine* m_uc = nullptr;
     void* m_engineState = nullptr;                 // the engine's CPUARMState (locateEngineState)
     void (*m_rebuildEngineFlags)(void*) = nullptr; // QEMU's arm_rebuild_hflags
+    // QEMU's raise_exception: the engine takes an exception at the instruction its hook is handling (the hook
+    // synced the PC), leaving the translated block there; Unicorn's interrupt hook then sees it (onInterrupt).
+    void (*m_raiseEngineException)(void*, std::uint32_t, std::uint32_t, std::uint32_t) = nullptr;
+    bool m_refuseTrapped = false; // set by refuseTrappedInstruction() inside a trap handler
     std::shared_ptr<GuestRamMirror> m_mirrorOwner;
     std::uint8_t* m_mirror = nullptr; // m_mirrorOwner->data()
     HcrEl2 m_hcr;

@@ -43,6 +43,17 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
     return 1;
 }
 
+void Vcpu::Impl::refuseSetWay(memory::SetWayOp op, std::uint64_t operand)
+{
+    m_refuseTrapped = false;
+    const std::uint64_t pc = reg(UC_ARM64_REG_PC); // the hook synced it to the DC instruction
+    emitTrap(tracer::TrapKind::Undefined, static_cast<std::uint32_t>(op), operand, 0, pc);
+    // No object with a destructor lives between here and the engine: raise_exception longjmps out of the hook
+    // into the engine's loop, which hands EXCP_UDEF to onInterrupt (the guest's vectors, ELR on the DC).
+    m_raiseEngineException(m_engineState, kExceptionUndefined, 0, 1);
+    std::abort(); // raise_exception never returns
+}
+
 std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
 {
     chargeInstructions();
@@ -58,6 +69,8 @@ std::uint32_t Vcpu::Impl::onSys(const uc_arm64_cp_reg& cp)
             emitSetWayTrap(swOp, cp.val);
             m_self.chargeHypervisor(m_config.trapEntryExit);
             handleTrap([&] { m_traps.onSetWay(m_self, swOp, cp.val); });
+            if (m_refuseTrapped)
+                refuseSetWay(swOp, cp.val);
         } else {
             m_self.executeSetWay(swOp, cp.val);
         }

@@ -10,6 +10,9 @@
 //  - Access tracking: p2m_invalidate_root() when the domain is created and after every flush clears the
 //    stage-2 valid bits; a guest access faults and p2m_resolve_translation_fault sets the bit again; the
 //    flush skips entries that are not valid. Knob access_tracking=false flushes every mapped page.
+//  - When the p2m is shared with the IOMMU (iommu_use_hap_pt), p2m_set_way_flush cannot invalidate the p2m for
+//    access tracking and refuses set/way instead: it logs "The cache should be flushed by VA rather than by
+//    set/way" and injects UNDEF (2b45ff6030). Knob iommu_shared_p2m=true.
 //  - flush_page_to_ram() cleans and invalidates each page. Knob flush_clean_only=true re-creates 9617d5f9c1,
 //    which made it clean-only until a33ad60cc3 reverted it ("Some callers... expect the memory to be
 //    invalidated... unblock OssTest"): a stale line survives the caches-on flush and shadows RAM.
@@ -22,8 +25,9 @@ namespace {
 
 class XenPolicy final : public CachePolicy {
 public:
-    XenPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool accessTracking, bool flushCleanOnly)
-        : CachePolicy(machine, costs), m_rule(rule), m_accessTracking(accessTracking)
+    XenPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool accessTracking, bool flushCleanOnly,
+              bool iommuSharedP2m)
+        : CachePolicy(machine, costs), m_rule(rule), m_accessTracking(accessTracking), m_iommuSharedP2m(iommuSharedP2m)
     {
         if (flushCleanOnly)
             m_flushPageOperation = memory::ByAddressOp::CleanToPoC;
@@ -43,6 +47,10 @@ public:
 
     void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
     {
+        if (m_iommuSharedP2m) {
+            vcpu.refuseTrappedInstruction();
+            return;
+        }
         if (!vcpu.hcr().tvm) {
             requestFlush(vcpu, FlushReason::SetWay, filter(), m_rule);
             vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = true; });
@@ -87,6 +95,7 @@ private:
 
     PreemptionRule m_rule;
     bool m_accessTracking;
+    bool m_iommuSharedP2m;
 };
 
 } // namespace
@@ -101,7 +110,11 @@ std::unique_ptr<CachePolicy> createXenPolicy(Machine& machine, KnobReader& knobs
     if (rule.threshold == 0 || rule.pageWeight == 0)
         throw PolicyError("policy xen: preempt_threshold and page_weight must be at least 1");
     const bool accessTracking = knobs.boolean("access_tracking", true);
-    return std::make_unique<XenPolicy>(machine, costs, rule, accessTracking, knobs.boolean("flush_clean_only", false));
+    const bool flushCleanOnly = knobs.boolean("flush_clean_only", false);
+    // A shared p2m cannot have its valid bits cleared (the IOMMU would fault): no access tracking either.
+    const bool iommuSharedP2m = knobs.boolean("iommu_shared_p2m", false);
+    return std::make_unique<XenPolicy>(machine, costs, rule, accessTracking && !iommuSharedP2m, flushCleanOnly,
+                                       iommuSharedP2m);
 }
 
 } // namespace vcm::hyp::policy

@@ -17,7 +17,8 @@ namespace vcm::tracer {
 // Smccc: a firmware call (PSCI), detail = function id, operand = x1, old value = conduit (0 HVC, 1 SMC), new
 // value = the result in x0. Mmio: a device access EL2 emulated, detail = region index << 8 | 0x80 for a store
 // | size in bytes, operand = IPA, new value = the data.
-enum class TrapKind : std::uint8_t { SetWay = 0, VmRegister = 1, Stage2Fault = 2, Smccc = 3, Mmio = 4 };
+// Undefined: EL2 refused a trapped instruction and the guest took an Undefined Instruction exception at it.
+enum class TrapKind : std::uint8_t { SetWay = 0, VmRegister = 1, Stage2Fault = 2, Smccc = 3, Mmio = 4, Undefined = 5 };
 enum class FlushReason : std::uint8_t { SetWay = 0, CachesOn = 1, CachesOff = 2, Fault = 3 };
 enum class VcpuStopReason : std::uint8_t { SliceEnd = 0, Yield = 1, Exit = 2, Fault = 3, Hypervisor = 4, Preempted = 5, PoweredOff = 6, WaitForInterrupt = 7 };
 enum class ValueSourceKind : std::uint8_t { Ram = 0, L1 = 1, L2 = 2, SystemCache = 3, Nowhere = 4 };

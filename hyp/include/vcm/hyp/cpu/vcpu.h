@@ -261,6 +261,10 @@ public:
     const std::string& faultDescription() const;
     std::uint64_t trapCount() const;
     const TrapCounts& traps() const;
+    // From a set/way trap handler: EL2 refuses the instruction, and the guest takes an Undefined Instruction
+    // exception at it (ESR_EL1.EC 0, ELR_EL1 on the instruction, nothing after it run), as Xen's
+    // inject_undef_exception does when the p2m is shared with the IOMMU (2b45ff6030).
+    void refuseTrappedInstruction();
     // Ends the current slice after the instruction being handled: a trap handler that leaves EL2 work
     // pending calls this so the scheduler can run that work (and preempt it) before the guest continues.
     void exitToHypervisor();

@@ -59,6 +59,21 @@ TEST_P(LinuxBoot, ReachesInitWhichChecksItsBufferAndPowersOff)
 
 INSTANTIATE_TEST_SUITE_P(Policies, LinuxBoot, ::testing::Values("native", "xen", "kvm", "kvm-fwb", "dc-bit"));
 
+// Forced migration with a real kernel: at a fifth of slice ends a vCPU moves to another core, its dirty lines
+// left in the old core's L1; the caches stay coherent and the boot completes as without it.
+TEST(LinuxBootMigrating, ReachesInitUnderKvmWithVcpusMovedBetweenCores)
+{
+    const scenario::RunReport r = scenario::runScenario(
+        scenario::loadScenario(kScenarios / "linux-boot.toml",
+                               {"policy.name=\"kvm\"", "scheduler.forced_migration_percent=20"}),
+        VCM_GUEST_DIR);
+    EXPECT_EQ(r.guests.at(0).verdict, "PASS") << r.guests.at(0).fault;
+    EXPECT_THAT(r.guests.at(0).console, HasSubstr("vcm-init: buffer of 262144 words checked, 0 wrong"));
+    EXPECT_GT(r.migrations, 1000u);
+    EXPECT_EQ(r.staleReads, 0u);
+    EXPECT_EQ(r.clobbers, 0u);
+}
+
 // The second way to Linux: Debian's U-Boot loads nothing itself; `booti` starts the Image the toolstack placed,
 // after cleaning its caches by set/way (cleanup_before_linux). Under xen and kvm the set/way operations trap and
 // reach everything; under native the default 4 MiB system cache keeps what U-Boot wrote just before turning its

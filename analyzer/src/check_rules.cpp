@@ -157,8 +157,43 @@ RuleValue parseValue(const toml::node& node, const std::string& at)
     throw RulesError(fmt::format("{}: value: expected an integer, a number or a string", at));
 }
 
+// A measure is a count or a duration: a string compared with it would compare as text (issue 20: `max = "5"`
+// let 4,096 stale reads pass).
+void requireNumber(const RuleValue& value, const toml::table& t, const std::filesystem::path& file)
+{
+    if (std::holds_alternative<std::string>(value)) {
+        const toml::node* node = t.get("max") != nullptr ? t.get("max") : t.get("min") != nullptr ? t.get("min") : t.get("value");
+        throw RulesError(fmt::format("{}: a measure is compared with a number, not the string \"{}\" (write it "
+                                     "without quotes)",
+                                     where(file, node->source()), std::get<std::string>(value)));
+    }
+}
+
+// A key that must hold a string (measure, name, sql, op): value_or would take anything else for absent.
+std::string stringKey(const toml::table& t, const char* key, const std::filesystem::path& file)
+{
+    const toml::node* node = t.get(key);
+    if (node == nullptr)
+        return {};
+    if (!node->is_string())
+        throw RulesError(fmt::format("{}: {} must be a string", where(file, node->source()), key));
+    return node->as_string()->get();
+}
+
+// [[rule]] and [[assert]] are arrays of tables; `rule = 5` is a mistake, not an empty list.
+const toml::array* tableArray(const toml::table& document, const char* key, const std::filesystem::path& file)
+{
+    const toml::node* node = document.get(key);
+    if (node == nullptr)
+        return nullptr;
+    if (!node->is_array_of_tables())
+        throw RulesError(fmt::format("{}: {} must be written as [[{}]] tables", where(file, node->source()), key, key));
+    return node->as_array();
+}
+
 // The comparison of a [[rule]] or [[assert]]: `max = V`, `min = V`, or `op = "..."` with `value = V`.
-void parseCheck(const toml::table& t, const std::string& at, Comparison& comparison, RuleValue& value)
+void parseCheck(const toml::table& t, const std::string& at, Comparison& comparison, RuleValue& value,
+                const std::filesystem::path& file)
 {
     const int forms = (t.contains("max") ? 1 : 0) + (t.contains("min") ? 1 : 0) + (t.contains("value") ? 1 : 0);
     if (forms != 1)
@@ -170,8 +205,8 @@ void parseCheck(const toml::table& t, const std::string& at, Comparison& compari
         comparison = Comparison::GreaterEqual;
         value = parseValue(*min, at);
     } else {
-        const auto op = t["op"].value<std::string>();
-        comparison = op ? parseComparison(*op, at) : Comparison::Equal;
+        const std::string op = stringKey(t, "op", file);
+        comparison = !op.empty() ? parseComparison(op, at) : Comparison::Equal;
         value = parseValue(*t.get("value"), at);
     }
 }
@@ -241,11 +276,17 @@ Rules loadRules(const std::filesystem::path& file)
     } catch (const toml::parse_error& e) {
         throw RulesError(fmt::format("{}: {}", where(file, e.source()), e.description()));
     }
-    rejectUnknownKeys(document, {"allow_data_loss", "rule", "assert"}, file);
+    rejectUnknownKeys(document, {"allow_data_loss", "allow_incomplete", "rule", "assert"}, file);
     Rules rules;
     rules.source = file.string();
-    rules.allowDataLoss = document["allow_data_loss"].value_or(false);
-    if (const toml::array* list = document["rule"].as_array()) {
+    for (const auto& [key, flag] : {std::pair{"allow_data_loss", &rules.allowDataLoss},
+                                    std::pair{"allow_incomplete", &rules.allowIncomplete}})
+        if (const toml::node* node = document.get(key)) {
+            if (!node->is_boolean())
+                throw RulesError(fmt::format("{}: {} must be true or false", where(file, node->source()), key));
+            *flag = node->as_boolean()->get();
+        }
+    if (const toml::array* list = tableArray(document, "rule", file)) {
         for (const toml::node& node : *list) {
             const toml::table* t = node.as_table();
             const std::string at = where(file, node.source());
@@ -253,20 +294,22 @@ Rules loadRules(const std::filesystem::path& file)
                 throw RulesError(fmt::format("{}: [[rule]] must be a table", at));
             rejectUnknownKeys(*t, {"name", "measure", "max", "min", "op", "value"}, file);
             MeasureRule rule;
-            rule.measure = (*t)["measure"].value_or(std::string());
+            rule.measure = stringKey(*t, "measure", file);
             if (findMeasure(rule.measure) == nullptr) {
                 std::string known;
                 for (const MeasureDefinition& d : definitions())
                     known += (known.empty() ? "" : ", ") + std::string(d.info.name);
                 throw RulesError(fmt::format("{}: measure = \"{}\": expected one of {}", at, rule.measure, known));
             }
-            parseCheck(*t, at, rule.comparison, rule.value);
-            rule.name = (*t)["name"].value_or(
-                fmt::format("{} {} {}", rule.measure, comparisonText(rule.comparison), valueText(rule.value)));
+            parseCheck(*t, at, rule.comparison, rule.value, file);
+            requireNumber(rule.value, *t, file);
+            rule.name = stringKey(*t, "name", file);
+            if (rule.name.empty())
+                rule.name = fmt::format("{} {} {}", rule.measure, comparisonText(rule.comparison), valueText(rule.value));
             rules.measures.push_back(std::move(rule));
         }
     }
-    if (const toml::array* list = document["assert"].as_array()) {
+    if (const toml::array* list = tableArray(document, "assert", file)) {
         for (const toml::node& node : *list) {
             const toml::table* t = node.as_table();
             const std::string at = where(file, node.source());
@@ -274,11 +317,11 @@ Rules loadRules(const std::filesystem::path& file)
                 throw RulesError(fmt::format("{}: [[assert]] must be a table", at));
             rejectUnknownKeys(*t, {"name", "sql", "max", "min", "op", "value"}, file);
             SqlAssertion assertion;
-            assertion.name = (*t)["name"].value_or(std::string());
-            assertion.sql = (*t)["sql"].value_or(std::string());
+            assertion.name = stringKey(*t, "name", file);
+            assertion.sql = stringKey(*t, "sql", file);
             if (assertion.name.empty() || assertion.sql.empty())
                 throw RulesError(fmt::format("{}: [[assert]] needs name = \"...\" and sql = \"...\"", at));
-            parseCheck(*t, at, assertion.comparison, assertion.value);
+            parseCheck(*t, at, assertion.comparison, assertion.value, file);
             rules.assertions.push_back(std::move(assertion));
         }
     }
@@ -294,6 +337,21 @@ std::vector<RuleOutcome> evaluateRules(db::Database& db, const Rules& rules)
         if (!o.passed)
             o.evidence = firstFinding(db, "data_loss") +
                          " (set allow_data_loss = true in the rules to accept a lossy trace)";
+        outcomes.push_back(std::move(o));
+    }
+    if (!rules.allowIncomplete) {
+        // A run cut short (no run_end: a trace cut at a packet boundary, a flight-recorder snapshot, a crash)
+        // cannot show the absence of what would have come after: like loss, it fails unless accepted.
+        // A lossy trace may have lost the run_end itself: accepting the loss accepts that too.
+        const std::int64_t complete = db.scalar("SELECT coalesce(min(complete), 0) FROM run");
+        const bool lossAccepted =
+            rules.allowDataLoss && db.scalar("SELECT coalesce(sum(count), 0) FROM data_loss") > 0;
+        RuleOutcome o{"the run is complete", complete == 1 || lossAccepted,
+                      complete == 1 ? "yes" : lossAccepted ? "unknown (events were lost)" : "no", "== yes", {}};
+        if (complete != 1)
+            o.evidence = lossAccepted ? "the trace has no run_end event, which may be among the events lost"
+                                      : "the trace has no run_end event: the run was cut short, or the trace was "
+                                        "(set allow_incomplete = true in the rules to accept an incomplete run)";
         outcomes.push_back(std::move(o));
     }
     for (const MeasureRule& rule : rules.measures) {

@@ -44,6 +44,7 @@ struct Rules {
     std::vector<MeasureRule> measures;
     std::vector<SqlAssertion> assertions;
     bool allowDataLoss = false;
+    bool allowIncomplete = false; // else a rule "the run is complete" comes second, after the data-loss one
 };
 
 struct RuleOutcome {

@@ -11,6 +11,14 @@ namespace {
 
 std::filesystem::path temporaryBeside(const std::filesystem::path& target)
 {
+    // Atomic replacement is for regular files: a device node, FIFO or directory named as the output (-o
+    // /dev/null) would be replaced by a regular file. Those are refused.
+    std::error_code ec;
+    const auto status = std::filesystem::status(target, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        throw std::runtime_error(fmt::format("{}: not a regular file: vcm writes its output to a new file and renames "
+                                             "it into place, which would replace this one",
+                                             target.string()));
     // Same directory, so the rename is atomic; the pid keeps concurrent writers apart.
     std::filesystem::path temporary = target;
     temporary += fmt::format(".tmp-{}", ::getpid());

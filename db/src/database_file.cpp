@@ -47,6 +47,14 @@ void removeAbandonedTemporaries(const std::filesystem::path& target)
 
 std::filesystem::path freshTemporaryFor(const std::filesystem::path& target)
 {
+    // The database is written beside the target and renamed over it: a device node, FIFO or directory named as
+    // the target (-o /dev/null) would be replaced by a regular file, so it is refused.
+    std::error_code ec;
+    const auto status = std::filesystem::status(target, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        throw DatabaseError(fmt::format("{}: not a regular file: the database is written to a new file and renamed "
+                                        "into place, which would replace this one",
+                                        target.string()));
     removeAbandonedTemporaries(target);
     std::filesystem::path temporary = DatabaseFile::temporaryFor(target);
     std::error_code ignored;

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -186,6 +187,28 @@ TEST(IngestCli, TheNextIngestRemovesAKilledIngestsTemporary)
     EXPECT_EQ(ingest.status, 0) << ingest.output;
     EXPECT_FALSE(fs::exists(leftover));
     EXPECT_TRUE(fs::exists(database));
+}
+
+// Issue 20, defect 1: as root, `-o /dev/null` turned /dev/null into a regular file. Outputs that are not regular
+// files are refused (here a FIFO, which a test may make and remove), and stay what they were.
+TEST(IngestCli, OutputsThatAreNotRegularFilesAreRefusedNotReplaced)
+{
+    const fs::path fifo = workDirectory() / "not-a-file";
+    fs::remove(fifo);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const fs::path trace = recordedTrace("seed004-bootloader-setway", "native");
+    const fs::path database = workDirectory() / "for-outputs.db";
+    ASSERT_EQ(vcm("ingest -q " + trace.string() + " -o " + database.string()).status, 0);
+    for (const std::string& command :
+         {"ingest -q " + trace.string() + " -o " + fifo.string(), "report " + database.string() + " -o " + fifo.string(),
+          "export " + database.string() + " --perfetto " + fifo.string(),
+          "check " + database.string() + " --junit " + fifo.string()}) {
+        const Result r = vcm(command);
+        EXPECT_NE(r.status, 0) << command << "\n" << r.output;
+        EXPECT_THAT(r.output, HasSubstr("not a regular file")) << command;
+        EXPECT_TRUE(fs::is_fifo(fifo)) << command << " replaced the FIFO";
+    }
+    fs::remove(fifo);
 }
 
 TEST(IngestCli, InterruptedIngestLeavesNoTemporary)

@@ -7,7 +7,10 @@
 #include "vcm/analyzer/junit_report.h"
 #include "vcm/db/schema.h"
 
+#include "vcm/db/remove_on_termination_signal.h"
+#include "vcm/db/database_file.h"
 #include <fmt/core.h>
+#include <optional>
 #include <unistd.h>
 
 #include <memory>
@@ -48,10 +51,17 @@ int check(const CheckOptions& o)
     TemporaryDatabase temporary;
     std::filesystem::path database = o.input;
     std::error_code ec;
+    // Ctrl-C or kill leaves neither the ingest's temporary file nor the temporary database behind (their names
+    // hold this process's id, so nothing would ever sweep them).
+    std::optional<db::RemoveOnTerminationSignal> removeDatabase;
     if (isLiveUrl(o.input) || std::filesystem::is_directory(o.input, ec)) {
         IngestOptions ingest;
         ingest.detectors.longFlushSegmentNs = o.longFlushNs;
-        ingestTrace(o.input, temporary.path(), ingest);
+        {
+            const db::RemoveOnTerminationSignal removeIngest(db::DatabaseFile::temporaryFor(temporary.path()));
+            ingestTrace(o.input, temporary.path(), ingest);
+        }
+        removeDatabase.emplace(temporary.path());
         database = temporary.path();
     }
     db::Database db = db::openTraceDatabase(database);

@@ -211,6 +211,41 @@ TEST(IngestCli, OutputsThatAreNotRegularFilesAreRefusedNotReplaced)
     fs::remove(fifo);
 }
 
+// Starts vcm with `arguments`, with the default disposition for `signal` whatever the test runner ignores (a
+// background job ignores SIGINT); -1 if it cannot.
+pid_t spawnVcm(const std::vector<std::string>& arguments, int signal)
+{
+    std::vector<std::string> all = {kVcm.string()};
+    all.insert(all.end(), arguments.begin(), arguments.end());
+    std::vector<char*> argv;
+    for (const std::string& a : all)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawnattr_t attributes;
+    ::posix_spawnattr_init(&attributes);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, signal);
+    ::posix_spawnattr_setsigdefault(&attributes, &defaults);
+    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+    pid_t child = 0;
+    const int spawned = ::posix_spawn(&child, kVcm.c_str(), nullptr, &attributes, argv.data(), environ);
+    ::posix_spawnattr_destroy(&attributes);
+    return spawned == 0 ? child : -1;
+}
+
+// Waits up to 20 s for `file` to appear.
+bool appears(const fs::path& file)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (fs::exists(file))
+            return true;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return false;
+}
+
 TEST(IngestCli, InterruptedIngestLeavesNoTemporary)
 {
     // About 700,000 events: a few tenths of a second of ingest, time enough to interrupt it.
@@ -218,34 +253,11 @@ TEST(IngestCli, InterruptedIngestLeavesNoTemporary)
     for (const int signal : {SIGTERM, SIGINT}) {
         const fs::path database = workDirectory() / ("interrupted-" + std::to_string(signal) + ".db");
         fs::remove(database);
-        const std::vector<std::string> arguments = {kVcm.string(), "ingest", "-q", trace.string(), "-o",
-                                                    database.string()};
-        std::vector<char*> argv;
-        for (const std::string& a : arguments)
-            argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        // Default dispositions in the child whatever the test runner ignores (a background job ignores SIGINT).
-        posix_spawnattr_t attributes;
-        ::posix_spawnattr_init(&attributes);
-        sigset_t defaults;
-        sigemptyset(&defaults);
-        sigaddset(&defaults, signal);
-        ::posix_spawnattr_setsigdefault(&attributes, &defaults);
-        ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
-        pid_t child = 0;
-        const int spawned = ::posix_spawn(&child, kVcm.c_str(), nullptr, &attributes, argv.data(), environ);
-        ::posix_spawnattr_destroy(&attributes);
-        ASSERT_EQ(spawned, 0);
+        const pid_t child = spawnVcm({"ingest", "-q", trace.string(), "-o", database.string()}, signal);
+        ASSERT_GT(child, 0);
         const fs::path temporary = fs::path(database.string() + ".tmp-" + std::to_string(child));
         // Signal it as soon as its temporary file exists (the handler is installed before the file is made).
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        bool seen = false;
-        while (!seen && std::chrono::steady_clock::now() < deadline) {
-            seen = fs::exists(temporary);
-            if (!seen)
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
-        }
-        ASSERT_TRUE(seen) << "the ingest never made " << temporary;
+        ASSERT_TRUE(appears(temporary)) << "the ingest never made " << temporary;
         std::this_thread::sleep_for(std::chrono::milliseconds(30)); // mid-read, with rows written
         ::kill(child, signal);
         int status = 0;
@@ -257,6 +269,27 @@ TEST(IngestCli, InterruptedIngestLeavesNoTemporary)
         EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << "status " << status;
         EXPECT_FALSE(fs::exists(temporary)) << "signal " << signal;
         EXPECT_FALSE(fs::exists(database)) << "nothing was committed";
+    }
+}
+
+// Issue 20, defect 6: `vcm check TRACE_DIR` ingests into /tmp/vcm-check-PID.db; interrupted, it left that file
+// (or its ingest's temporary) behind.
+TEST(IngestCli, InterruptedCheckOfATraceLeavesNoTemporaryDatabase)
+{
+    const fs::path trace = recordedTrace("storm-16g", "native", "--set machine.l2.size_kib=2048");
+    for (const int signal : {SIGTERM, SIGINT}) {
+        const pid_t child = spawnVcm({"check", trace.string()}, signal);
+        ASSERT_GT(child, 0);
+        const fs::path database = fs::temp_directory_path() / ("vcm-check-" + std::to_string(child) + ".db");
+        const fs::path ingesting = fs::path(database.string() + ".tmp-" + std::to_string(child));
+        ASSERT_TRUE(appears(ingesting)) << "the check never started its ingest";
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        ::kill(child, signal);
+        int status = 0;
+        ASSERT_EQ(::waitpid(child, &status, 0), child);
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << "status " << status;
+        EXPECT_FALSE(fs::exists(ingesting)) << "signal " << signal;
+        EXPECT_FALSE(fs::exists(database)) << "signal " << signal;
     }
 }
 

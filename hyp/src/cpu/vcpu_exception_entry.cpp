@@ -22,11 +22,12 @@ constexpr std::uint32_t kMaxNestedExceptions = 8;
 } // namespace
 
 void Vcpu::Impl::takeSynchronousException(std::uint32_t exceptionClass, std::uint32_t iss, std::uint64_t returnAddress,
-                                          std::optional<std::uint64_t> faultAddress, const std::string& what)
+                                          std::optional<std::uint64_t> faultAddress, const std::string& what,
+                                          std::uint64_t instructionAddress)
 {
     const std::uint64_t vbar = reg(UC_ARM64_REG_VBAR_EL1);
     const std::uint64_t pc = reg(UC_ARM64_REG_PC);
-    const std::string taken = fmt::format("{} at {:#x}", what, returnAddress);
+    const std::string taken = fmt::format("{} at {:#x}", what, instructionAddress);
     if (pc - vbar < kVectorTableBytes) {
         if (++m_nestedExceptions >= kMaxNestedExceptions) {
             stop(VcpuStop::Fault, fmt::format("{} inside the exception vectors (VBAR_EL1 = {:#x}), the {}th exception in "
@@ -96,7 +97,8 @@ void Vcpu::Impl::deliverPendingAbort()
     takeSynchronousException(exceptionClass, iss, pc, abort.address,
                              fmt::format("{} {} fault for VA {:#x} at level {}",
                                          abort.instructionFetch ? "an instruction" : "a data", toString(abort.kind),
-                                         abort.address, abort.level));
+                                         abort.address, abort.level),
+                             pc);
     m_pc = reg(UC_ARM64_REG_PC);
     m_stop = VcpuStop::BudgetUsed;
 }

@@ -61,20 +61,25 @@ void Vcpu::Impl::onInterrupt(std::uint32_t intno)
     }
     // Exception classes of ESR_ELx (Arm ARM D17.2.37): 0x00 unknown reason, 0x15 SVC, 0x3c BRK.
     if (intno == kExceptionUndefined) {
-        takeSynchronousException(0x00, 0, pc, std::nullopt, fmt::format("undefined instruction {:#010x}", insn));
+        takeSynchronousException(0x00, 0, pc, std::nullopt, fmt::format("undefined instruction {:#010x}", insn), pc);
         return;
     }
     if (intno == kExceptionSupervisorCall) {
+        // QEMU's pc is past the SVC, which is the preferred return address; messages name the SVC itself.
         const std::uint32_t svc = instructionAt(pc - 4).value_or(0);
-        takeSynchronousException(0x15, (svc >> 5) & 0xffffu, pc, std::nullopt, "SVC");
+        takeSynchronousException(0x15, (svc >> 5) & 0xffffu, pc, std::nullopt,
+                                 fmt::format("SVC #{:#x}", (svc >> 5) & 0xffffu), pc - 4);
         return;
     }
     if (intno == kExceptionBreakpoint) {
-        takeSynchronousException(0x3c, (insn >> 5) & 0xffffu, pc, std::nullopt, "BRK");
+        takeSynchronousException(0x3c, (insn >> 5) & 0xffffu, pc, std::nullopt,
+                                 fmt::format("BRK #{:#x}", (insn >> 5) & 0xffffu), pc);
         return;
     }
-    stop(VcpuStop::Fault, fmt::format("{} (instruction {:#010x}) is not delivered to the guest by this model",
-                                      exceptionName(intno), insn));
+    // SVC and SMC arrive with pc past the instruction: name the instruction itself.
+    const std::uint64_t at = intno == kExceptionSupervisorCall || intno == kExceptionSecureMonitorCall ? pc - 4 : pc;
+    stop(VcpuStop::Fault, fmt::format("{} at {:#x} (instruction {:#010x}) is not delivered to the guest by this model",
+                                      exceptionName(intno), at, instructionAt(at).value_or(0)));
 }
 
 void Vcpu::Impl::smcccCall(SmcccConduit conduit, std::uint32_t immediate, std::uint64_t pc)

@@ -206,8 +206,10 @@ public:
     bool vcmCall(std::uint32_t functionId);
     // Enters a synchronous exception at EL1 (vcpu_exception_entry.cpp): exception class, syndrome, where ERET
     // returns to, FAR_EL1 for an abort, and what it was for messages.
+    // `instructionAddress`: the instruction that caused it, for messages (an SVC returns past itself).
     void takeSynchronousException(std::uint32_t exceptionClass, std::uint32_t iss, std::uint64_t returnAddress,
-                                  std::optional<std::uint64_t> faultAddress, const std::string& what);
+                                  std::optional<std::uint64_t> faultAddress, const std::string& what,
+                                  std::uint64_t instructionAddress);
     // AArch64.TakeException's common part: SPSR_EL1 and ELR_EL1, PSTATE to EL1h with DAIF masked, PC to the
     // vector at `vectorOffset` (0 synchronous, 0x80 IRQ) of the group for where the exception came from.
     void enterException(std::uint64_t vectorOffset, std::uint64_t returnAddress);

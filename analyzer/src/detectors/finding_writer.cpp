@@ -36,6 +36,16 @@ void FindingWriter::write(const Finding& f)
     ++m_written;
 }
 
+void appendEvidence(Finding& finding, db::Statement& rows, const char* table)
+{
+    bool first = true;
+    while (rows.step()) {
+        finding.evidence.push_back({table, rows.columnInt(0), first ? "subject" : "also"});
+        first = false;
+    }
+    rows.reset();
+}
+
 std::string runPolicy(db::Database& db)
 {
     db::Statement q = db.prepare("SELECT coalesce(policy, '?') FROM run");

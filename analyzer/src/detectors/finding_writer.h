@@ -47,6 +47,10 @@ private:
     std::uint64_t m_written = 0;
 };
 
+// Appends the rows `rows` yields (their first column, an id in `table`) as evidence: the first as `subject`, the
+// others as `also`; then resets `rows` for its next binding.
+void appendEvidence(Finding& finding, db::Statement& rows, const char* table);
+
 // The policy the run was under ("?" when the trace has no run_configuration).
 std::string runPolicy(db::Database& db);
 // The name of an agent ("d1v0"), or "agent N" when the trace has no agent table.

@@ -33,12 +33,7 @@ void detectSetWayRefused(db::Database& db, FindingWriter& out)
                                     q.columnText(4), q.columnInt(1), q.columnInt(1) == 1 ? "" : "s", q.columnText(6),
                                     policy);
         rows.bind(1, q.columnInt(0));
-        bool first = true;
-        while (rows.step()) {
-            f.evidence.push_back({"trap", rows.columnInt(0), first ? "subject" : "also"});
-            first = false;
-        }
-        rows.reset();
+        appendEvidence(f, rows, "trap");
         out.write(f);
     }
 }

@@ -41,12 +41,7 @@ void detectTvmTrapsAfterCachesOn(db::Database& db, FindingWriter& out)
                                     "costs a trap",
                                     q.columnText(5), q.columnInt(1), q.columnText(7), policy);
         rows.bind(1, q.columnInt(0));
-        bool first = true;
-        while (rows.step()) {
-            f.evidence.push_back({"trap", rows.columnInt(0), first ? "subject" : "also"});
-            first = false;
-        }
-        rows.reset();
+        appendEvidence(f, rows, "trap");
         out.write(f);
     }
     db.exec("DROP TABLE IF EXISTS temp.tvm_excess");

@@ -1,28 +1,15 @@
 /* SMP bring-up the PSCI way, as Linux's psci_boot_secondary does it: vCPU 0 starts vCPU 1 with CPU_ON at an
  * entry point with a context id, waits for it to report in, and watches it switch itself off (CPU_OFF) through
  * AFFINITY_INFO. Both vCPUs run with MMU and caches off, so their flags meet in RAM. */
-#include "vcm_guest.h"
+#include "vcm_psci.h"
 #include "vcm_report.h"
 
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON 0xc4000003u
-#define PSCI_AFFINITY_INFO 0xc4000004u
 #define CONTEXT_ID 0x5ec0dau
 
 extern char secondary_entry[];
 static uint8_t secondary_stack[4096] __attribute__((aligned(16)));
 uint8_t *const secondary_stack_top = secondary_stack + sizeof secondary_stack;
 static volatile uint64_t secondary_context, secondary_mpidr;
-
-static uint64_t psci(uint64_t function, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = function;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    return x0;
-}
 
 void secondary_main(uint64_t context)
 {

@@ -1,5 +1,6 @@
-/* Where PSCI CPU_ON starts the psci-smp guest's second vCPU: MMU and caches off, x0 = the context id, no stack
- * yet. It takes the stack main.c set aside and runs secondary_main(context). */
+/* Where PSCI CPU_ON starts a secondary vCPU of the psci-smp and smp-setway-bringup guests: MMU and caches off,
+ * x0 = the context id, no stack yet. It takes the stack its main.c published in secondary_stack_top and runs
+ * secondary_main(context). */
     .text
     .global secondary_entry
 secondary_entry:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "vcm_guest.h"
+#include "vcm_psci.h"
 
 #define GICD 0x08000000ul
 #define GICC 0x08010000ul
@@ -18,8 +19,6 @@
 #define GICC_EOIR 0x10
 #define VTIMER_INTID 27
 #define SPURIOUS 1023
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON 0xc4000003u
 
 extern char irq_vectors[], secondary_entry[];
 
@@ -31,16 +30,6 @@ static inline void write32(uint64_t address, uint32_t value)
 static inline uint32_t read32(uint64_t address)
 {
     return *(volatile uint32_t *)address;
-}
-
-static inline uint64_t psci(uint64_t function, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = function;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    return x0;
 }
 
 /* The banked per-CPU part: the vectors, SGIs and the timer's PPI enabled at priority 0xa0, the CPU interface

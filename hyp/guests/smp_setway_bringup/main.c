@@ -10,10 +10,9 @@
  * again), reports online and switches itself off. The verdict is the guest's: PASS when every secondary came
  * online in time; each late one is reported and marked "bringup-timeout". */
 #include "vcm_own_mmu.h"
+#include "vcm_psci.h"
 #include "vcm_report.h"
 
-#define PSCI_CPU_OFF 0x84000002u
-#define PSCI_CPU_ON 0xc4000003u
 #define SECONDARIES 1
 #define TIMEOUT_TICKS 62500000ul /* one second of the 62.5 MHz counter */
 
@@ -24,16 +23,6 @@ static volatile uint64_t online[SECONDARIES + 1];
 /* The secondaries' stage 1, built by vCPU 0 and cleaned to the PoC (Linux's idmap): a secondary that rebuilt
  * vCPU 0's table with its caches off would leave vCPU 0 a cached copy older than RAM. */
 static uint64_t secondary_level1[512] __attribute__((aligned(4096)));
-
-static uint64_t psci(uint64_t function, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-    register uint64_t x0 __asm__("x0") = function;
-    register uint64_t x1 __asm__("x1") = a1;
-    register uint64_t x2 __asm__("x2") = a2;
-    register uint64_t x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
-    return x0;
-}
 
 static uint64_t counter(void)
 {

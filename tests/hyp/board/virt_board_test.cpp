@@ -10,6 +10,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 
 #include <unistd.h>
@@ -136,6 +137,29 @@ TEST(Exceptions, SynchronousExceptionsAreDeliveredToTheGuestsVectorsAndReturnedF
     // the model has (before the fix it saw the old entries and the vCPU stopped on a walk mismatch).
     EXPECT_THAT(v.console, HasSubstr("zeroed entry: esr = 0x0000000096000007")) << "translation fault, level 3";
     EXPECT_THAT(v.console, HasSubstr("exceptions taken: 9"));
+}
+
+// Issue 20, defect 12: an SVC's preferred return address is the next instruction, but a message names the SVC
+// itself. A guest whose vector entry is another SVC takes eight exceptions in a row inside its vectors and is
+// stopped; the message names the first, the SVC at 0x40000010, with its immediate.
+TEST(Exceptions, AFaultMessageNamesTheSvcItselfNotTheInstructionAfter)
+{
+    std::vector<std::uint32_t> code(0x1204 / 4, 0);
+    code[0] = 0xd2a80000;          // movz x0, #0x4000, lsl #16
+    code[1] = 0x91400400;          // add  x0, x0, #1, lsl #12   (VBAR_EL1 = 0x40001000)
+    code[2] = 0xd518c000;          // msr  vbar_el1, x0
+    code[3] = 0xd5033fdf;          // isb
+    code[4] = 0xd4000841;          // svc  #0x42                 (at 0x40000010)
+    code[0x1200 / 4] = 0xd4000861; // svc  #0x43 at VBAR_EL1 + 0x200: the handler itself traps
+    GuestImage image;
+    image.bytes.resize(code.size() * 4);
+    std::memcpy(image.bytes.data(), code.data(), image.bytes.size());
+    testing::GuestMachine guests;
+    guests.addGuest(image, 0);
+    const VcpuSummary v = guests.machine.run(100'000).vcpus.at(0);
+    EXPECT_FALSE(v.exited);
+    EXPECT_THAT(v.fault, HasSubstr("SVC #0x43 at 0x40001200 inside the exception vectors"));
+    EXPECT_THAT(v.fault, HasSubstr("the first: SVC #0x42 at 0x40000010")) << "not 0x40000014, the return address";
 }
 
 scenario::RunReport runUboot(const std::string& policy, const std::vector<std::string>& overrides = {})

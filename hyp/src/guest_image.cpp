@@ -22,6 +22,21 @@ GuestImage GuestImage::load(const std::filesystem::path& path)
 
 GuestImage GuestImage::load(const std::filesystem::path& path, std::uint64_t maxBytes, const std::string& room)
 {
+    // Only a regular file (or a link to one) is an image, and its size is checked before it is read: /dev/zero
+    // or a FIFO would be read forever, a directory fails with a stream error that names nothing.
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (std::filesystem::is_directory(status))
+        throw GuestImageError(fmt::format("{}: is a directory, not a guest image", path));
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        throw GuestImageError(fmt::format("{}: not a regular file (a device, FIFO or socket is not a guest image)",
+                                          path));
+    if (std::filesystem::is_regular_file(status)) {
+        const std::uint64_t size = std::filesystem::file_size(path, ec);
+        if (!ec && size > maxBytes)
+            throw GuestImageError(fmt::format("{}: guest image is {} bytes, more than the {} bytes {}", path, size,
+                                              maxBytes, room));
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw GuestImageError(fmt::format("{}: cannot open guest image", path));

@@ -76,4 +76,15 @@ TEST_F(GuestImageTest, OversizedFileIsRejected)
     EXPECT_THAT(loadError(path), AllOf(HasSubstr(path.string()), HasSubstr("more than")));
 }
 
+// Issue 20, defects 8 and 11: `guest = "/dev/zero"` grew without bound and a directory failed with a stream
+// error naming no file. Only regular files are images, and their size is checked before they are read.
+TEST_F(GuestImageTest, OnlyRegularFilesAreImages)
+{
+    EXPECT_THAT(loadError("/dev/zero"), AllOf(HasSubstr("/dev/zero"), HasSubstr("not a regular file")));
+    EXPECT_THAT(loadError(m_dir), AllOf(HasSubstr(m_dir.string()), HasSubstr("is a directory")));
+    const auto link = m_dir / "link.bin";
+    std::filesystem::create_symlink(writeFile("target.bin", 16), link);
+    EXPECT_EQ(vcm::hyp::GuestImage::load(link).bytes.size(), 16u) << "a link to a regular file is one";
+}
+
 } // namespace

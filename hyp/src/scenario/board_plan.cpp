@@ -25,7 +25,7 @@ void readImage(Table& board, const std::string& name, std::optional<BoardImage>&
     } catch (const std::invalid_argument& e) {
         throw ScenarioError(fmt::format("{}: {}: {}", where(t->file(), t->raw()), t->key("mode"), e.what()));
     }
-    image.core = static_cast<memory::CoreId>(t->unsignedInteger("core", image.core));
+    image.core = static_cast<memory::CoreId>(t->unsignedInteger("core", image.core, 0, 4095));
     t->rejectUnknown();
     into = image;
 }

@@ -14,6 +14,15 @@
 namespace vcm::hyp::scenario {
 namespace {
 
+// The ranges of the numeric keys (docs/scenarios.md): beyond them no machine is meant, and values far outside hung
+// runs, exhausted memory or wrapped when narrowed (issue 20, defect 8).
+constexpr std::uint64_t kMaxCacheKib = 1u << 20;       // 1 GiB per cache
+constexpr std::uint64_t kMaxPerMillion = 1'000'000;    // a rate per million cycles
+constexpr std::uint64_t kMaxCost = 1'000'000;          // cycles for one access or operation
+constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
+constexpr std::uint64_t kMaxCore = 4095;
+constexpr std::uint64_t kMaxRamMib = std::uint64_t{1} << 20; // 1 TiB
+
 memory::ReplacementKind replacement(Table& t)
 {
     const std::string name = t.string("replacement", "lru");
@@ -30,8 +39,8 @@ void readCache(Table& parent, const std::string& name, memory::CacheGeometry& ge
     auto t = parent.table(name);
     if (!t)
         return;
-    geometry.sizeBytes = t->unsignedInteger("size_kib", geometry.sizeBytes >> 10) << 10;
-    geometry.ways = static_cast<std::uint32_t>(t->unsignedInteger("ways", geometry.ways));
+    geometry.sizeBytes = t->unsignedInteger("size_kib", geometry.sizeBytes >> 10, 0, kMaxCacheKib) << 10;
+    geometry.ways = static_cast<std::uint32_t>(t->unsignedInteger("ways", geometry.ways, 1, 1024));
     geometry.replacement = replacement(*t);
     t->rejectUnknown();
 }
@@ -42,26 +51,26 @@ void readMachine(Table& root, Scenario& s)
     if (!t)
         return;
     auto& topology = s.machine.topology;
-    topology.clusters = static_cast<std::uint32_t>(t->unsignedInteger("clusters", topology.clusters));
-    topology.coresPerCluster = static_cast<std::uint32_t>(t->unsignedInteger("cores_per_cluster", topology.coresPerCluster));
-    topology.lineBytes = static_cast<std::uint32_t>(t->unsignedInteger("line_bytes", topology.lineBytes));
+    topology.clusters = static_cast<std::uint32_t>(t->unsignedInteger("clusters", topology.clusters, 1, 64));
+    topology.coresPerCluster = static_cast<std::uint32_t>(t->unsignedInteger("cores_per_cluster", topology.coresPerCluster, 1, 64));
+    topology.lineBytes = static_cast<std::uint32_t>(t->unsignedInteger("line_bytes", topology.lineBytes, 16, 2048));
     readCache(*t, "l1", topology.l1);
     readCache(*t, "l2", topology.l2);
     readCache(*t, "system_cache", topology.systemCache);
     s.machine.speculationFillsPerMillionCycles =
-        t->unsignedInteger("speculation_rate", s.machine.speculationFillsPerMillionCycles);
-    s.machine.tickCycles = t->unsignedInteger("tick_cycles", s.machine.tickCycles);
-    s.machine.coreMHz = t->unsignedInteger("core_mhz", s.machine.coreMHz);
-    s.machine.counterReadCycles = t->unsignedInteger("counter_read_cycles", s.machine.counterReadCycles);
+        t->unsignedInteger("speculation_rate", s.machine.speculationFillsPerMillionCycles, 0, kMaxPerMillion);
+    s.machine.tickCycles = t->unsignedInteger("tick_cycles", s.machine.tickCycles, 1, kMaxCycles);
+    s.machine.coreMHz = t->unsignedInteger("core_mhz", s.machine.coreMHz, 1, 100'000);
+    s.machine.counterReadCycles = t->unsignedInteger("counter_read_cycles", s.machine.counterReadCycles, 1, kMaxCost);
     if (auto costs = t->table("costs")) {
         auto& c = s.machine.costs;
-        c.l1Hit = costs->unsignedInteger("l1_hit", c.l1Hit);
-        c.l2Hit = costs->unsignedInteger("l2_hit", c.l2Hit);
-        c.systemCacheHit = costs->unsignedInteger("system_cache_hit", c.systemCacheHit);
-        c.remoteCacheHit = costs->unsignedInteger("remote_cache_hit", c.remoteCacheHit);
-        c.ram = costs->unsignedInteger("ram", c.ram);
-        c.maintenancePerLine = costs->unsignedInteger("maintenance_per_line", c.maintenancePerLine);
-        c.dirtyWriteBack = costs->unsignedInteger("dirty_write_back", c.dirtyWriteBack);
+        c.l1Hit = costs->unsignedInteger("l1_hit", c.l1Hit, 0, kMaxCost);
+        c.l2Hit = costs->unsignedInteger("l2_hit", c.l2Hit, 0, kMaxCost);
+        c.systemCacheHit = costs->unsignedInteger("system_cache_hit", c.systemCacheHit, 0, kMaxCost);
+        c.remoteCacheHit = costs->unsignedInteger("remote_cache_hit", c.remoteCacheHit, 0, kMaxCost);
+        c.ram = costs->unsignedInteger("ram", c.ram, 0, kMaxCost);
+        c.maintenancePerLine = costs->unsignedInteger("maintenance_per_line", c.maintenancePerLine, 0, kMaxCost);
+        c.dirtyWriteBack = costs->unsignedInteger("dirty_write_back", c.dirtyWriteBack, 0, kMaxCost);
         costs->rejectUnknown();
     }
     t->rejectUnknown();
@@ -84,9 +93,9 @@ void readScheduler(Table& root, Scenario& s)
     auto t = root.table("scheduler");
     if (!t)
         return;
-    s.machine.sliceInstructions = t->unsignedInteger("slice_instructions", s.machine.sliceInstructions);
+    s.machine.sliceInstructions = t->unsignedInteger("slice_instructions", s.machine.sliceInstructions, 1, kMaxCycles);
     s.machine.forcedMigrationPercent =
-        static_cast<std::uint32_t>(t->unsignedInteger("forced_migration_percent", s.machine.forcedMigrationPercent));
+        static_cast<std::uint32_t>(t->unsignedInteger("forced_migration_percent", s.machine.forcedMigrationPercent, 0, 100));
     if (s.machine.forcedMigrationPercent > 100)
         throw ScenarioError(fmt::format("{}: scheduler.forced_migration_percent must be 0..100", s.file.string()));
     if (s.machine.sliceInstructions == 0)
@@ -101,7 +110,7 @@ void readScheduler(Table& root, Scenario& s)
             ScriptedMigration migration;
             migration.vcpu = m.string("vcpu", "");
             migration.marker = m.string("marker", "");
-            migration.toCore = static_cast<memory::CoreId>(m.unsignedInteger("to_core", 0));
+            migration.toCore = static_cast<memory::CoreId>(m.unsignedInteger("to_core", 0, 0, kMaxCore));
             m.rejectUnknown();
             if (migration.vcpu.empty() || migration.marker.empty())
                 throw ScenarioError(fmt::format("{}: a scripted migration needs vcpu and marker", where(s.file, item)));
@@ -154,7 +163,7 @@ void readVms(Table& root, Scenario& s)
             throw ScenarioError(fmt::format("{}: vm {} needs either guest = \"<program>\" or a [vm.board] with its "
                                             "firmware",
                                             where(s.file, item), plan.spec.name));
-        plan.spec.ramBytes = t.unsignedInteger("ram_mib", plan.spec.ramBytes >> 20) << 20;
+        plan.spec.ramBytes = t.unsignedInteger("ram_mib", plan.spec.ramBytes >> 20, 0, kMaxRamMib) << 20;
         if (plan.spec.ramBytes < (16u << 20))
             throw ScenarioError(fmt::format("{}: vm {}: ram_mib must be at least 16 (the guest image and its "
                                             "payload live in the first 16 MiB)",
@@ -185,20 +194,20 @@ void readVms(Table& root, Scenario& s)
                 throw ScenarioError(fmt::format("{}: vm.payload.mode: {}", where(s.file, *payload->raw().get("mode")),
                                                 e.what()));
             }
-            load.core = static_cast<memory::CoreId>(payload->unsignedInteger("core", load.core));
+            load.core = static_cast<memory::CoreId>(payload->unsignedInteger("core", load.core, 0, kMaxCore));
             load.dataBytes = payload->unsignedInteger("data_bytes", load.dataBytes);
-            load.raceSpeculationRate = payload->unsignedInteger("race_speculation_rate", load.raceSpeculationRate);
+            load.raceSpeculationRate = payload->unsignedInteger("race_speculation_rate", load.raceSpeculationRate, 0, kMaxPerMillion);
             payload->rejectUnknown();
             plan.payload = load;
         }
         if (auto pre = t.table("precache")) {
             plan.precache = Precache{pre->unsignedInteger("ipa", 0), pre->unsignedInteger("bytes", 0),
-                                     static_cast<memory::CoreId>(pre->unsignedInteger("core", 0))};
+                                     static_cast<memory::CoreId>(pre->unsignedInteger("core", 0, 0, kMaxCore))};
             pre->rejectUnknown();
         }
         if (auto check = t.table("host_check")) {
             plan.hostCheck = HostCheck{check->unsignedInteger("ipa", 0), check->unsignedInteger("bytes", 0),
-                                       static_cast<memory::CoreId>(check->unsignedInteger("core", 0))};
+                                       static_cast<memory::CoreId>(check->unsignedInteger("core", 0, 0, kMaxCore))};
             check->rejectUnknown();
         }
         t.rejectUnknown();

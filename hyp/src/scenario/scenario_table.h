@@ -46,6 +46,17 @@ public:
         return static_cast<std::uint64_t>(*value);
     }
 
+    // The same within [min, max] (issue 20: values far outside any machine hung runs, exhausted memory or wrapped
+    // silently when narrowed).
+    std::uint64_t unsignedInteger(const std::string& name, std::uint64_t fallback, std::uint64_t min, std::uint64_t max)
+    {
+        const std::uint64_t value = unsignedInteger(name, fallback);
+        if (const toml::node* n = m_table.get(name); n != nullptr && (value < min || value > max))
+            throw ScenarioError(fmt::format("{}: {} = {}: must be {} to {}", where(m_file, *n), key(name), value, min,
+                                            max));
+        return value;
+    }
+
     bool boolean(const std::string& name, bool fallback)
     {
         const toml::node* n = node(name);

@@ -93,7 +93,7 @@ TEST_F(ScenarioFiles, SyntaxErrorsAndMissingPiecesAreReported)
     EXPECT_THAT(errorOf(write("seed = 1\n")), HasSubstr("at least one [[vm]]"));
     EXPECT_THAT(errorOf(write("[[vm]]\nname = \"x\"\n")), HasSubstr("needs either guest"));
     EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nvcpus = [9]\n")), HasSubstr("physical cores 0..3"));
-    EXPECT_THAT(errorOf(write("[machine.l2]\nways = 0\n[[vm]]\nguest = \"hello\"\n")), HasSubstr("l2: ways"));
+    EXPECT_THAT(errorOf(write("[machine.l2]\nways = 0\n[[vm]]\nguest = \"hello\"\n")), HasSubstr("machine.l2.ways = 0: must be 1 to 1024"));
     EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"boot-image\"\n[vm.payload]\nmode = \"flush-harder\"\n")),
                 AllOf(HasSubstr("scenario.toml:4"), HasSubstr("unknown toolstack mode")));
 }
@@ -109,6 +109,27 @@ TEST_F(ScenarioFiles, OverridesApplyOnTopOfTheFile)
     EXPECT_EQ(s.knobs.at("access_tracking"), "false");
     EXPECT_THAT(errorOf(path, {"machine.nonsense=1"}), HasSubstr("unknown key machine.nonsense"));
     EXPECT_THAT(errorOf(path, {"novalue"}), HasSubstr("expected key=value"));
+}
+
+// Issue 20, defect 8: values no machine has hung runs (costs, rates), exhausted memory (cores, caches) or wrapped
+// when narrowed (clusters = 2^32 + 1 ran as one cluster). Each numeric key has a range, checked with file:line.
+TEST_F(ScenarioFiles, NumbersOutsideTheirRangeAreErrorsWithTheirLine)
+{
+    struct Case {
+        const char* text;
+        const char* expected;
+    };
+    for (const Case& c : {Case{"[machine]\nclusters = 4294967297\n", "scenario.toml:2: machine.clusters = 4294967297: must be 1 to 64"},
+                          Case{"[machine]\ncores_per_cluster = 1000000\n", "must be 1 to 64"},
+                          Case{"[machine.costs]\nram = 9223372036854775807\n", "machine.costs.ram = 9223372036854775807: must be 0 to 1000000"},
+                          Case{"[machine]\nspeculation_rate = 9223372036854775807\n", "must be 0 to 1000000"},
+                          Case{"[machine.l1]\nways = 1099511627776\n", "machine.l1.ways = 1099511627776: must be 1 to 1024"},
+                          Case{"[machine]\nline_bytes = 1099511627776\n", "must be 16 to 2048"},
+                          Case{"[machine.system_cache]\nsize_kib = 67108864\n", "must be 0 to 1048576"}}) {
+        EXPECT_THAT(errorOf(write(std::string(c.text) + kMinimal)), HasSubstr(c.expected)) << c.text;
+    }
+    EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nram_mib = 17592186044416\n")),
+                AllOf(HasSubstr("scenario.toml:3"), HasSubstr("ram_mib = 17592186044416: must be 0 to 1048576")));
 }
 
 TEST_F(ScenarioFiles, OverridesReachAVmByItsNameOrIndex)

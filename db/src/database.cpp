@@ -176,6 +176,20 @@ std::optional<std::int64_t> Statement::columnOptionalInt(int column) const
     return columnInt(column);
 }
 
+namespace {
+
+// A read-only connection still writes other files through ATTACH (a new database file) and VACUUM INTO (which
+// attaches its target): `vcm query good.db "VACUUM INTO '/tmp/x.db'"` made a file (issue 20, defect 10). The
+// authorizer refuses them for every statement a reader prepares. (Writes to the database itself, an assigning
+// pragma among them, already fail on the read-only connection; pragmas as table-valued functions, which the
+// GUI reads its schema with, stay allowed.)
+int readerAuthorizer(void*, int action, const char*, const char*, const char*, const char*)
+{
+    return action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK;
+}
+
+} // namespace
+
 Database::Database(const std::filesystem::path& file, Mode mode) : m_file(file)
 {
     configureSqliteOnce();
@@ -193,6 +207,10 @@ Database::Database(const std::filesystem::path& file, Mode mode) : m_file(file)
         throw DatabaseError(fmt::format("{}: cannot open the database: {}", file.string(), message));
     }
     sqlite3_extended_result_codes(m_db, 1);
+    if (mode == Mode::ReadOnly) {
+        sqlite3_db_config(m_db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+        sqlite3_set_authorizer(m_db, readerAuthorizer, nullptr);
+    }
 }
 
 Database::Database(Database&& other) noexcept

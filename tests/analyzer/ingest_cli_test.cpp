@@ -189,6 +189,34 @@ TEST(IngestCli, TheNextIngestRemovesAKilledIngestsTemporary)
     EXPECT_TRUE(fs::exists(database));
 }
 
+// Issue 20, defect 10: a read-only database still wrote other files through VACUUM INTO and ATTACH, from
+// `vcm query` and from a rules [[assert]]. SQLite's authorizer refuses them on every read-only connection.
+TEST(IngestCli, ReadersCannotWriteOtherFilesThroughSql)
+{
+    const fs::path database = workDirectory() / "guarded.db";
+    ASSERT_EQ(vcm("ingest -q " + recordedTrace("seed004-bootloader-setway", "native").string() + " -o " +
+                  database.string())
+                  .status,
+              0);
+    const fs::path copy = workDirectory() / "vacuumed.db";
+    const fs::path attached = workDirectory() / "attached.db";
+    fs::remove(copy);
+    fs::remove(attached);
+    EXPECT_NE(vcm("query " + database.string() + " \"PRAGMA user_version = 7\"").status, 0) << "a read-only connection";
+    for (const std::string& sql : {"VACUUM INTO '" + copy.string() + "'", "ATTACH '" + attached.string() + "' AS x"}) {
+        const Result r = vcm("query " + database.string() + " \"" + sql + "\"");
+        EXPECT_NE(r.status, 0) << sql << "\n" << r.output;
+        EXPECT_THAT(r.output, ::testing::AnyOf(HasSubstr("not authorized"), HasSubstr("authorization denied"))) << sql;
+    }
+    const fs::path rules = workDirectory() / "vacuum-rules.toml";
+    std::ofstream(rules) << "[[assert]]\nname = \"copy\"\nsql = \"VACUUM INTO '" + copy.string() + "'\"\nvalue = 0\n";
+    const Result check = vcm("check " + database.string() + " --rules " + rules.string());
+    EXPECT_EQ(check.status, 1) << check.output;
+    EXPECT_FALSE(fs::exists(copy)) << "VACUUM INTO wrote a file";
+    EXPECT_FALSE(fs::exists(attached)) << "ATTACH made a file";
+    EXPECT_EQ(vcm("query " + database.string() + " \"SELECT count(*) FROM trap\"").status, 0) << "reading still works";
+}
+
 // Issue 20, defect 1: as root, `-o /dev/null` turned /dev/null into a regular file. Outputs that are not regular
 // files are refused (here a FIFO, which a test may make and remove), and stay what they were.
 TEST(IngestCli, OutputsThatAreNotRegularFilesAreRefusedNotReplaced)

@@ -36,6 +36,8 @@ packages=(
   libc6-dev-arm64-cross cpio
   # shared libraries
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  # vcm hunt: the Slurm recipe is tested on a one-node cluster (tests/hunt/slurm)
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include "vcm/db/schema.h"
 
 #include "schema_sql.h"
+#include "vcm/db/hunt_schema.h"
 
 #include <fmt/core.h>
 
@@ -50,6 +51,10 @@ int traceSchemaVersion(Database& db, const std::filesystem::path& file)
     } catch (const DatabaseError&) {
         throw DatabaseError(fmt::format("{}: not a SQLite database", file.string()));
     }
+    if (version == 0 && db.scalar("PRAGMA application_id") == kHuntApplicationId)
+        throw DatabaseError(fmt::format("{}: a hunt database (vcm hunt), not a trace database: read it with vcm hunt "
+                                        "report or vcm query",
+                                        file.string()));
     if (version == 0)
         throw DatabaseError(fmt::format("{}: not a vcm trace database (no run table, user_version 0); create one "
                                         "with vcm ingest",

@@ -4,4 +4,5 @@
 namespace vcm::db {
 const char* schemaSql();
 const char* indexesSql();
+const char* huntSchemaSql();
 } // namespace vcm::db

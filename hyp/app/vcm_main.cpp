@@ -1,6 +1,7 @@
 // vcm: the command-line front end. Thin by design: each subcommand parses its options and calls a
 // component library.
 #include "analyzer_commands.h"
+#include "hunt_command.h"
 #include "replay_command.h"
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/db/db_version.h"
@@ -386,6 +387,7 @@ int main(int argc, char** argv)
 
     const vcm::analyzer::cli::AnalyzerCommands analyzerCommands(app);
     const vcm::replay::cli::ReplayCommand replayCommand = vcm::replay::cli::addReplayCommand(app);
+    const vcm::hunt::cli::HuntCommand huntCommand = vcm::hunt::cli::addHuntCommand(app);
 
     CLI11_PARSE(app, argc, argv);
     try {
@@ -393,6 +395,8 @@ int main(int argc, char** argv)
             return *status;
         if (replayCommand.app->parsed())
             return replayCommand.run();
+        if (huntCommand.app->parsed())
+            return huntCommand.run();
         if (bootCommand->parsed()) {
             if (!boot.board.empty() || !boot.bios.empty()) {
                 if (bootCommand->count("--budget") == 0)

@@ -241,7 +241,8 @@ void applyOverride(toml::table& document, const std::string& assignment)
         const std::string k(first->first.str());
         const toml::node& v = first->second;
         toml::node* existing = target->get(k);
-        if (v.is_table() && existing != nullptr && existing->is_table()) {
+        // An empty inline table (key={}) replaces the table: there is no key inside it to descend to.
+        if (v.is_table() && !v.as_table()->empty() && existing != nullptr && existing->is_table()) {
             target = existing->as_table();
             source = v.as_table();
             continue;

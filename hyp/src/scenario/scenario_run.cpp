@@ -54,6 +54,11 @@ std::filesystem::path guestImagePath(const std::string& guest, const std::filesy
     return directory / (guest + ".bin");
 }
 
+std::string_view vcmVersion()
+{
+    return VCM_VERSION;
+}
+
 std::filesystem::path defaultGuestDirectory()
 {
     if (const char* fromEnvironment = std::getenv("VCM_GUEST_DIR"))
@@ -73,7 +78,7 @@ tracer::RunConfiguration runConfiguration(const Scenario& s)
         c.knobs += (c.knobs.empty() ? "" : ",") + k + "=" + v;
     for (const std::string& o : s.overrides)
         c.overrides += (c.overrides.empty() ? "" : ";") + o;
-    c.vcmVersion = VCM_VERSION;
+    c.vcmVersion = std::string(vcmVersion());
     c.seed = s.machine.seed;
     const auto& t = s.machine.topology;
     c.clusters = t.clusters;

@@ -58,6 +58,9 @@ struct RunReport {
     std::string snapshotReason;    // flight recorder: why a snapshot was taken (empty: none)
 };
 
+// This vcm's version, as traces and hunt databases record it.
+std::string_view vcmVersion();
+
 // Where guest programs are found: the build's hyp/guests folder, compiled in, or $VCM_GUEST_DIR.
 std::filesystem::path defaultGuestDirectory();
 // The image of a guest named in a scenario: a path as given (it has a '/' or ends in .bin), else NAME.bin in

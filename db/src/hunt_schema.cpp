@@ -38,7 +38,7 @@ Database openHuntDatabase(const std::filesystem::path& file, Database::Mode mode
         application = db.scalar("PRAGMA application_id");
         version = db.userVersion();
     } catch (const DatabaseError&) {
-        throw DatabaseError(fmt::format("{}: not a SQLite database", file.string()));
+        throw DatabaseError(fmt::format("{}: not a hunt database (not a SQLite file at all)", file.string()));
     }
     if (application != kHuntApplicationId)
         throw DatabaseError(fmt::format("{}: not a hunt database (written by vcm hunt); a trace database is read by "

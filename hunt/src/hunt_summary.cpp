@@ -35,8 +35,9 @@ std::string textReport(const HuntData& data)
         out += "  the seed varies nothing in this scenario: every seed runs the same\n";
     for (const std::string& v : h.seedVaries)
         out += fmt::format("  the seed varies {}\n", v);
-    if (h.interrupted || data.runs.size() != h.plannedRuns())
-        out += fmt::format("  PARTIAL: {} of {} runs{}\n", data.runs.size(), h.plannedRuns(),
+    const std::uint64_t wholeHunt = h.seeds * h.policies.size();
+    if (h.interrupted || data.runs.size() != wholeHunt)
+        out += fmt::format("  PARTIAL: {} of the hunt's {} runs{}\n", data.runs.size(), wholeHunt,
                            h.interrupted ? " (interrupted)" : "");
     out += fmt::format("\n{:<10} {:>7} {:>9} {:>8}  {:<22} {}\n", "policy", "runs", "failures", "rate",
                        "95% CI (Wilson)", "first failing seeds");

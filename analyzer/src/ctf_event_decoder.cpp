@@ -1,4 +1,5 @@
 #include "ctf_event_decoder.h"
+#include "vcm/tracer/machine_limits.h"
 
 #include "vcm/tracer/setway_trap_code.h"
 #include "vcm/tracer/timer_ticks.h"
@@ -292,6 +293,11 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
         c.systemCacheBytes = n(15);
         c.systemCacheWays = u32(16);
         c.coreMHz = n(17);
+        // A damaged trace must not describe a machine no scenario could (clusters = 1073741826 would have the
+        // database built a row per core, for ever): the same limits as a scenario's.
+        if (const std::optional<std::string> problem = tracer::runConfigurationProblem(c))
+            throw CtfReadError(fmt::format("{}event #{} {}: {}; the trace is damaged", m.where(), m.index, l.name,
+                                           *problem));
         b.runConfiguration(c);
         break;
     }

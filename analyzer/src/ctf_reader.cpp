@@ -1,6 +1,8 @@
 // The Babeltrace2 graph behind readCtfTrace: src.ctf.fs (one per trace) -> flt.utils.muxer -> simple sink.
 #include "vcm/analyzer/ctf_reader.h"
 
+#include "ctf_metadata_check.h"
+
 #include <babeltrace2/babeltrace.h>
 #include <fmt/core.h>
 
@@ -37,11 +39,8 @@ const bt_field* payloadAt(const void* event, std::size_t index)
 
 // What Babeltrace2 said went wrong: its innermost error causes (the specific ones), without the
 // component addresses and states it appends for its own developers.
-std::string babeltraceErrorCauses()
+std::string describeAndRelease(const bt_error* error)
 {
-    const bt_error* error = bt_current_thread_take_error();
-    if (error == nullptr)
-        return "no cause given";
     std::string text;
     const std::uint64_t count = bt_error_get_cause_count(error);
     for (std::uint64_t i = 0; i < count && i < 2; ++i) {
@@ -53,7 +52,13 @@ std::string babeltraceErrorCauses()
         text += fmt::format("{}{}", text.empty() ? "" : "; ", message);
     }
     bt_error_release(error);
-    return text;
+    return text.empty() ? "no cause given" : text;
+}
+
+std::string babeltraceErrorCauses()
+{
+    const bt_error* error = bt_current_thread_take_error();
+    return error == nullptr ? "no cause given" : describeAndRelease(error);
 }
 
 struct SinkState {
@@ -165,6 +170,13 @@ std::string runIntoSink(bt_graph* graph, const bt_port_output* output, SinkState
     }
     if (status != BT_GRAPH_RUN_STATUS_OK && !state.failure)
         return fmt::format("{} ({})", failed, babeltraceErrorCauses());
+    // src.ctf.fs (2.0) ends a stream quietly at a packet it cannot decode -- the run says OK with the events
+    // before it -- but leaves its error on the thread. A damaged trace must not pass for a shorter one, and the
+    // error must not be left for the next API call, which would abort on it (a library precondition).
+    if (status == BT_GRAPH_RUN_STATUS_OK && !state.failure)
+        if (const bt_error* error = bt_current_thread_take_error())
+            return fmt::format("{} (it stopped early at a part it could not decode: {}); the trace is damaged", failed,
+                               describeAndRelease(error));
     return {};
 }
 
@@ -300,7 +312,12 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
     const std::vector<std::filesystem::path> traces = traceDirectories(directory);
     if (traces.empty())
         throw CtfReadError(fmt::format("{}: no CTF trace (no metadata file) below this directory", directory.string()));
+    for (const std::filesystem::path& trace : traces)
+        if (const std::optional<std::string> problem = ctfMetadataProblem(trace / "metadata"))
+            throw CtfReadError(*problem);
 
+    // Whatever an earlier Babeltrace2 call left on this thread would make the next API call abort.
+    bt_current_thread_clear_error();
     const bt_plugin* ctf = nullptr;
     const bt_plugin* utils = nullptr;
     if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) != BT_PLUGIN_FIND_STATUS_OK ||
@@ -351,6 +368,7 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
 
 void readLiveTrace(const std::string& url, CtfVisitor& visitor)
 {
+    bt_current_thread_clear_error();
     const bt_plugin* ctf = nullptr;
     if (bt_plugin_find("ctf", BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, &ctf) != BT_PLUGIN_FIND_STATUS_OK)
         throw CtfReadError("Babeltrace2: the ctf plugin is not installed (Debian package babeltrace2)");

@@ -1,6 +1,7 @@
 #include "vcm/replay/recorded_run.h"
 
 #include "vcm/analyzer/ctf_reader.h"
+#include "vcm/tracer/machine_limits.h"
 
 #include <fmt/core.h>
 
@@ -23,6 +24,28 @@ std::vector<std::string> split(const std::string& text, char separator)
     return parts;
 }
 
+// A damaged run_configuration (clusters = 1073741826) is a damaged trace, not a replay that diverges at its
+// first event: the same limits as the analyzer's (tracer/machine_limits.h).
+void checkMachine(const analyzer::CtfEventView& e)
+{
+    if (!e.unsignedField("clusters"))
+        return; // a trace of a tracer older than these fields
+    tracer::RunConfiguration c;
+    const auto u32 = [&e](const char* field) { return static_cast<std::uint32_t>(e.unsignedField(field).value_or(0)); };
+    c.clusters = u32("clusters");
+    c.coresPerCluster = u32("cores_per_cluster");
+    c.lineBytes = u32("line_bytes");
+    c.l1Bytes = e.unsignedField("l1_bytes").value_or(0);
+    c.l1Ways = u32("l1_ways");
+    c.l2Bytes = e.unsignedField("l2_bytes").value_or(0);
+    c.l2Ways = u32("l2_ways");
+    c.systemCacheBytes = e.unsignedField("system_cache_bytes").value_or(0);
+    c.systemCacheWays = u32("system_cache_ways");
+    c.coreMHz = e.unsignedField("core_mhz").value_or(0);
+    if (const std::optional<std::string> problem = tracer::runConfigurationProblem(c))
+        throw ReplayError(fmt::format("vcm:run_configuration: {}; the trace is damaged", *problem));
+}
+
 struct ConfigurationReader final : analyzer::CtfVisitor {
     std::optional<RecordedRun> run;
     std::uint64_t events = 0;
@@ -32,6 +55,7 @@ struct ConfigurationReader final : analyzer::CtfVisitor {
         ++events;
         if (run || e.name() != "vcm:run_configuration")
             return;
+        checkMachine(e);
         RecordedRun r;
         auto text = [&](const char* field) { return std::string(e.stringField(field).value_or("")); };
         r.scenario = text("scenario");

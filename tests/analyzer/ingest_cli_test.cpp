@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -318,6 +319,114 @@ TEST(IngestCli, InterruptedCheckOfATraceLeavesNoTemporaryDatabase)
         EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << "status " << status;
         EXPECT_FALSE(fs::exists(ingesting)) << "signal " << signal;
         EXPECT_FALSE(fs::exists(database)) << "signal " << signal;
+    }
+}
+
+} // namespace
+
+namespace {
+
+// A copy of `trace` to damage, under a fresh name.
+fs::path copyOf(const fs::path& trace, const std::string& name)
+{
+    const fs::path copy = workDirectory() / name;
+    fs::remove_all(copy);
+    fs::copy(trace, copy, fs::copy_options::recursive);
+    return copy;
+}
+
+// The one file below `trace` named `name` (the metadata, the first stream).
+fs::path fileBelow(const fs::path& trace, const std::string& name)
+{
+    for (const auto& entry : fs::recursive_directory_iterator(trace))
+        if (entry.path().filename() == name)
+            return entry.path();
+    ADD_FAILURE() << "no " << name << " below " << trace;
+    return {};
+}
+
+// The trace's stream files (vcm_0, vcm_1, ...: one per CPU the tracing threads ran on, so where an event
+// lands is the host's choice).
+std::vector<fs::path> streamsOf(const fs::path& trace)
+{
+    std::vector<fs::path> streams;
+    for (const auto& entry : fs::recursive_directory_iterator(trace))
+        if (entry.is_regular_file() && entry.path().filename().string().starts_with("vcm_") &&
+            entry.path().extension() != ".idx")
+            streams.push_back(entry.path());
+    return streams;
+}
+
+// Overwrites the bytes at the first occurrence of `find` in any stream of `trace`, `offset` bytes from it,
+// with `replace`; false if `find` is in none.
+bool patch(const fs::path& trace, const std::string& find, std::ptrdiff_t offset, const std::string& replace)
+{
+    for (const fs::path& stream : streamsOf(trace)) {
+        std::string bytes = readFile(stream);
+        const std::size_t at = bytes.find(find);
+        if (at == std::string::npos || static_cast<std::ptrdiff_t>(at) + offset < 0)
+            continue;
+        bytes.replace(static_cast<std::size_t>(static_cast<std::ptrdiff_t>(at) + offset), replace.size(), replace);
+        std::ofstream(stream, std::ios::binary | std::ios::trunc) << bytes;
+        return true;
+    }
+    return false;
+}
+
+std::string u32le(std::uint32_t v)
+{
+    return {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF), static_cast<char>((v >> 16) & 0xFF),
+            static_cast<char>((v >> 24) & 0xFF)};
+}
+
+// `vcm ARGUMENTS` killed after 60 s: a damaged trace must be refused, not waited on for ever.
+Result bounded(const std::string& arguments)
+{
+    return vcm::testing::runVcm(arguments, workDirectory(), "timeout -s KILL 60 ");
+}
+
+// Damaged traces (issue 20, defects 2, 3 and 4) are unusable inputs: exit 2 with what is wrong, never a hang,
+// never a shorter run passed off as the whole one, and the database an earlier ingest wrote stays as it was.
+TEST(IngestCli, DamagedTracesAreRefusedAndTheOldDatabaseStays)
+{
+    const fs::path good = recordedTrace("seed004-bootloader-setway", "xen");
+    const fs::path database = workDirectory() / "kept.db";
+    ASSERT_EQ(vcm("ingest -q " + good.string() + " -o " + database.string()).status, 0);
+    const std::string before = readFile(database);
+
+    struct Damage {
+        std::string name;
+        std::function<bool(const fs::path&)> apply;
+        std::string message;
+    };
+    const std::vector<Damage> damages = {
+        // Babeltrace2 2.0 loops for ever on metadata cut inside a packet.
+        {"metadata cut to 100 bytes", [](const fs::path& t) { fs::resize_file(fileBelow(t, "metadata"), 100); return true; },
+         "the metadata is truncated"},
+        {"metadata cut to 6826 bytes", [](const fs::path& t) { fs::resize_file(fileBelow(t, "metadata"), 6826); return true; },
+         "the metadata is truncated"},
+        {"metadata cut to 10240 bytes", [](const fs::path& t) { fs::resize_file(fileBelow(t, "metadata"), 10240); return true; },
+         "the metadata is truncated"},
+        // One byte of run_configuration: clusters 2 -> 1073741826 (a row per core for a billion cores).
+        {"clusters = 1073741826",
+         [](const fs::path& t) { return patch(t, u32le(2) + u32le(2) + u32le(64), 0, u32le(0x40000002)); },
+         "clusters = 1073741826: must be 1 to 64"},
+        // The length of the first set/way batch's code array (a u16 before the codes of the guest's first traps,
+        // 0x0f 0x0f 0x00 0x0d) made to claim more than its packet holds: src.ctf.fs stops there "successfully".
+        {"a sequence longer than its packet",
+         [](const fs::path& t) { return patch(t, std::string("\x0f\x0f\x00\x0d\x00\x0d", 6), -2, "\xff\xff"); },
+         "the trace is damaged"},
+    };
+    for (const Damage& d : damages) {
+        const fs::path damaged = copyOf(good, "damaged");
+        ASSERT_TRUE(d.apply(damaged)) << d.name << ": the trace's layout changed; update the damage";
+        for (const std::string& command : {"ingest -q " + damaged.string() + " -o " + database.string(),
+                                           "check " + damaged.string(), "replay " + damaged.string()}) {
+            const Result r = bounded(command);
+            EXPECT_EQ(r.status, 2) << d.name << ": " << command << "\n" << r.output;
+            EXPECT_THAT(r.output, HasSubstr(d.message)) << d.name << ": " << command;
+        }
+        EXPECT_EQ(readFile(database), before) << d.name << ": the old database was replaced";
     }
 }
 

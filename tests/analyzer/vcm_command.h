@@ -25,12 +25,15 @@ inline std::string readFile(const std::filesystem::path& file)
     return text.str();
 }
 
-// `vcm ARGUMENTS`, its output logged under logDirectory while it runs.
-inline CommandResult runVcm(const std::string& arguments, const std::filesystem::path& logDirectory)
+// `vcm ARGUMENTS`, its output logged under logDirectory while it runs. `wrapper` goes before the binary (e.g.
+// "timeout -s KILL 60 " to bound a command that must not hang).
+inline CommandResult runVcm(const std::string& arguments, const std::filesystem::path& logDirectory,
+                            const std::string& wrapper = "")
 {
     static int n = 0;
     const std::filesystem::path log = logDirectory / ("vcm-out-" + std::to_string(n++) + ".log");
-    const int raw = std::system((std::string(VCM_BINARY) + " " + arguments + " > " + log.string() + " 2>&1").c_str());
+    const int raw =
+        std::system((wrapper + std::string(VCM_BINARY) + " " + arguments + " > " + log.string() + " 2>&1").c_str());
     std::string output = readFile(log);
     std::filesystem::remove(log);
     return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, std::move(output)};

@@ -2,6 +2,7 @@
 #include "vcm/hyp/scenario/scenario.h"
 
 #include "scenario_table.h"
+#include "vcm/tracer/machine_limits.h"
 
 #include <fmt/core.h>
 #include <fmt/std.h>
@@ -16,7 +17,7 @@ namespace {
 
 // The ranges of the numeric keys (docs/scenarios.md): beyond them no machine is meant, and values far outside hung
 // runs, exhausted memory or wrapped when narrowed (issue 20, defect 8).
-constexpr std::uint64_t kMaxCacheKib = 1u << 20;       // 1 GiB per cache
+constexpr std::uint64_t kMaxCacheKib = tracer::MachineLimits::kMaxCacheKib; // 1 GiB per cache
 constexpr std::uint64_t kMaxPerMillion = 1'000'000;    // a rate per million cycles
 constexpr std::uint64_t kMaxCost = 1'000'000;          // cycles for one access or operation
 constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
@@ -40,7 +41,7 @@ void readCache(Table& parent, const std::string& name, memory::CacheGeometry& ge
     if (!t)
         return;
     geometry.sizeBytes = t->unsignedInteger("size_kib", geometry.sizeBytes >> 10, 0, kMaxCacheKib) << 10;
-    geometry.ways = static_cast<std::uint32_t>(t->unsignedInteger("ways", geometry.ways, 1, 1024));
+    geometry.ways = static_cast<std::uint32_t>(t->unsignedInteger("ways", geometry.ways, 1, tracer::MachineLimits::kMaxWays));
     geometry.replacement = replacement(*t);
     t->rejectUnknown();
 }
@@ -51,16 +52,16 @@ void readMachine(Table& root, Scenario& s)
     if (!t)
         return;
     auto& topology = s.machine.topology;
-    topology.clusters = static_cast<std::uint32_t>(t->unsignedInteger("clusters", topology.clusters, 1, 64));
-    topology.coresPerCluster = static_cast<std::uint32_t>(t->unsignedInteger("cores_per_cluster", topology.coresPerCluster, 1, 64));
-    topology.lineBytes = static_cast<std::uint32_t>(t->unsignedInteger("line_bytes", topology.lineBytes, 16, 2048));
+    topology.clusters = static_cast<std::uint32_t>(t->unsignedInteger("clusters", topology.clusters, 1, tracer::MachineLimits::kMaxClusters));
+    topology.coresPerCluster = static_cast<std::uint32_t>(t->unsignedInteger("cores_per_cluster", topology.coresPerCluster, 1, tracer::MachineLimits::kMaxCoresPerCluster));
+    topology.lineBytes = static_cast<std::uint32_t>(t->unsignedInteger("line_bytes", topology.lineBytes, tracer::MachineLimits::kMinLineBytes, tracer::MachineLimits::kMaxLineBytes));
     readCache(*t, "l1", topology.l1);
     readCache(*t, "l2", topology.l2);
     readCache(*t, "system_cache", topology.systemCache);
     s.machine.speculationFillsPerMillionCycles =
         t->unsignedInteger("speculation_rate", s.machine.speculationFillsPerMillionCycles, 0, kMaxPerMillion);
     s.machine.tickCycles = t->unsignedInteger("tick_cycles", s.machine.tickCycles, 1, kMaxCycles);
-    s.machine.coreMHz = t->unsignedInteger("core_mhz", s.machine.coreMHz, 1, 100'000);
+    s.machine.coreMHz = t->unsignedInteger("core_mhz", s.machine.coreMHz, 1, tracer::MachineLimits::kMaxCoreMHz);
     s.machine.counterReadCycles = t->unsignedInteger("counter_read_cycles", s.machine.counterReadCycles, 1, kMaxCost);
     if (auto costs = t->table("costs")) {
         auto& c = s.machine.costs;

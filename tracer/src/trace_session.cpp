@@ -12,13 +12,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <cerrno>
 #include <cstring>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace vcm::tracer {
 namespace {
@@ -43,20 +42,51 @@ bool waitFor(Predicate predicate, std::chrono::milliseconds limit)
     return predicate();
 }
 
-// Starts `argv[0]` (found on PATH) as a child with its output discarded; returns its pid.
+// Starts `argv[0]` (found on PATH) as a child with its output discarded; returns its pid. The daemon gets a
+// process group of its own: a terminal's Ctrl-C goes to vcm's whole foreground group, and a daemon killed with
+// vcm would take the session's last packets along ("stopping the session failed: No session daemon"); vcm
+// stops it itself, after the session. PR_SET_PDEATHSIG covers a vcm that dies without doing so (SIGKILL, a
+// second Ctrl-C): the daemon is sent SIGTERM. (posix_spawn cannot set a parent-death signal, hence fork.)
 pid_t spawnQuietly(const char* const argv[])
 {
-    pid_t pid = -1;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, const_cast<char**>(argv), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0)
+    int report[2]; // the child writes errno here if exec fails; close-on-exec: EOF means it ran
+    if (pipe2(report, O_CLOEXEC) != 0)
+        throw TraceSessionError(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
+    const pid_t parent = getpid();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(report[0]);
+        close(report[1]);
+        throw TraceSessionError(fmt::format("cannot start {}: {}", argv[0], std::strerror(errno)));
+    }
+    if (pid == 0) {
+        // Only async-signal-safe calls between fork and exec: the parent has threads (liblttng-ust's).
+        setpgid(0, 0);
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(127); // the parent died before the line above
+        const int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execvp(argv[0], const_cast<char* const*>(argv));
+        const int error = errno;
+        (void)!write(report[1], &error, sizeof error);
+        _exit(127);
+    }
+    close(report[1]);
+    int error = 0;
+    ssize_t n = 0;
+    do
+        n = read(report[0], &error, sizeof error);
+    while (n < 0 && errno == EINTR);
+    close(report[0]);
+    if (n == static_cast<ssize_t>(sizeof error)) {
+        int status = 0;
+        waitpid(pid, &status, 0);
         throw TraceSessionError(fmt::format("cannot start {}: {} (install the Debian package lttng-tools: bash "
                                             "scripts/install-deps.sh)",
-                                            argv[0], std::strerror(rc)));
+                                            argv[0], std::strerror(error)));
+    }
     return pid;
 }
 

@@ -136,6 +136,7 @@ struct CtfEventDecoder::Impl {
     const ClassLayout* lastLayout = nullptr;
     std::unordered_map<std::string, const EventSpec*> specsByName;
     std::uint64_t index = 0;
+    bool configured = false; // a vcm:run_configuration was read: a second one is a second run
     std::vector<std::uint8_t> codes;    // the arrays of the vcm:setway_trap_batch being decoded
     std::vector<std::uint8_t> literals;
     // "SOURCE: " for error messages, or nothing when the source is not known.
@@ -234,7 +235,7 @@ struct CtfEventDecoder::Impl {
 
 CtfEventDecoder::CtfEventDecoder(TraceDatabaseBuilder& builder, std::function<void(std::uint64_t)> progress,
                                  std::string source)
-    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), std::move(source), {}, nullptr, nullptr, {}, 0, {}, {}, {}}))
+    : m_impl(std::make_unique<Impl>(Impl{builder, std::move(progress), std::move(source), {}, nullptr, nullptr, {}, 0, false, {}, {}, {}}))
 {
     for (const EventSpec& spec : eventSpecs())
         m_impl->specsByName.emplace(spec.name, &spec);
@@ -274,6 +275,12 @@ void CtfEventDecoder::onEvent(const CtfEventView& e)
 
     switch (l.event) {
     case Event::RunConfiguration: {
+        // Two runs' traces below one directory would interleave into one database of neither run.
+        if (m.configured)
+            throw CtfReadError(fmt::format("{}event #{} {}: a second run in this trace (a directory holding more than "
+                                           "one vcm trace?); give each trace's own directory",
+                                           m.where(), m.index, l.name));
+        m.configured = true;
         tracer::RunConfiguration c;
         c.scenario = str(0);
         c.scenarioText = str(1);

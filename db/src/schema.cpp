@@ -55,10 +55,9 @@ int traceSchemaVersion(Database& db, const std::filesystem::path& file)
         throw DatabaseError(fmt::format("{}: a hunt database (vcm hunt), not a trace database: read it with vcm hunt "
                                         "report or vcm query",
                                         file.string()));
-    if (version == 0)
-        throw DatabaseError(fmt::format("{}: not a vcm trace database (no run table, user_version 0); create one "
-                                        "with vcm ingest",
-                                        file.string()));
+    if (version <= 0)
+        throw DatabaseError(fmt::format("{}: not a vcm trace database (user_version {}{}); create one with vcm ingest",
+                                        file.string(), version, version == 0 ? ", or no run table" : ""));
     if (version > kSchemaVersion)
         throw DatabaseError(fmt::format("{}: schema version {} is newer than this vcm reads ({}); upgrade vcm",
                                         file.string(), version, kSchemaVersion));

@@ -428,6 +428,17 @@ TEST(IngestCli, DamagedTracesAreRefusedAndTheOldDatabaseStays)
         }
         EXPECT_EQ(readFile(database), before) << d.name << ": the old database was replaced";
     }
+    // Two runs' traces below one directory: "UNIQUE constraint failed" naming the temporary database, or (when
+    // no flush met its twin) every event silently doubled.
+    const fs::path two = workDirectory() / "two-runs";
+    fs::remove_all(two);
+    fs::create_directories(two);
+    fs::copy(good, two / "a", fs::copy_options::recursive);
+    fs::copy(recordedTrace("seed004-bootloader-setway", "native"), two / "b", fs::copy_options::recursive);
+    const Result r = bounded("ingest -q " + two.string() + " -o " + database.string());
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("a second run in this trace"));
+    EXPECT_EQ(readFile(database), before);
 }
 
 } // namespace

@@ -132,6 +132,25 @@ TEST(TraceDatabaseSchema, VersionOneIsMigratedForwardKeepingItsRows)
     fs::remove_all(dir);
 }
 
+// A damaged user_version (negative) was taken for a version to migrate from: "vector::_M_range_check".
+TEST(TraceDatabaseSchema, ANegativeVersionIsNotAVcmDatabase)
+{
+    const fs::path dir = scratchDirectory();
+    const fs::path file = dir / "negative.db";
+    {
+        Database db(file, Database::Mode::Create);
+        vcm::db::createSchema(db);
+        db.setUserVersion(-1);
+    }
+    try {
+        vcm::db::openTraceDatabase(file);
+        ADD_FAILURE() << "a database of version -1 was opened";
+    } catch (const vcm::db::DatabaseError& e) {
+        EXPECT_THAT(e.what(), ::testing::HasSubstr("not a vcm trace database (user_version -1)"));
+    }
+    fs::remove_all(dir);
+}
+
 TEST(TraceDatabaseFile, TemporariesOfDeadWritersAreRemovedOthersKept)
 {
     const fs::path dir = scratchDirectory();

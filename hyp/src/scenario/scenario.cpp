@@ -2,6 +2,7 @@
 #include "vcm/hyp/scenario/scenario.h"
 
 #include "scenario_table.h"
+#include "vcm/hyp/vm/stage2_table.h"
 #include "vcm/tracer/machine_limits.h"
 
 #include <fmt/core.h>
@@ -22,7 +23,8 @@ constexpr std::uint64_t kMaxPerMillion = 1'000'000;    // a rate per million cyc
 constexpr std::uint64_t kMaxCost = 1'000'000;          // cycles for one access or operation
 constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;
 constexpr std::uint64_t kMaxCore = 4095;
-constexpr std::uint64_t kMaxRamMib = std::uint64_t{1} << 20; // 1 TiB
+// A VM's RAM starts at IPA 0x4000_0000 and must end inside the stage-2 table's 39-bit IPA space: 523,264 MiB.
+constexpr std::uint64_t kMaxRamMib = ((std::uint64_t{1} << vm::Stage2Table::kIpaBits) - 0x4000'0000) >> 20;
 
 memory::ReplacementKind replacement(Table& t)
 {

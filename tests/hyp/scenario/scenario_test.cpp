@@ -129,7 +129,11 @@ TEST_F(ScenarioFiles, NumbersOutsideTheirRangeAreErrorsWithTheirLine)
         EXPECT_THAT(errorOf(write(std::string(c.text) + kMinimal)), HasSubstr(c.expected)) << c.text;
     }
     EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nram_mib = 17592186044416\n")),
-                AllOf(HasSubstr("scenario.toml:3"), HasSubstr("ram_mib = 17592186044416: must be 0 to 1048576")));
+                AllOf(HasSubstr("scenario.toml:3"), HasSubstr("ram_mib = 17592186044416: must be 0 to 523264")));
+    // RAM from IPA 0x4000_0000 must end inside the 39-bit IPA space: 512 GiB passed the check, then failed the
+    // run with a stage-2 message naming no file.
+    EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nram_mib = 524288\n")),
+                AllOf(HasSubstr("scenario.toml:3"), HasSubstr("ram_mib = 524288: must be 0 to 523264")));
 }
 
 TEST_F(ScenarioFiles, OverridesReachAVmByItsNameOrIndex)

@@ -3,11 +3,13 @@
 //   vcm-gui [run.db | TRACE_DIR | net://URL]
 //   vcm-gui --screenshot out.png [--range A:B] [--size WxH] [--window] run.db
 //   vcm-gui --benchmark [--size WxH] run.db
+#include "vcm/gui/ingest_job.h"
 #include "vcm/gui/main_window.h"
 #include "vcm/gui/offscreen_render.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QTextStream>
 
 #include <cstdlib>
@@ -60,13 +62,17 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(screenshot) || parser.isSet(benchmark)) {
         if (positional.size() != 1) {
-            err << "vcm-gui: --screenshot and --benchmark need one trace database\n";
+            err << "vcm-gui: --screenshot and --benchmark need one trace database or trace directory\n";
             return 2;
         }
         try {
+            // A trace directory (or live URL) is ingested first, as the window does when it opens one.
+            QString database = positional.first();
+            if (!QFileInfo(database).isFile())
+                database = vcm::gui::IngestJob::ingestNow(database);
             if (parser.isSet(benchmark))
-                return vcm::gui::runBenchmark({positional.first(), *imageSize, 1000, 100}, out);
-            vcm::gui::ScreenshotOptions options{positional.first(), parser.value(screenshot), std::nullopt, *imageSize,
+                return vcm::gui::runBenchmark({database, *imageSize, 1000, 100}, out);
+            vcm::gui::ScreenshotOptions options{database, parser.value(screenshot), std::nullopt, *imageSize,
                                                 parser.isSet(window)};
             if (parser.isSet(range) && !(options.range = vcm::gui::parseRange(parser.value(range)))) {
                 err << "vcm-gui: --range wants A:B with A < B, got '" << parser.value(range) << "'\n";

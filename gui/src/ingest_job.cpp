@@ -1,6 +1,8 @@
 #include "vcm/gui/ingest_job.h"
 
 #include "vcm/analyzer/ingest.h"
+#include "vcm/db/database_file.h"
+#include "vcm/db/remove_on_termination_signal.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -8,6 +10,7 @@
 #include <QThread>
 
 #include <exception>
+#include <optional>
 
 namespace vcm::gui {
 
@@ -30,6 +33,16 @@ QString IngestJob::databaseFor(const QString& source)
     return QDir::temp().filePath(QStringLiteral("vcm-gui-%1.db").arg(key));
 }
 
+QString IngestJob::ingestNow(const QString& source)
+{
+    const QString database = databaseFor(source);
+    const std::string to = database.toStdString();
+    // Ctrl-C or kill during the ingest: no TRACE_DIR.db.tmp-PID left behind.
+    const db::RemoveOnTerminationSignal cleanup(db::DatabaseFile::temporaryFor(to));
+    analyzer::ingestTrace(source.toStdString(), to, {});
+    return database;
+}
+
 void IngestJob::start(const QString& source, const QString& database, bool follow)
 {
     wait();
@@ -41,6 +54,11 @@ void IngestJob::start(const QString& source, const QString& database, bool follo
             options.follow = follow;
             // Emitted from the worker: the connections to GUI objects are queued.
             options.progress = [this](std::uint64_t events) { emit progress(events); };
+            // The window closed by SIGINT or SIGTERM mid-ingest leaves no TRACE_DIR.db.tmp-PID (issue 20 defect 6);
+            // a following ingest writes the database itself, which is meant to stay.
+            std::optional<db::RemoveOnTerminationSignal> cleanup;
+            if (!follow)
+                cleanup.emplace(db::DatabaseFile::temporaryFor(to));
             const analyzer::IngestResult result = analyzer::ingestTrace(from, to, options);
             emit succeeded(database, result.events, result.discardedEvents);
         } catch (const std::exception& error) {

@@ -63,6 +63,10 @@ int replayAndCompare(const Options& o, const std::filesystem::path& guests)
         fmt::print("identical: {} events, names, fields and virtual times\n", r.comparison.recordedEvents);
         return 0;
     }
+    if (r.recorded.discardedEvents != 0 || r.recorded.lostPackets != 0)
+        fmt::print("the recording lost {} events and {} packets (LTTng's buffers were full): no replay can match "
+                   "it; record it again with larger buffers (vcm run --subbuffer-bytes, --subbuffers)\n",
+                   r.recorded.discardedEvents, r.recorded.lostPackets);
     const Divergence& d = *r.comparison.divergence;
     fmt::print("DIVERGED at event #{}{}: {}\n", d.index,
                d.recorded && d.recorded->vtimeNs ? fmt::format(" (virtual time {} ns)", *d.recorded->vtimeNs) : "",

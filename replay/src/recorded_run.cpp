@@ -49,6 +49,11 @@ void checkMachine(const analyzer::CtfEventView& e)
 struct ConfigurationReader final : analyzer::CtfVisitor {
     std::optional<RecordedRun> run;
     std::uint64_t events = 0;
+    std::uint64_t discardedEvents = 0;
+    std::uint64_t lostPackets = 0;
+
+    void onDiscardedEvents(std::uint64_t count, const HostRange&) override { discardedEvents += count; }
+    void onDiscardedPackets(std::uint64_t count, const HostRange&) override { lostPackets += count; }
 
     void onEvent(const analyzer::CtfEventView& e) override
     {
@@ -89,6 +94,8 @@ RecordedRun readRecordedRun(const std::filesystem::path& trace)
                                       trace.string()));
     reader.run->trace = trace;
     reader.run->events = reader.events;
+    reader.run->discardedEvents = reader.discardedEvents;
+    reader.run->lostPackets = reader.lostPackets;
     return *reader.run;
 }
 

@@ -20,7 +20,16 @@
 #include <QTest>
 #include <QWheelEvent>
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <thread>
+
+extern char** environ;
 #include <cstdlib>
 #include <limits>
 #include <optional>
@@ -553,6 +562,59 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         const QColor outside = image.pixelColor(static_cast<int>(geometry.x(before)) - 20, top + kTrackHeight / 2);
         EXPECT_NE(outside, palette::kLossHatch);
         EXPECT_NE(outside, palette::kLossBackground);
+    }
+}
+
+// `vcm-gui --screenshot` of a trace directory ingests it first, as the window does (it said "no such database
+// file" though --help offers a directory); interrupted by SIGTERM or SIGINT mid-ingest, it leaves no
+// TRACE_DIR.db.tmp-PID behind (issue 20, defects 13 and 6).
+TEST(Screenshot, OfATraceDirectoryIngestsItAndAnInterruptedIngestLeavesNothing)
+{
+    const auto trace = test::tracedRun("seed004-bootloader-setway", "xen");
+    std::filesystem::remove(trace.string() + ".db");
+    const auto png = test::workDirectory() / "from-directory.png";
+    const std::string command = std::string(VCM_GUI_BINARY) + " --screenshot " + png.string() + " --size 800x400 " +
+                                trace.string() + " > /dev/null 2>&1";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    EXPECT_EQ(QImage(QString::fromStdString(png.string())).size(), QSize(800, 400));
+    EXPECT_TRUE(std::filesystem::exists(trace.string() + ".db")) << "the database goes beside the trace";
+
+    // About 700,000 events: a few tenths of a second of ingest, time enough to interrupt it.
+    const auto big = test::tracedRun("storm-16g", "native", "--set machine.l2.size_kib=2048");
+    for (const int signal : {SIGTERM, SIGINT}) {
+        const std::filesystem::path database = big.string() + ".db";
+        std::filesystem::remove(database);
+        std::vector<std::string> args = {VCM_GUI_BINARY, "--screenshot", (test::workDirectory() / "never.png").string(),
+                                         big.string()};
+        std::vector<char*> argv;
+        for (std::string& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawnattr_t attributes;
+        posix_spawnattr_init(&attributes);
+        sigset_t defaults;
+        sigemptyset(&defaults);
+        sigaddset(&defaults, signal); // a background test runner ignores SIGINT; the GUI must not inherit that
+        posix_spawnattr_setsigdefault(&attributes, &defaults);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+        pid_t child = 0;
+        ASSERT_EQ(posix_spawn(&child, VCM_GUI_BINARY, nullptr, &attributes, argv.data(), environ), 0);
+        posix_spawnattr_destroy(&attributes);
+        const std::filesystem::path temporary = database.string() + ".tmp-" + std::to_string(child);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!std::filesystem::exists(temporary) && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        ASSERT_TRUE(std::filesystem::exists(temporary)) << "the ingest never made " << temporary;
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        ::kill(child, signal);
+        int status = 0;
+        ASSERT_EQ(::waitpid(child, &status, 0), child);
+        if (WIFEXITED(status)) {
+            ADD_FAILURE() << "the ingest finished before the signal: use a longer trace";
+            continue;
+        }
+        EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == signal) << "status " << status;
+        EXPECT_FALSE(std::filesystem::exists(temporary)) << "signal " << signal;
     }
 }
 

@@ -241,3 +241,25 @@ TEST(Replay, PlaybackAsALiveSessionIngestsLikeTheRecording)
 }
 
 } // namespace
+
+namespace {
+
+// A recording whose buffers overflowed cannot be matched: the replay says so first (issue 20 defect 13: it
+// reported "DIVERGED at event #139" as if the model had changed).
+TEST(Replay, ALossyRecordingSaysItLostEventsBeforeItsDivergence)
+{
+    const fs::path trace = work() / "lossy";
+    fs::remove_all(trace);
+    const Result run = vcm("run " + (kScenarios / "storm-16g.toml").string() + " --policy native --trace " +
+                           trace.string() + " --subbuffer-bytes 4096 --subbuffers 2");
+    ASSERT_EQ(run.status, 0) << run.out;
+    ASSERT_THAT(run.out, ::testing::Not(HasSubstr("(0 events discarded, 0 packets lost)")))
+        << "tiny buffers must lose events for this test";
+    const Result replay = vcm("replay " + trace.string());
+    EXPECT_EQ(replay.status, 1) << replay.out;
+    EXPECT_THAT(replay.out, HasSubstr("the recording lost"));
+    EXPECT_THAT(replay.out, HasSubstr("no replay can match it"));
+    EXPECT_LT(replay.out.find("the recording lost"), replay.out.find("DIVERGED")) << "the cause comes first";
+}
+
+} // namespace

@@ -19,6 +19,11 @@ public:
     // else in the temporary directory.
     static QString databaseFor(const QString& source);
 
+    // Ingests `source` (a trace directory or live URL) into databaseFor(source) on the calling thread and returns
+    // that path: what --screenshot and --benchmark do with a trace rather than a database. Throws what the
+    // ingest throws.
+    static QString ingestNow(const QString& source);
+
     // follow: a following ingest (IngestOptions::follow), which writes `database` in place and commits as it
     // goes, so that the window can read it while a live session runs.
     void start(const QString& source, const QString& database, bool follow = false);

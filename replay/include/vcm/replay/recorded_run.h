@@ -27,6 +27,10 @@ struct RecordedRun {
     std::uint64_t seed = 0;
     std::vector<std::pair<std::string, std::string>> guests;  // program, "sha256:HEX"
     std::uint64_t events = 0;
+    // What LTTng could not record (its buffers were full): a recording that lost events cannot be matched by a
+    // replay, which says so rather than report the first gap as a divergence.
+    std::uint64_t discardedEvents = 0;
+    std::uint64_t lostPackets = 0;
 };
 
 // Reads the first run_configuration of the trace below `trace`. Throws ReplayError when there is none

@@ -7,6 +7,7 @@
 #include "vcm/hyp/board/virt_board.h"
 #include "vcm/hyp/toolstack.h"
 
+#include <fmt/core.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -160,6 +161,27 @@ TEST(Exceptions, AFaultMessageNamesTheSvcItselfNotTheInstructionAfter)
     EXPECT_FALSE(v.exited);
     EXPECT_THAT(v.fault, HasSubstr("SVC #0x43 at 0x40001200 inside the exception vectors"));
     EXPECT_THAT(v.fault, HasSubstr("the first: SVC #0x42 at 0x40000010")) << "not 0x40000014, the return address";
+}
+
+// Issue 20, defect 12: EL2 and EL3 TLB maintenance executed at EL1 is UNDEFINED (Arm ARM C5.5, TLBI ALLE2,
+// ALLE3, VAE2: "UNDEFINED at EL1"); it once spun until the budget ran out. Each is taken as an undefined
+// instruction into the guest's vectors, here at VBAR_EL1 = 0 (unmapped), so the run stops at once naming it.
+TEST(Exceptions, El2AndEl3TlbMaintenanceAtEl1IsUndefined)
+{
+    for (const auto& [encoding, name] : {std::pair<std::uint32_t, const char*>{0xd50c871f, "tlbi alle2"},
+                                         {0xd50e871f, "tlbi alle3"},
+                                         {0xd50c8720, "tlbi vae2, x0"}}) {
+        const std::vector<std::uint32_t> code = {encoding, 0x14000000 /* b . */};
+        GuestImage image;
+        image.bytes.resize(code.size() * 4);
+        std::memcpy(image.bytes.data(), code.data(), image.bytes.size());
+        testing::GuestMachine guests;
+        guests.addGuest(image, 0);
+        const VcpuSummary v = guests.machine.run(2'000'000).vcpus.at(0);
+        EXPECT_FALSE(v.exited) << name;
+        EXPECT_LT(v.instructions, 100u) << name << ": it ran on instead of trapping";
+        EXPECT_THAT(v.fault, HasSubstr(fmt::format("undefined instruction {:#x} at 0x40000000", encoding))) << name;
+    }
 }
 
 scenario::RunReport runUboot(const std::string& policy, const std::vector<std::string>& overrides = {})

@@ -12,37 +12,56 @@
 #include <QFileInfo>
 #include <QTextStream>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 
 namespace {
 
-// Offscreen modes must not need a display: choose the offscreen platform before QApplication exists,
-// unless the user chose one.
-void preferOffscreenWhenHeadless(int argc, char** argv)
+// Modes that open no window (renders, benchmarks, --help, --version) must not need a display: choose the
+// offscreen platform before QApplication exists, unless the user chose one. Without it Qt aborts (SIGABRT)
+// when no display is reachable. Returns whether one of those modes was asked for.
+bool preferOffscreenWhenHeadless(int argc, char** argv)
 {
     for (int i = 1; i < argc; ++i) {
-        if ((std::strcmp(argv[i], "--screenshot") == 0 || std::strcmp(argv[i], "--benchmark") == 0) &&
-            std::getenv("QT_QPA_PLATFORM") == nullptr) {
-            ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
-            return;
+        for (const char* windowless : {"--screenshot", "--benchmark", "--help", "-h", "--help-all", "--version", "-v"}) {
+            if (std::strcmp(argv[i], windowless) != 0)
+                continue;
+            if (std::getenv("QT_QPA_PLATFORM") == nullptr)
+                ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
+            return true;
         }
     }
+    return false;
+}
+
+// The window needs a display; without one Qt's xcb platform aborts the process. Say so instead.
+bool displayReachable()
+{
+    return std::getenv("QT_QPA_PLATFORM") != nullptr || std::getenv("DISPLAY") != nullptr ||
+           std::getenv("WAYLAND_DISPLAY") != nullptr;
 }
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    preferOffscreenWhenHeadless(argc, argv);
+    if (!preferOffscreenWhenHeadless(argc, argv) && !displayReachable()) {
+        std::fputs("vcm-gui: no display (DISPLAY and WAYLAND_DISPLAY are unset): run it in a desktop session, or "
+                   "render without one: vcm-gui --screenshot out.png SOURCE\n",
+                   stderr);
+        return 2;
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("vcm-gui"));
+    QApplication::setApplicationVersion(QStringLiteral(VCM_VERSION));
     QApplication::setOrganizationName(QStringLiteral("vcm"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("vcm timeline viewer"));
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("source"), QStringLiteral("a trace database, a trace directory or a net:// live URL"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Render to this file (PNG, or SVG when it ends in .svg) and exit"), QStringLiteral("file"));
     const QCommandLineOption range(QStringLiteral("range"), QStringLiteral("Visible range A:B (ns, or with ns/us/ms/s)"), QStringLiteral("A:B"));

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <array>
 
 namespace vcm::hunt {
 
@@ -32,14 +31,7 @@ RunRecord recordOf(const hyp::scenario::RunReport& report, double hostSeconds)
     r.vtimeNs = report.vtimeNs;
     r.instructions = report.instructions;
     r.hostSeconds = hostSeconds;
-    // Worst first: a fault hides whatever the guest would have said, a timeout means it never said it.
-    static constexpr std::array<const char*, 3> kWorstFirst = {"FAULT", "TIMEOUT", "FAIL"};
-    for (const char* verdict : kWorstFirst)
-        for (const auto& guest : report.guests)
-            if (r.verdict.empty() && guest.verdict == verdict)
-                r.verdict = verdict;
-    if (r.verdict.empty())
-        r.verdict = r.staleReads != 0 || r.clobbers != 0 ? "STALE" : "PASS";
+    r.verdict = hyp::scenario::runVerdict(report);
     for (const auto& guest : report.guests)
         r.detail += (r.detail.empty() ? "" : ", ") + guest.name + " " + guest.verdict;
     return r;

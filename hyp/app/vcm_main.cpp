@@ -290,19 +290,26 @@ int runMatrixCommand(const MatrixOptions& options)
     std::vector<sc::RunReport> reports;
     for (const std::string& file : scenarios) {
         const sc::Scenario asWritten = sc::loadScenario(file, options.overrides);
+        std::vector<std::string> withoutKnobs;
         for (const std::string& policy : policies) {
             sc::Scenario scenario = sc::loadScenario(file, withPolicyAndSeed(options.overrides, policy, {}));
             // A scenario's knobs belong to the policy it names (tvm-left-armed: kvm's disarm_tvm); compared under
             // another policy, the scenario runs without them.
             if (policy != asWritten.policy && !scenario.knobs.empty()) {
-                std::string names;
-                for (const auto& [name, value] : scenario.knobs)
-                    names += (names.empty() ? "" : ", ") + name;
-                fmt::print(stderr, "vcm matrix: {}: knobs of {} ({}) not applied under {}\n", scenario.name,
-                           asWritten.policy, names, policy);
+                withoutKnobs.push_back(policy);
                 scenario.knobs.clear();
             }
             reports.push_back(sc::runScenario(scenario, guestDirectory(options.guestDirectory)));
+        }
+        if (!withoutKnobs.empty()) { // one line per scenario, not one per run
+            std::string names;
+            for (const auto& [name, value] : asWritten.knobs)
+                names += (names.empty() ? "" : ", ") + name;
+            std::string under;
+            for (const std::string& p : withoutKnobs)
+                under += (under.empty() ? "" : ", ") + p;
+            fmt::print(stderr, "vcm matrix: {}: its knobs ({}) belong to {}; run without them under {}\n",
+                       asWritten.name, names, asWritten.policy, under);
         }
     }
     std::fputs(sc::renderMatrix(reports, format).c_str(), stdout);

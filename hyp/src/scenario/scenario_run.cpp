@@ -362,13 +362,24 @@ std::string toText(const RunReport& r)
     return text;
 }
 
+std::string runVerdict(const RunReport& report)
+{
+    for (const char* worst : {"FAULT", "TIMEOUT", "FAIL"})
+        for (const GuestOutcome& g : report.guests)
+            if (g.verdict == worst)
+                return worst;
+    return report.staleReads != 0 || report.clobbers != 0 ? "STALE" : "PASS";
+}
+
 std::string renderMatrix(const std::vector<RunReport>& reports, MatrixFormat format)
 {
+    // The analyzer's default long-flush threshold (DetectorOptions::longFlushSegmentNs): 1 ms.
+    constexpr double kLongFlushNs = 1'000'000;
     std::map<std::string, double> fwbTime;
     for (const RunReport& r : reports)
         if (r.policy == "kvm-fwb")
             fwbTime[r.scenario] = r.vtimeNs;
-    const std::vector<std::string> header = {"scenario", "policy", "guests", "stale reads", "clobbers",
+    const std::vector<std::string> header = {"scenario", "policy", "verdict", "guests", "stale reads", "clobbers",
                                              "max unpreempted flush (us)", "flushes", "traps",
                                              "worst sched latency (us)", "slowdown vs kvm-fwb"};
     std::vector<std::vector<std::string>> rows;
@@ -379,7 +390,10 @@ std::string renderMatrix(const std::vector<RunReport>& reports, MatrixFormat for
         auto fwb = fwbTime.find(r.scenario);
         const std::string slowdown =
             fwb != fwbTime.end() && fwb->second > 0 ? fmt::format("{:.2f}x", r.vtimeNs / fwb->second) : "-";
-        rows.push_back({r.scenario, r.policy, verdicts, std::to_string(r.staleReads), std::to_string(r.clobbers),
+        std::string verdict = runVerdict(r);
+        if (verdict == "PASS" && r.maxUnpreemptedFlushNs > kLongFlushNs)
+            verdict = "SLOW";
+        rows.push_back({r.scenario, r.policy, verdict, verdicts, std::to_string(r.staleReads), std::to_string(r.clobbers),
                         fmt::format("{:.1f}", r.maxUnpreemptedFlushNs / 1000), std::to_string(r.flushes),
                         std::to_string(r.traps.total()), fmt::format("{:.1f}", r.maxSchedLatencyNs / 1000), slowdown});
     }

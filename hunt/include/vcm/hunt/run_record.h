@@ -30,9 +30,9 @@ struct RunRecord {
     bool unfinished() const;
 };
 
-// The record of a finished run. The verdict is the worst of the guests' (FAULT, then TIMEOUT, then FAIL); when
-// every guest passed but the oracle counted stale reads or clobbers, STALE: data was lost without the guest
-// noticing.
+// The record of a finished run, its verdict hyp::scenario::runVerdict(): the worst of the guests' (FAULT, then
+// TIMEOUT, then FAIL); when every guest passed but the oracle counted stale reads or clobbers, STALE: data was
+// lost without the guest noticing.
 RunRecord recordOf(const hyp::scenario::RunReport& report, double hostSeconds);
 
 // Orders runs as every hunt file and report lists them: by policy in the hunt's order, then by seed.

@@ -97,12 +97,18 @@ struct RunHooks {
 RunReport runScenario(const Scenario& scenario, const std::filesystem::path& guestDirectory,
                       tracer::EventSink* events = nullptr, const RunHooks& hooks = {});
 
+// One word for how a run went, worst first: FAULT, TIMEOUT or FAIL when a guest did; STALE when every guest
+// passed but the coherence oracle counted stale reads or clobbers (data lost without the guest noticing);
+// else PASS. `vcm hunt` counts runs by it and `vcm matrix` shows it.
+std::string runVerdict(const RunReport& report);
+
 std::string toJson(const RunReport& report);
 std::string toText(const RunReport& report);
 
 enum class MatrixFormat { Table, Csv, Markdown };
-// One row per report, in order; slowdown is each run's virtual time over the same scenario's kvm-fwb run
-// when the reports include one.
+// One row per report, in order. The verdict is runVerdict(), or SLOW for a run that passed with a flush that
+// kept a vCPU from running for over 1 ms (the analyzer's long-flush threshold); slowdown is each run's virtual
+// time over the same scenario's kvm-fwb run when the reports include one.
 std::string renderMatrix(const std::vector<RunReport>& reports, MatrixFormat format);
 
 } // namespace vcm::hyp::scenario

@@ -12,6 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # the tracing benchmark's instruction counts (tests/bench/run_tracing_benchmark.sh, part 4)
   valgrind
+  # fuzzing: libFuzzer harnesses built with Debian's clang (tests/fuzz)
+  clang libclang-rt-14-dev
   # tracer: LTTng-UST providers, session daemon, liblttng-ctl
   liblttng-ust-dev lttng-tools liblttng-ctl-dev
   # analyzer: Babeltrace2 library and CLI (the CLI is for users; vcm uses only the C API)

@@ -53,7 +53,11 @@ public:
     std::vector<std::uint8_t> finish()
     {
         check(fdt_finish(m_blob.data()), "fdt_finish");
-        m_blob.resize(fdt_totalsize(m_blob.data()));
+        // libfdt's header macros cast their argument to a fdt_header pointer and read it with fdt32_ld, byte by
+        // byte: handed a void pointer (what libfdt's functions take), the cast claims no alignment it lacks
+        // (clang's -Wcast-align flags the cast from a byte pointer).
+        const void* blob = m_blob.data();
+        m_blob.resize(fdt_totalsize(blob));
         return std::move(m_blob);
     }
 

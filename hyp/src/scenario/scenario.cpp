@@ -236,10 +236,20 @@ void applyOverride(toml::table& document, const std::string& assignment)
             throw ScenarioError(fmt::format("--set {}: {}", assignment, e.description()));
         }
     }
+    // A key TOML reads as a comment ("#x=1") parses to an empty document, a newline in the assignment to several
+    // keys: neither has the single path merged below (fuzz_scenario: the empty one was read past its end).
+    if (parsed.size() != 1)
+        throw ScenarioError(fmt::format("--set {}: expected key=value with one TOML key", assignment));
     // Merge the single path of `parsed` into `document`.
     toml::table* target = &document;
     const toml::table* source = &parsed;
     for (;;) {
+        // An inline table of several keys merged into an existing table: only its first key was merged, the
+        // others dropped without a word.
+        if (source->size() != 1)
+            throw ScenarioError(fmt::format("--set {}: an inline table of several keys cannot be merged into the "
+                                            "table there; give one --set per key",
+                                            assignment));
         const auto first = source->begin();
         const std::string k(first->first.str());
         const toml::node& v = first->second;
@@ -252,6 +262,8 @@ void applyOverride(toml::table& document, const std::string& assignment)
         }
         // An array of tables ([[vm]]) is entered by an entry's name or its index: vm.d1.board.flash1=...
         if (v.is_table() && existing != nullptr && existing->is_array_of_tables() && !v.as_table()->empty()) {
+            if (v.as_table()->size() != 1)
+                throw ScenarioError(fmt::format("--set {}: name one [[{}]] entry per --set", assignment, k));
             const auto entry = v.as_table()->begin();
             const std::string selector(entry->first.str());
             toml::array& entries = *existing->as_array();
@@ -264,7 +276,7 @@ void applyOverride(toml::table& document, const std::string& assignment)
             if (chosen == nullptr)
                 throw ScenarioError(fmt::format("--set {}: no [[{}]] entry named or numbered \"{}\"", assignment, k,
                                                 selector));
-            if (!entry->second.is_table())
+            if (!entry->second.is_table() || entry->second.as_table()->empty())
                 throw ScenarioError(fmt::format("--set {}: [[{}]] entry \"{}\" is a table; name a key inside it",
                                                 assignment, k, selector));
             target = chosen;

@@ -148,6 +148,29 @@ TEST_F(ScenarioFiles, OverridesReachAVmByItsNameOrIndex)
     EXPECT_THAT(errorOf(path, {"vm.d1=3"}), HasSubstr("is a table"));
 }
 
+// fuzz_scenario (tests/fuzz/regressions/fuzz_scenario): an override is merged as one path of keys. A key TOML
+// reads as a comment parsed to no key at all and the merge read past the end of the empty table; an inline table
+// of several keys merged into an existing table kept its first key and dropped the others without a word.
+TEST_F(ScenarioFiles, AnOverrideThatIsNotOnePathOfKeysIsAnError)
+{
+    const auto path = write(std::string("[machine]\ntick_cycles = 5\n") + kMinimal);
+    EXPECT_THAT(errorOf(path, {"#p=l"}), HasSubstr("--set #p=l: expected key=value with one TOML key"));
+    EXPECT_THAT(errorOf(path, {"seed=1\nname=\"x\""}), HasSubstr("expected key=value with one TOML key"));
+    EXPECT_THAT(errorOf(path, {"vm.0={}"}), HasSubstr("[[vm]] entry \"0\" is a table; name a key inside it"));
+    EXPECT_THAT(errorOf(path, {"machine={core_mhz=10,tick_cycles=7}"}), HasSubstr("give one --set per key"));
+    EXPECT_THAT(errorOf(path, {"vm.0={ram_mib=32,pinned=true}"}), HasSubstr("give one --set per key"));
+    EXPECT_THAT(errorOf(path, {"vm={0={ram_mib=32},1={ram_mib=64}}"}), HasSubstr("name one [[vm]] entry per --set"));
+    // One key, in an inline table or not, is merged as before; a table of several keys where there is none is
+    // inserted whole.
+    const Scenario s = loadScenario(path, {"machine={core_mhz=10}", "vm.0={ram_mib=32}",
+                                           "scheduler={slice_instructions=7,forced_migration_percent=3}"});
+    EXPECT_EQ(s.machine.coreMHz, 10u);
+    EXPECT_EQ(s.machine.tickCycles, 5u) << "the file's other keys of [machine] stay";
+    EXPECT_EQ(s.vms.at(0).spec.ramBytes, 32u << 20);
+    EXPECT_EQ(s.machine.sliceInstructions, 7u);
+    EXPECT_EQ(s.machine.forcedMigrationPercent, 3u);
+}
+
 TEST_F(ScenarioFiles, UnknownPolicyOrKnobFailsTheRunWithTheFileName)
 {
     const auto path = write(std::string("[policy]\nname = \"xen\"\nknobs = { turbo = true }\n") + kMinimal);

@@ -83,8 +83,19 @@ for h in "${harnesses[@]}"; do
     fi
   fi
 
+  # VCM_FUZZ_SEED set (CI): a fixed seed and a fixed number of inputs (SECONDS times the harness's nominal rate)
+  # instead of a time limit, so that the pass explores the same inputs on every machine and its verdict does not
+  # depend on luck or speed; exploratory runs leave it unset.
+  limit=("-max_total_time=$seconds")
+  if [[ -n "${VCM_FUZZ_SEED:-}" ]]; then
+    case $h in
+      fuzz_scenario) rate=2000 ;; fuzz_rules) rate=2500 ;; fuzz_setway_trap_code) rate=600 ;;
+      fuzz_trace_rows) rate=100 ;; *) rate=50 ;;
+    esac
+    limit=("-seed=$VCM_FUZZ_SEED" "-runs=$((seconds * rate))")
+  fi
   status=0
-  "$build/tests/fuzz/$h" "${options[@]}" "-max_total_time=$seconds" "$dir/corpus" >"$dir/fuzz.log" 2>&1 || status=$?
+  "$build/tests/fuzz/$h" "${options[@]}" "${limit[@]}" "$dir/corpus" >"$dir/fuzz.log" 2>&1 || status=$?
   executions=$(final_stat "$dir/fuzz.log" number_of_executed_units)
   rate=$(final_stat "$dir/fuzz.log" average_exec_per_sec)
   printf '%-22s %10s executions in %ss, %6s exec/s, %d reproducer(s) replayed\n' \

@@ -176,8 +176,9 @@ void readVms(Table& root, Scenario& s)
         plan.spec.vcpuCores.clear();
         if (const toml::array* cores = t.array("vcpus")) {
             for (const toml::node& c : *cores) {
-                const auto core = c.value<std::int64_t>();
-                if (!c.is_integer() || !core || *core < 0 || *core >= static_cast<std::int64_t>(s.machine.topology.cores()))
+                // The type first: value<int64_t>() of a float out of range is undefined behaviour.
+                const auto core = c.is_integer() ? c.value<std::int64_t>() : std::nullopt;
+                if (!core || *core < 0 || *core >= static_cast<std::int64_t>(s.machine.topology.cores()))
                     throw ScenarioError(fmt::format("{}: vm {}: vcpus lists physical cores 0..{}", where(s.file, c),
                                                     plan.spec.name, s.machine.topology.cores() - 1));
                 plan.spec.vcpuCores.push_back(static_cast<memory::CoreId>(*core));

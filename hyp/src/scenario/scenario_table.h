@@ -40,8 +40,10 @@ public:
         const toml::node* n = node(name);
         if (n == nullptr)
             return fallback;
-        const auto value = n->value<std::int64_t>();
-        if (!n->is_integer() || !value || *value < 0)
+        // The type first: toml++'s value<int64_t>() converts a float, and one out of range (4091e96) is undefined
+        // behaviour (found by fuzz_scenario).
+        const auto value = n->is_integer() ? n->value<std::int64_t>() : std::nullopt;
+        if (!value || *value < 0)
             throw ScenarioError(fmt::format("{}: {} must be a non-negative integer", where(m_file, *n), key(name)));
         return static_cast<std::uint64_t>(*value);
     }

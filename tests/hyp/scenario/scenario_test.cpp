@@ -128,6 +128,10 @@ TEST_F(ScenarioFiles, NumbersOutsideTheirRangeAreErrorsWithTheirLine)
                           Case{"[machine.system_cache]\nsize_kib = 67108864\n", "must be 0 to 1048576"}}) {
         EXPECT_THAT(errorOf(write(std::string(c.text) + kMinimal)), HasSubstr(c.expected)) << c.text;
     }
+    // A float where an integer belongs (fuzz_scenario: converting 4091e96 was undefined behaviour).
+    EXPECT_THAT(errorOf(write("[machine.system_cache]\nsize_kib = 4091e96\n" + std::string(kMinimal))),
+                HasSubstr("machine.system_cache.size_kib must be a non-negative integer"));
+    EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nvcpus = [4e99]\n")), HasSubstr("vcpus lists physical cores"));
     EXPECT_THAT(errorOf(write("[[vm]]\nguest = \"hello\"\nram_mib = 17592186044416\n")),
                 AllOf(HasSubstr("scenario.toml:3"), HasSubstr("ram_mib = 17592186044416: must be 0 to 523264")));
     // RAM from IPA 0x4000_0000 must end inside the 39-bit IPA space: 512 GiB passed the check, then failed the

@@ -10,6 +10,7 @@
 #include "vcm/db/database.h"
 #include "vcm/hunt/forked_workers.h"
 #include "vcm/hunt/hunt.h"
+#include "vcm/hunt/hunt_error.h"
 #include "vcm/hunt/hunt_merge.h"
 #include "vcm/hunt/hunt_summary.h"
 #include "vcm/hunt/seed_recording.h"
@@ -28,7 +29,7 @@ namespace {
 
 struct HuntOptionsCli {
     std::string scenario;
-    std::string policies = "native,xen";
+    std::vector<std::string> policies = {"native", "xen"};
     std::uint64_t seeds = 100;
     std::uint64_t firstSeed = 1;
     unsigned jobs = 0;
@@ -41,22 +42,6 @@ struct HuntOptionsCli {
     std::string guestDirectory;
     bool quiet = false;
 };
-
-std::vector<std::string> splitList(const std::string& text)
-{
-    std::vector<std::string> items;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t comma = text.find(',', start);
-        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!item.empty())
-            items.push_back(std::move(item));
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
-    }
-    return items;
-}
 
 std::filesystem::path defaultOutput(const HuntScenario& scenario, const SeedShard& shard)
 {
@@ -125,7 +110,7 @@ int hunt(const HuntOptionsCli& o)
         throw HuntError(fmt::format("{}: no such scenario file", o.scenario));
     const HuntScenario scenario = describeHuntScenario(o.scenario, o.overrides, guests);
     HuntOptions options;
-    options.policies = splitList(o.policies);
+    options.policies = o.policies;
     options.seeds = o.seeds;
     options.firstSeed = o.firstSeed;
     options.shard = o.shard.empty() ? SeedShard{} : parseSeedShard(o.shard);
@@ -248,7 +233,7 @@ HuntCommand addHuntCommand(CLI::App& parent)
         "hunt", "Run a scenario over many seeds under several policies and count the failures (docs/hunt.md)");
     app->require_subcommand(0, 1);
     app->add_option("scenario", o->scenario, "Scenario file");
-    app->add_option("--policies", o->policies, "Comma-separated policies (default native,xen)");
+    app->add_option("--policies", o->policies, "Comma-separated policies (default native,xen)")->delimiter(',');
     app->add_option("--seeds", o->seeds, "Seeds per policy (default 100)")->check(CLI::PositiveNumber);
     app->add_option("--first-seed", o->firstSeed, "The first seed (default 1): seeds FIRST .. FIRST+N-1");
     app->add_option("-j,--jobs", o->jobs, "Worker processes (default: the CPUs this process may use)")

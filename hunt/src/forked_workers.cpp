@@ -1,6 +1,6 @@
 #include "vcm/hunt/forked_workers.h"
 
-#include "vcm/hunt/seed_shard.h"
+#include "vcm/hunt/hunt_error.h"
 
 #include <fmt/core.h>
 #include <fcntl.h>

@@ -1,6 +1,7 @@
 #include "vcm/hunt/hunt.h"
 
 #include "vcm/hunt/forked_workers.h"
+#include "vcm/hunt/hunt_error.h"
 #include "vcm/hyp/policy/cache_policy.h"
 
 #include <fmt/core.h>

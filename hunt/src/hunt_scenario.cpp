@@ -1,6 +1,6 @@
 #include "vcm/hunt/hunt_scenario.h"
 
-#include "vcm/hunt/seed_shard.h"
+#include "vcm/hunt/hunt_error.h"
 #include "vcm/hyp/guest_image.h"
 #include "vcm/hyp/scenario/scenario_run.h"
 

@@ -1,6 +1,6 @@
 #include "vcm/hunt/run_record.h"
 
-#include "vcm/hunt/seed_shard.h"
+#include "vcm/hunt/hunt_error.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #include "vcm/hunt/seed_recording.h"
 
 #include "vcm/analyzer/ingest.h"
-#include "vcm/hunt/seed_shard.h"
+#include "vcm/hunt/hunt_error.h"
 #include "vcm/tracer/lttng_event_sink.h"
 #include "vcm/tracer/trace_session.h"
 

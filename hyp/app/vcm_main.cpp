@@ -248,27 +248,11 @@ int runScenarioCommand(const RunOptions& options)
 
 struct MatrixOptions {
     std::vector<std::string> scenarios;
-    std::string policies;
+    std::vector<std::string> policies;
     std::string format = "table";
     std::vector<std::string> overrides;
     std::string guestDirectory;
 };
-
-std::vector<std::string> splitList(const std::string& text)
-{
-    std::vector<std::string> items;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t comma = text.find(',', start);
-        const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!item.empty())
-            items.push_back(item);
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
-    }
-    return items;
-}
 
 int runMatrixCommand(const MatrixOptions& options)
 {
@@ -281,7 +265,7 @@ int runMatrixCommand(const MatrixOptions& options)
         std::sort(scenarios.begin(), scenarios.end());
     }
     const std::vector<std::string> policies =
-        options.policies.empty() ? vcm::hyp::policy::policyNames() : splitList(options.policies);
+        options.policies.empty() ? vcm::hyp::policy::policyNames() : options.policies;
     sc::MatrixFormat format = sc::MatrixFormat::Table;
     if (options.format == "csv")
         format = sc::MatrixFormat::Csv;
@@ -384,7 +368,8 @@ int main(int argc, char** argv)
         app.add_subcommand("matrix", "Run scenarios under several policies and print the comparison");
     matrixCommand->add_option("scenarios", matrix.scenarios, "Scenario files (default: every shipped scenario)")
         ->check(CLI::ExistingFile);
-    matrixCommand->add_option("--policies", matrix.policies, "Comma-separated policies (default: all seven)");
+    matrixCommand->add_option("--policies", matrix.policies, "Comma-separated policies (default: all seven)")
+        ->delimiter(',');
     matrixCommand->add_option("--format", matrix.format, "table, csv or markdown")
         ->check(CLI::IsMember({"table", "csv", "markdown"}));
     matrixCommand->add_option("--set", matrix.overrides, "Override a key in every scenario: dotted.key=value")

@@ -3,17 +3,13 @@
 // so each slice gets a fair share of the space and of any run-time trend along it.
 #pragma once
 
+#include "vcm/hunt/hunt_error.h"
+
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace vcm::hunt {
-
-class HuntError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 struct SeedShard {
     std::uint32_t index = 0; // K, from 0 (as $SLURM_ARRAY_TASK_ID counts)

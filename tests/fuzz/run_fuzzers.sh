@@ -87,19 +87,21 @@ for h in "${harnesses[@]}"; do
   # instead of a time limit, so that the pass explores the same inputs on every machine and its verdict does not
   # depend on luck or speed; exploratory runs leave it unset.
   limit=("-max_total_time=$seconds")
+  span="in ${seconds}s"
   if [[ -n "${VCM_FUZZ_SEED:-}" ]]; then
     case $h in
       fuzz_scenario) rate=2000 ;; fuzz_rules) rate=2500 ;; fuzz_setway_trap_code) rate=600 ;;
       fuzz_trace_rows) rate=100 ;; *) rate=50 ;;
     esac
     limit=("-seed=$VCM_FUZZ_SEED" "-runs=$((seconds * rate))")
+    span="(seed $VCM_FUZZ_SEED)"
   fi
   status=0
   "$build/tests/fuzz/$h" "${options[@]}" "${limit[@]}" "$dir/corpus" >"$dir/fuzz.log" 2>&1 || status=$?
   executions=$(final_stat "$dir/fuzz.log" number_of_executed_units)
   rate=$(final_stat "$dir/fuzz.log" average_exec_per_sec)
-  printf '%-22s %10s executions in %ss, %6s exec/s, %d reproducer(s) replayed\n' \
-    "$h" "$executions" "$seconds" "$rate" "${#reproducers[@]}"
+  printf '%-22s %10s executions %s, %6s exec/s, %d reproducer(s) replayed\n' \
+    "$h" "$executions" "$span" "$rate" "${#reproducers[@]}"
   if [[ $status -ne 0 ]] || compgen -G "$dir/artifacts/crash-*" >/dev/null || compgen -G "$dir/artifacts/timeout-*" >/dev/null ||
     compgen -G "$dir/artifacts/leak-*" >/dev/null || compgen -G "$dir/artifacts/oom-*" >/dev/null; then
     report "$h" "$dir/fuzz.log" "$dir/artifacts" "libFuzzer exited with status $status"

@@ -236,6 +236,46 @@ TEST(Pipeline, XenWithoutAccessTrackingTimesOutSecondaryBringUp)
     EXPECT_EQ(timeouts(tracked), 0);
 }
 
+// Xen before 14c57887f3 on a host whose p2m root is at level 0 (48-bit IPA): p2m_invalidate_root()'s loop,
+// bounded by P2M_ROOT_LEVEL, invalidated no root page; access tracking was off and incident 11's bring-up
+// timeout came back. The fixed loop tracks accesses and the secondary is online in time.
+TEST(Pipeline, XenRootPagesNotInvalidatedTimesOutSecondaryBringUpOn48BitHosts)
+{
+    const auto timeouts = [](const fs::path& db) {
+        return count(db, "SELECT count(*) FROM marker WHERE name = 'bringup-timeout'");
+    };
+    const fs::path buggy = tracedDatabase("xen-root-pages-not-invalidated", "xen");
+    EXPECT_EQ(timeouts(buggy), 1);
+    EXPECT_EQ(count(buggy, "SELECT sum(pages) FROM flush"), 8388608) << "two flushes of every page of 16 GiB";
+    EXPECT_EQ(findings(buggy, "stale_read"), 0) << "the cost is time, not data";
+    const fs::path fixed =
+        tracedDatabase("xen-root-pages-not-invalidated", "xen", "--set policy.knobs.root_invalidation_by_level=false");
+    EXPECT_EQ(timeouts(fixed), 0);
+    EXPECT_LT(count(fixed, "SELECT sum(pages) FROM flush"), 8388608 / 8);
+}
+
+// XSA-437: arm32 Xen's flush of the machine frame its mapcache maps at 0xFFFFF000 did nothing. The analyzer
+// finds the guest's caches-off reads of that page stale, names the write they missed and says no maintenance
+// reached the line; the page below it and the fixed helper are clean.
+TEST(Pipeline, XenFlushRangeThatWrapsLeavesTheTopFrameDirty)
+{
+    const fs::path wraps = tracedDatabase("xen-flush-range-wraps", "xen");
+    EXPECT_EQ(findings(wraps, "stale_read"), 1);
+    EXPECT_EQ(count(wraps, "SELECT count(*) FROM stale_read"), 512);
+    EXPECT_EQ(count(wraps, "SELECT count(*) FROM stale_read WHERE address < 4294963200 OR address > 4294967295"), 0)
+        << "only machine page 0xFFFFF000";
+    const long long caches = count(wraps, "SELECT ts FROM marker WHERE name = 'caches-on'");
+    const long long clean = count(wraps, "SELECT ts FROM marker WHERE name = 'setway-clean'");
+    EXPECT_EQ(count(wraps, "SELECT count(*) FROM stale_read WHERE latest_write_ts BETWEEN " + std::to_string(caches) +
+                               " AND " + std::to_string(clean)),
+              512);
+    const Result why = vcm("query " + wraps.string() + " \"SELECT explanation FROM finding WHERE kind = 'stale_read'\"");
+    EXPECT_THAT(why.output, HasSubstr("no maintenance of the line before it"));
+    const fs::path fixed =
+        tracedDatabase("xen-flush-range-wraps", "xen", "--set policy.knobs.flush_range_end_wraps=false");
+    EXPECT_EQ(findings(fixed, "stale_read"), 0);
+}
+
 // Each stale read names the write it missed and each clobber the write it destroyed. Checked against what the
 // guests say they did (their markers), not against the oracle: bootloader-setway writes its data between
 // "caches-on" and "setway-clean" and reads it after "caches-off"; boot-handoff writes its tables with caches off

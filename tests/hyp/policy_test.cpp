@@ -6,6 +6,8 @@
 #include "guest_boot.h"
 
 #include "vcm/hyp/policy/cache_policy.h"
+#include "vcm/hyp/policy/flush_page_to_ram.h"
+#include "vcm/hyp/policy/xen_p2m_root.h"
 #include "vcm/hyp/boot_payload.h"
 #include "vcm/hyp/toolstack.h"
 #include "vcm_boot_payload.h"
@@ -277,6 +279,94 @@ TEST(XenPolicy, AccessTrackingFlushesFewerPagesThanKvmAndWithoutItEveryFlushIsAs
     };
     EXPECT_EQ(setWayPages(full.flushes), setWayPages(k.flushes));
     EXPECT_EQ(setWayPages(k.flushes), ramPages);
+}
+
+// Xen 14c57887f3: p2m_invalidate_root() looped up to P2M_ROOT_LEVEL instead of P2M_ROOT_PAGES. The root
+// geometry is setup_virt_paging()'s pa_range_info[]; the loop's reach follows from it.
+TEST(XenPolicy, RootPagesAndWhatTheLoopBoundByLevelInvalidated)
+{
+    constexpr std::uint64_t k512GiB = 512 * kGiB;
+    const policy::XenP2mRoot forty = policy::XenP2mRoot::forIpaBits(40);
+    EXPECT_EQ(forty.level, 1u);
+    EXPECT_EQ(forty.pages, 2u);
+    EXPECT_EQ(forty.invalidatedEnd(false), 2 * k512GiB) << "both concatenated pages: the whole 1 TiB";
+    EXPECT_EQ(forty.invalidatedEnd(true), k512GiB) << "i < P2M_ROOT_LEVEL (1): the first page only";
+    const policy::XenP2mRoot fortyTwo = policy::XenP2mRoot::forIpaBits(42);
+    EXPECT_EQ(fortyTwo.pages, 8u);
+    EXPECT_EQ(fortyTwo.invalidatedEnd(false), std::uint64_t{1} << 42);
+    EXPECT_EQ(fortyTwo.invalidatedEnd(true), k512GiB);
+    const policy::XenP2mRoot fortyEight = policy::XenP2mRoot::forIpaBits(48);
+    EXPECT_EQ(fortyEight.level, 0u);
+    EXPECT_EQ(fortyEight.pages, 1u);
+    EXPECT_EQ(fortyEight.invalidatedEnd(false), std::uint64_t{1} << 48);
+    EXPECT_EQ(fortyEight.invalidatedEnd(true), 0u) << "i < 0: nothing at all";
+    EXPECT_EQ(policy::XenP2mRoot::forIpaBits(32).invalidatedEnd(true), 4 * kGiB) << "one page at level 1: correct";
+    EXPECT_THROW(policy::XenP2mRoot::forIpaBits(39), policy::PolicyError);
+}
+
+TEST(XenPolicy, WithTheRootLoopBoundByLevelA48BitHostTracksNoAccessAndFlushesEveryPage)
+{
+    // Measured on bootloader-setway (16 MiB = 4096 pages): fixed, 512 pages in 2 flushes with stage-2 faults;
+    // loop bound by level at 48 bits, 8192 pages (2 x 4096) and no fault, as access_tracking = false; at 40
+    // bits the first root page holds all RAM and the bug changes nothing.
+    const std::uint64_t ramPages = kDefaultRam / kPageBytes;
+    const Outcome fixed = bootAlone("bootloader-setway", {"xen", {{"p2m_ipa_bits", "48"}}});
+    const Outcome buggy48 =
+        bootAlone("bootloader-setway", {"xen", {{"p2m_ipa_bits", "48"}, {"root_invalidation_by_level", "true"}}});
+    const Outcome buggy40 =
+        bootAlone("bootloader-setway", {"xen", {{"p2m_ipa_bits", "40"}, {"root_invalidation_by_level", "true"}}});
+    const Outcome untracked = bootAlone("bootloader-setway", xenWithoutAccessTracking());
+
+    EXPECT_LT(fixed.flushes.totalPages(), ramPages);
+    EXPECT_GT(fixed.vcpu.trapCounts.stage2Fault, 0u);
+    EXPECT_EQ(buggy48.flushes.totalPages(), untracked.flushes.totalPages());
+    ASSERT_FALSE(buggy48.flushes.records.empty());
+    for (const policy::FlushRecord& r : buggy48.flushes.records)
+        EXPECT_EQ(r.pages, ramPages) << toString(r.reason);
+    EXPECT_EQ(buggy48.vcpu.trapCounts.stage2Fault, 0u) << "no entry was ever invalidated";
+    EXPECT_EQ(buggy40.flushes.totalPages(), fixed.flushes.totalPages());
+    EXPECT_EQ(buggy48.counts.staleReads, 0u) << "more flushing, never less: the cost is time, not data";
+}
+
+TEST(XenPolicy, P2mIpaBitsMustHoldTheRam)
+{
+    PolicyMachine m;
+    EXPECT_THROW(m.addGuest("bootloader-setway", {"xen", {{"p2m_ipa_bits", "32"}}}, 0, false, 4 * kGiB),
+                 policy::PolicyError)
+        << "RAM from 1 GiB to 5 GiB does not fit in 4 GiB of IPA";
+}
+
+// XSA-437: arm32 Xen's flush_page_to_ram() maps the frame in its domheap mapcache and cleans the mapping with
+// a loop that compares against p + size, which wraps to 0 for the frame mapped at 0xFFFFF000.
+TEST(XenArm32FlushPageToRam, TheFrameMappedAtTheTopIsNotMaintainedUntilXsa437WasFixed)
+{
+    EXPECT_EQ(policy::xenArm32DomheapAddress(0x80000), 0x8000'0000u) << "machine 2 GiB: slot 0 of the mapcache";
+    EXPECT_EQ(policy::xenArm32DomheapAddress(0xFFFFE), 0xFFFF'E000u);
+    EXPECT_EQ(policy::xenArm32DomheapAddress(0xFFFFF), 0xFFFF'F000u);
+    EXPECT_EQ(policy::xenArm32DomheapAddress(0x17FFFF), 0xFFFF'F000u) << "every 2 GiB, the same slot";
+    EXPECT_EQ(policy::xenArm32BytesMaintained(0xFFFF'F000, 4096, 64, true), 0u);
+    EXPECT_EQ(policy::xenArm32BytesMaintained(0xFFFF'F000, 4096, 64, false), 4096u);
+    EXPECT_EQ(policy::xenArm32BytesMaintained(0xFFFF'E000, 4096, 64, true), 4096u);
+    EXPECT_EQ(policy::xenArm32BytesMaintained(0x8000'0010, 100, 64, true), 128u) << "two lines, start rounded down";
+    EXPECT_EQ(policy::xenArm32BytesMaintained(0x8000'0010, 100, 64, false), 128u);
+    EXPECT_EQ(policy::xenArm32BytesMaintained(0xFFFF'FFC0, 64, 64, true), 0u) << "the last line alone";
+}
+
+TEST(XenArm32FlushPageToRam, SetWayTopOfRamLosesTheTopPageOnlyWithTheWrappingHelper)
+{
+    // setway-top-of-ram writes the last two pages of a 2 GiB guest (machine frames 0xFFFFE and 0xFFFFF):
+    // measured 512 of 1024 words wrong with the knob (the whole top page), 0 without.
+    const auto wrong = [](const Outcome& o) {
+        return capturedNumber(o.vcpu.console, "setway-top-of-ram: (\\d+) of 1024 words wrong");
+    };
+    const Outcome wraps =
+        bootAlone("setway-top-of-ram", {"xen", {{"flush_range_end_wraps", "true"}}}, {}, 2 * kGiB);
+    const Outcome fixed = bootAlone("setway-top-of-ram", xen(), {}, 2 * kGiB);
+    EXPECT_EQ(wrong(wraps), 512) << wraps.vcpu.console;
+    EXPECT_EQ(wraps.counts.staleReads, 512u);
+    EXPECT_EQ(wrong(fixed), 0) << fixed.vcpu.console;
+    EXPECT_EQ(fixed.counts.staleReads, 0u);
+    EXPECT_EQ(wraps.flushes.totalPages(), fixed.flushes.totalPages()) << "Xen believes it flushed the frame";
 }
 
 // ---- 4. a latency-sensitive VM beside setway-storm on the same core ------------------------------------------

@@ -61,7 +61,7 @@ void CachePolicy::requestFlush(cpu::Vcpu& vcpu, FlushReason reason, vm::WalkFilt
     if (m_pending.contains(&vcpu))
         return; // one flush covers every request made before it finishes
     m_pending.emplace(&vcpu, std::make_unique<FlushContinuation>(m_machine, m_vm, filter, rule, m_costs, m_flushes,
-                                                                 beginRecord(vcpu, reason), m_flushPageOperation));
+                                                                 beginRecord(vcpu, reason), m_flushPageToRam));
     vcpu.exitToHypervisor();
 }
 
@@ -83,7 +83,7 @@ private:
 void CachePolicy::flushNow(cpu::Vcpu& vcpu, FlushReason reason, vm::WalkFilter filter)
 {
     FlushContinuation flush(m_machine, m_vm, filter, PreemptionRule{}, m_costs, m_flushes, beginRecord(vcpu, reason),
-                            m_flushPageOperation);
+                            m_flushPageToRam);
     flush.run(vcpu.core(), NeverYield(m_machine.preemption(vcpu.core())));
 }
 

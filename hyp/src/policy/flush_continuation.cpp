@@ -49,9 +49,9 @@ memory::Cycles FlushLog::longestUnpreemptedDelay() const
 
 FlushContinuation::FlushContinuation(Machine& machine, std::size_t vm, vm::WalkFilter filter, PreemptionRule rule,
                                      FlushCosts costs, FlushLog& log, std::size_t record,
-                                     memory::ByAddressOp pageOperation)
+                                     FlushPageToRam pageFlush)
     : m_machine(machine), m_vm(vm), m_filter(filter), m_rule(rule), m_costs(costs), m_log(log), m_record(record),
-      m_pageOperation(pageOperation)
+      m_pageFlush(pageFlush)
 {
     const VmSpec& spec = machine.vmSpec(vm);
     m_next = spec.ramIpa >> 12;
@@ -90,7 +90,7 @@ bool FlushContinuation::run(memory::CoreId core, const cpu::PreemptionQuery& pre
                 remaining = 0;
                 break;
             }
-            memory.maintainRange(hypervisor, m_pageOperation, mfn << 12, batch << 12);
+            m_pageFlush.flush(memory, hypervisor, mfn, batch);
             memory.advanceCore(core, batch * m_costs.p2mPerPage);
             segment.pages += batch;
             gfn += batch;

@@ -16,27 +16,50 @@
 //  - flush_page_to_ram() cleans and invalidates each page. Knob flush_clean_only=true re-creates 9617d5f9c1,
 //    which made it clean-only until a33ad60cc3 reverted it ("Some callers... expect the memory to be
 //    invalidated... unblock OssTest"): a stale line survives the caches-on flush and shadows RAM.
+//    Knob flush_range_end_wraps=true re-creates XSA-437 (arm32 Xen before 9a216e92de): the frame that the
+//    domheap mapcache maps at 0xFFFFF000 is not maintained at all (flush_page_to_ram.h).
+//  - p2m_invalidate_root() invalidates every concatenated root page of the p2m (p2m_ipa_bits picks how many
+//    and at which level). Knob root_invalidation_by_level=true re-creates its loop before 14c57887f3, bounded
+//    by P2M_ROOT_LEVEL: part or all of the IPA space is never invalidated, so accesses there are never
+//    tracked and every flush flushes it whole (xen_p2m_root.h).
 #include "policy_factories.h"
+#include "vcm/hyp/policy/xen_p2m_root.h"
 
 #include "vcm/hyp/machine.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
 
 namespace vcm::hyp::policy {
 namespace {
 
 class XenPolicy final : public CachePolicy {
 public:
-    XenPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool accessTracking, bool flushCleanOnly,
-              bool iommuSharedP2m)
-        : CachePolicy(machine, costs), m_rule(rule), m_accessTracking(accessTracking), m_iommuSharedP2m(iommuSharedP2m)
+    struct Options {
+        PreemptionRule rule;
+        bool accessTracking = true;
+        bool iommuSharedP2m = false;
+        XenP2mRoot root;
+        bool rootInvalidationByLevel = false;
+        FlushPageToRam pageFlush;
+    };
+
+    XenPolicy(Machine& machine, FlushCosts costs, const Options& options)
+        : CachePolicy(machine, costs), m_options(options)
     {
-        if (flushCleanOnly)
-            m_flushPageOperation = memory::ByAddressOp::CleanToPoC;
+        m_flushPageToRam = options.pageFlush;
     }
     const char* name() const override { return "xen"; }
 
     void onVmCreated(std::size_t vmIndex) override
     {
         CachePolicy::onVmCreated(vmIndex);
+        const VmSpec& spec = m_machine.vmSpec(m_vm);
+        if (spec.ramIpa + spec.ramBytes > m_options.root.ipaEnd())
+            throw PolicyError(fmt::format("policy xen: VM {}'s RAM ends at IPA {:#x}, beyond the {}-bit IPA space of "
+                                          "knob p2m_ipa_bits",
+                                          spec.name, spec.ramIpa + spec.ramBytes, m_options.root.ipaBits));
         invalidateRoot(); // p2m_domain_creation_finished()
     }
 
@@ -47,12 +70,12 @@ public:
 
     void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
     {
-        if (m_iommuSharedP2m) {
+        if (m_options.iommuSharedP2m) {
             vcpu.refuseTrappedInstruction();
             return;
         }
         if (!vcpu.hcr().tvm) {
-            requestFlush(vcpu, FlushReason::SetWay, filter(), m_rule);
+            requestFlush(vcpu, FlushReason::SetWay, filter(), m_options.rule);
             vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = true; });
         }
     }
@@ -63,7 +86,8 @@ public:
         vcpu.writeRegister(reg, newValue);
         const bool nowEnabled = vcpu.cachesOn();
         if (wasEnabled != nowEnabled)
-            requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, filter(), m_rule);
+            requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, filter(),
+                         m_options.rule);
         if (nowEnabled)
             vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = false; });
     }
@@ -83,19 +107,26 @@ protected:
     void onFlushFinished(cpu::Vcpu&) override { invalidateRoot(); }
 
 private:
-    vm::WalkFilter filter() const { return m_accessTracking ? vm::WalkFilter::ValidOnly : vm::WalkFilter::AllMapped; }
-
-    void invalidateRoot()
+    vm::WalkFilter filter() const
     {
-        if (!m_accessTracking)
-            return;
-        const VmSpec& spec = m_machine.vmSpec(m_vm);
-        m_machine.stage2(m_vm).setValid(spec.ramIpa >> 12, spec.ramBytes >> 12, false);
+        return m_options.accessTracking ? vm::WalkFilter::ValidOnly : vm::WalkFilter::AllMapped;
     }
 
-    PreemptionRule m_rule;
-    bool m_accessTracking;
-    bool m_iommuSharedP2m;
+    // p2m_invalidate_root(): the entries of the root pages its loop reaches lose their valid bit. The model
+    // clears the leaves' bits directly (policies.md: exact tracking at leaf granularity), for the RAM under
+    // those root pages.
+    void invalidateRoot()
+    {
+        if (!m_options.accessTracking)
+            return;
+        const VmSpec& spec = m_machine.vmSpec(m_vm);
+        const std::uint64_t end =
+            std::min(spec.ramIpa + spec.ramBytes, m_options.root.invalidatedEnd(m_options.rootInvalidationByLevel));
+        if (end > spec.ramIpa)
+            m_machine.stage2(m_vm).setValid(spec.ramIpa >> 12, (end - spec.ramIpa) >> 12, false);
+    }
+
+    Options m_options;
 };
 
 } // namespace
@@ -109,12 +140,17 @@ std::unique_ptr<CachePolicy> createXenPolicy(Machine& machine, KnobReader& knobs
     rule.skipWeight = static_cast<std::uint32_t>(knobs.unsignedInteger("skip_weight", 1));
     if (rule.threshold == 0 || rule.pageWeight == 0)
         throw PolicyError("policy xen: preempt_threshold and page_weight must be at least 1");
-    const bool accessTracking = knobs.boolean("access_tracking", true);
-    const bool flushCleanOnly = knobs.boolean("flush_clean_only", false);
+    XenPolicy::Options options;
+    options.rule = rule;
     // A shared p2m cannot have its valid bits cleared (the IOMMU would fault): no access tracking either.
-    const bool iommuSharedP2m = knobs.boolean("iommu_shared_p2m", false);
-    return std::make_unique<XenPolicy>(machine, costs, rule, accessTracking && !iommuSharedP2m, flushCleanOnly,
-                                       iommuSharedP2m);
+    options.iommuSharedP2m = knobs.boolean("iommu_shared_p2m", false);
+    options.accessTracking = knobs.boolean("access_tracking", true) && !options.iommuSharedP2m;
+    options.root = XenP2mRoot::forIpaBits(knobs.unsignedInteger("p2m_ipa_bits", 40));
+    options.rootInvalidationByLevel = knobs.boolean("root_invalidation_by_level", false);
+    if (knobs.boolean("flush_clean_only", false))
+        options.pageFlush.operation = memory::ByAddressOp::CleanToPoC;
+    options.pageFlush.arm32RangeEndWraps = knobs.boolean("flush_range_end_wraps", false);
+    return std::make_unique<XenPolicy>(machine, costs, options);
 }
 
 } // namespace vcm::hyp::policy

@@ -57,8 +57,8 @@ protected:
     Machine& m_machine;
     std::size_t m_vm = 0;
     FlushCosts m_costs;
-    // What a full-guest flush does to each page (a policy's knob may make it clean-only).
-    memory::ByAddressOp m_flushPageOperation = memory::ByAddressOp::CleanInvalidateToPoC;
+    // What a full-guest flush does to each page (a policy's knobs may re-create a defect of it).
+    FlushPageToRam m_flushPageToRam;
     FlushLog m_flushes;
 
 private:

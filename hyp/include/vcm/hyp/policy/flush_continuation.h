@@ -17,6 +17,7 @@
 
 #include "vcm/hyp/cpu/vcpu.h"
 #include "vcm/hyp/policy/flush_log.h"
+#include "vcm/hyp/policy/flush_page_to_ram.h"
 #include "vcm/hyp/vm/stage2_table.h"
 
 #include <cstdint>
@@ -43,11 +44,10 @@ struct FlushCosts {
 
 class FlushContinuation {
 public:
-    // `pageOperation`: what each page gets, DC CIVAC by default (Xen's flush_page_to_ram, KVM's
-    // __clean_dcache_guest_page + invalidate); DC CVAC re-creates Xen 9617d5f9c1's clean-only flush.
+    // `pageFlush`: what each page gets, DC CIVAC of every line by default (Xen's flush_page_to_ram, KVM's
+    // stage-2 flush); its options re-create Xen's clean-only flush and the arm32 range helper that wrapped.
     FlushContinuation(Machine& machine, std::size_t vm, vm::WalkFilter filter, PreemptionRule rule,
-                      FlushCosts costs, FlushLog& log, std::size_t record,
-                      memory::ByAddressOp pageOperation = memory::ByAddressOp::CleanInvalidateToPoC);
+                      FlushCosts costs, FlushLog& log, std::size_t record, FlushPageToRam pageFlush = {});
 
     // Runs on `core` until the flush is done (true) or a preemption point finds work pending (false).
     bool run(memory::CoreId core, const cpu::PreemptionQuery& preemption);
@@ -60,7 +60,7 @@ private:
     FlushCosts m_costs;
     FlushLog& m_log;
     std::size_t m_record;
-    memory::ByAddressOp m_pageOperation;
+    FlushPageToRam m_pageFlush;
     vm::Gfn m_next;
     vm::Gfn m_end;
     std::uint32_t m_counter = 0;

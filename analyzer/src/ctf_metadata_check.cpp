@@ -28,14 +28,19 @@ std::uint32_t readU32(const std::vector<char>& bytes, std::size_t at, bool littl
     return value;
 }
 
+std::vector<char> readWhole(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 } // namespace
 
 std::optional<std::string> ctfMetadataProblem(const std::filesystem::path& metadata)
 {
-    std::ifstream in(metadata, std::ios::binary);
-    if (!in)
+    if (!std::ifstream(metadata, std::ios::binary))
         return fmt::format("{}: cannot be read", metadata.string());
-    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<char> bytes = readWhole(metadata);
     if (bytes.size() < 4)
         return fmt::format("{}: {} bytes: too short to be CTF metadata", metadata.string(), bytes.size());
     const bool little = readU32(bytes, 0, true) == kPacketMagic;
@@ -66,6 +71,26 @@ std::optional<std::string> ctfMetadataProblem(const std::filesystem::path& metad
         at += packetBits / 8;
     }
     return std::nullopt;
+}
+
+std::string ctfMetadataText(const std::filesystem::path& metadata)
+{
+    const std::vector<char> bytes = readWhole(metadata);
+    if (bytes.size() < 4)
+        return {};
+    const bool little = readU32(bytes, 0, true) == kPacketMagic;
+    if (!little && readU32(bytes, 0, false) != kPacketMagic)
+        return std::string(bytes.begin(), bytes.end());
+    std::string text;
+    for (std::size_t at = 0; at + kHeaderBytes <= bytes.size();) {
+        const std::size_t contentBytes = readU32(bytes, at + kContentSizeOffset, little) / 8;
+        const std::size_t packetBytes = readU32(bytes, at + kPacketSizeOffset, little) / 8;
+        if (packetBytes < kHeaderBytes || contentBytes < kHeaderBytes || contentBytes > bytes.size() - at)
+            break; // ctfMetadataProblem reports this
+        text.append(bytes.data() + at + kHeaderBytes, contentBytes - kHeaderBytes);
+        at += packetBytes;
+    }
+    return text;
 }
 
 } // namespace vcm::analyzer

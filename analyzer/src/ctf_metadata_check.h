@@ -14,4 +14,8 @@ namespace vcm::analyzer {
 // nothing. It does not parse the TSDL inside: Babeltrace2 does that, and reports what it finds.
 std::optional<std::string> ctfMetadataProblem(const std::filesystem::path& metadata);
 
+// The TSDL text of `metadata`: the contents of its packets one after the other, or the file itself when it is
+// plain text. Call it once ctfMetadataProblem has found nothing wrong.
+std::string ctfMetadataText(const std::filesystem::path& metadata);
+
 } // namespace vcm::analyzer

@@ -2,6 +2,7 @@
 #include "vcm/analyzer/ctf_reader.h"
 
 #include "ctf_metadata_check.h"
+#include "ctf_stream_check.h"
 
 #include <babeltrace2/babeltrace.h>
 #include <fmt/core.h>
@@ -312,9 +313,12 @@ void readCtfTrace(const std::filesystem::path& directory, CtfVisitor& visitor)
     const std::vector<std::filesystem::path> traces = traceDirectories(directory);
     if (traces.empty())
         throw CtfReadError(fmt::format("{}: no CTF trace (no metadata file) below this directory", directory.string()));
-    for (const std::filesystem::path& trace : traces)
+    for (const std::filesystem::path& trace : traces) {
         if (const std::optional<std::string> problem = ctfMetadataProblem(trace / "metadata"))
             throw CtfReadError(*problem);
+        if (const std::optional<std::string> problem = ctfStreamProblem(trace, ctfMetadataText(trace / "metadata")))
+            throw CtfReadError(*problem);
+    }
 
     // Whatever an earlier Babeltrace2 call left on this thread would make the next API call abort.
     bt_current_thread_clear_error();

@@ -416,6 +416,18 @@ TEST(IngestCli, DamagedTracesAreRefusedAndTheOldDatabaseStays)
         {"a sequence longer than its packet",
          [](const fs::path& t) { return patch(t, std::string("\x0f\x0f\x00\x0d\x00\x0d", 6), -2, "\xff\xff"); },
          "the trace is damaged"},
+        // The top byte of the first packet's content_size (bytes 48-55 of LTTng-UST's header and context): as a
+        // signed size it is negative, and Babeltrace2's CTF iterator aborted the process on a BT_ASSERT.
+        {"content_size with its top bit set",
+         [](const fs::path& t) { return patch(t, std::string("\xc1\x1f\xfc\xc1", 4), 55, "\xff"); },
+         "content size 18374686"},
+        {"a stream cut inside its last packet",
+         [](const fs::path& t) {
+             const fs::path stream = streamsOf(t).at(0);
+             fs::resize_file(stream, fs::file_size(stream) - 100);
+             return true;
+         },
+         "the trace is truncated"},
     };
     for (const Damage& d : damages) {
         const fs::path damaged = copyOf(good, "damaged");

@@ -9,7 +9,8 @@
 #   pass: about 5.26 million events, over 99% of them maintenance, recorded in about 2 s of run time (~320 MB of
 #   CTF). The run must report 0 events discarded and 0 packets lost (else the script stops: raise the buffers).
 # Timed, after one untimed decode as a warm-up, VCM_INGEST_BENCH_RUNS times each (default 3), alternating so host
-#   load drifts hit both alike; the best and the median are reported (wall time from date +%s.%N):
+#   load drifts hit both alike; the best and the median are reported (wall time from a monotonic clock), and the
+#   CPU time (user + system of all threads, getrusage) beside it:
 #   - decode: `babeltrace2 TRACE -c sink.utils.dummy`: src.ctf.fs -> flt.utils.muxer -> a sink that drops every
 #     message. The floor: the same graph `vcm ingest` runs, minus everything vcm does per event.
 #   - ingest: `vcm ingest TRACE -o DB -q`: the whole process, i.e. decoding and row building on one thread with
@@ -78,6 +79,7 @@ trace=${keep:-$scratch/trace}
 db=$scratch/run.db
 
 echo "== host: $(nproc) CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+loadBefore=$(cut -d' ' -f1 /proc/loadavg)
 echo "== $("$vcm" version | tr '\n' ' ' | tr -s ' ')"
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -106,15 +108,24 @@ echo "   recorded in $(python3 -c "print(f'{$end - $start:.2f}')") s (wall, incl
     "teardown); $(du -sh "$trace" | cut -f1) of CTF"
 
 # ---------------------------------------------------------------------------------------------------------------
-# One timed run: appends "start end" to $scratch/$1.times; the command's stdout goes to $scratch/$1.out.N. Returns
-# the command's exit status (callers that accept a failure write `timeOnce ... || status=$?`).
+# One timed run: appends "wall_seconds cpu_seconds" (the command's user + system time, all its threads) to
+# $scratch/$1.times; the command's stdout goes to $scratch/$1.out.N. Returns the command's exit status (callers
+# that accept a failure write `timeOnce ... || status=$?`).
+timer='
+import resource, subprocess, sys, time
+record, argv = sys.argv[1], sys.argv[2:]
+start = time.monotonic()
+status = subprocess.call(argv)
+wall = time.monotonic() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(record, "a") as f:
+    f.write(f"{wall} {usage.ru_utime + usage.ru_stime}\n")
+sys.exit(status)
+'
 timeOnce() {
-    local name=$1 run=$2 start end status=0
+    local name=$1 run=$2 status=0
     shift 2
-    start=$(date +%s.%N)
-    "$@" >"$scratch/$name.out.$run" || status=$?
-    end=$(date +%s.%N)
-    echo "$start $end" >>"$scratch/$name.times"
+    python3 -c "$timer" "$scratch/$name.times" "$@" >"$scratch/$name.out.$run" || status=$?
     return "$status"
 }
 
@@ -150,17 +161,23 @@ sed 's/^/     /' "$scratch/check.out.$runs"
 echo
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-python3 - "$scratch" "$runs" "$events" "$minEvents" <<'EOF'
+python3 - "$scratch" "$runs" "$events" "$minEvents" "$loadBefore" "$(nproc)" <<'EOF'
 import re
 import statistics
 import sys
 
 scratch, runs, events, minEvents = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+loadBefore, cpus = float(sys.argv[5]), int(sys.argv[6])
 ratioGoal, checkGoal = 0.70, 2.0
 
+def times(name):
+    return [tuple(map(float, line.split())) for line in open(f"{scratch}/{name}.times")]
+
 def walls(name):
-    pairs = [line.split() for line in open(f"{scratch}/{name}.times")]
-    return [float(end) - float(start) for start, end in pairs]
+    return [wall for wall, cpu in times(name)]
+
+def cpus_of(name):
+    return [cpu for wall, cpu in times(name)]
 
 def stats(values, best=min):
     return best(values), statistics.median(values)
@@ -204,6 +221,15 @@ print("(decoding and row building, overlapped with the writer thread's inserts, 
 print("events / that rate; after read: indexes, detectors, ANALYZE, the rename over the previous database,")
 print("process start and exit (per run, then best and median).")
 print(f"vcm check exit status per run: {', '.join(map(str, checkStatus))} (0 pass, 1 a rule failed, 2 unusable).")
+print()
+decodeCpu, ingestCpu = statistics.median(cpus_of("decode")), statistics.median(cpus_of("ingest"))
+print(f"CPU time (user + system, all threads; medians): decode {decodeCpu:.3f} s, ingest {ingestCpu:.3f} s"
+      f" ({ingestCpu / decodeCpu:.2f}x decode's). Ingest decodes on one thread and writes SQLite on another: its wall")
+print(f"time needs two free CPUs. With one (another process busy on a 2-CPU host) it tends to the CPU ratio,"
+      f" {decodeCpu / ingestCpu:.1%}.")
+if loadBefore > 0.5 or cpus < 2:
+    print(f"WARNING: load average {loadBefore} at the start on {cpus} CPUs: not an idle host; the wall-time ratio"
+          " below is lower than an idle host gives.")
 print()
 ratioMedian, ratioBest = decodeMedian / ingestMedian, decodeBest / ingestBest
 readRatio = decodeMedian / readMedian

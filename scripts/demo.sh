@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake --preset default >/dev/null
 cmake --build --preset default
-vcm=./build/default/hyp/vcm
+vcm=./build/default/app/vcm
 out=demo-output
 mkdir -p "$out"
 

@@ -1,17 +1,16 @@
-// vcm check run.db|TRACE_DIR|LIVE_URL [--rules rules.toml] [--junit out.xml]
+// vcm check run.db|TRACE_DIR|LIVE_URL [--rules rules.toml] [-o|--junit out.xml]
 // Exit status: 0 every rule passed, 1 a rule failed, 2 the input (or the rules file) is unusable.
 #include "analyzer_commands.h"
 #include "atomic_output.h"
+#include "vcm/tracer/time_units.h"
 #include "vcm/analyzer/check_rules.h"
 #include "vcm/analyzer/ingest.h"
 #include "vcm/analyzer/junit_report.h"
 #include "vcm/db/schema.h"
 
-#include "vcm/db/remove_on_termination_signal.h"
-#include "vcm/db/database_file.h"
+#include "run_input.h"
+
 #include <fmt/core.h>
-#include <optional>
-#include <unistd.h>
 
 #include <memory>
 
@@ -25,46 +24,13 @@ struct CheckOptions {
     std::uint64_t longFlushNs = DetectorOptions{}.longFlushSegmentNs;
 };
 
-// A trace given to vcm check is ingested into a temporary database that is removed afterwards.
-class TemporaryDatabase {
-public:
-    TemporaryDatabase()
-        : m_path(std::filesystem::temp_directory_path() / fmt::format("vcm-check-{}.db", ::getpid()))
-    {
-    }
-    ~TemporaryDatabase()
-    {
-        std::error_code ignored;
-        std::filesystem::remove(m_path, ignored);
-    }
-    TemporaryDatabase(const TemporaryDatabase&) = delete;
-    TemporaryDatabase& operator=(const TemporaryDatabase&) = delete;
-    const std::filesystem::path& path() const { return m_path; }
-
-private:
-    std::filesystem::path m_path;
-};
-
 int check(const CheckOptions& o)
 {
     const Rules rules = o.rules.empty() ? defaultRules() : loadRules(o.rules);
-    TemporaryDatabase temporary;
-    std::filesystem::path database = o.input;
-    std::error_code ec;
-    // Ctrl-C or kill leaves neither the ingest's temporary file nor the temporary database behind (their names
-    // hold this process's id, so nothing would ever sweep them).
-    std::optional<db::RemoveOnTerminationSignal> removeDatabase;
-    if (isLiveUrl(o.input) || std::filesystem::is_directory(o.input, ec)) {
-        IngestOptions ingest;
-        ingest.detectors.longFlushSegmentNs = o.longFlushNs;
-        {
-            const db::RemoveOnTerminationSignal removeIngest(db::DatabaseFile::temporaryFor(temporary.path()));
-            ingestTrace(o.input, temporary.path(), ingest);
-        }
-        removeDatabase.emplace(temporary.path());
-        database = temporary.path();
-    }
-    db::Database db = db::openTraceDatabase(database);
+    DetectorOptions detectors;
+    detectors.longFlushSegmentNs = o.longFlushNs;
+    RunInput input(o.input, detectors);
+    db::Database& db = input.database();
     const std::vector<RuleOutcome> outcomes = evaluateRules(db, rules);
     std::size_t failed = 0;
     fmt::print("vcm check {} (rules: {})\n", o.input, rules.source);
@@ -96,9 +62,12 @@ Command addCheckCommand(CLI::App& parent)
     app->add_option("input", options->input, "Trace database, trace directory or net:// live URL")->required();
     app->add_option("--rules", options->rules, "Rules file (TOML, docs/rules.md); default: the built-in rules")
         ->check(CLI::ExistingFile);
-    app->add_option("--junit", options->junit, "Also write the outcome as JUnit XML here");
+    app->add_option("-o,--output,--junit", options->junit,
+                    "Also write the outcome as JUnit XML to FILE (replaced atomically)");
     app->add_option("--long-flush-ns", options->longFlushNs,
-                    "When the input is a trace: the detectors' long flush segment threshold");
+                    "When the input is a trace: the detectors' long flush segment threshold (virtual ns, or with a "
+                    "unit: 750us, 2ms)")
+        ->transform(CLI::AsNumberWithUnit(tracer::nanosecondUnits()));
     return {app, [options] { return check(*options); }};
 }
 

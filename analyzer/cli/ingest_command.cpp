@@ -1,5 +1,7 @@
-// vcm ingest [--follow [--commit-ms N]] TRACE_DIR|LIVE_URL -o run.db
+// vcm ingest [--follow [--commit-ms N]] TRACE_DIR|LIVE_URL [-o run.db]   (default: TRACE_DIR.db beside it)
 #include "analyzer_commands.h"
+#include "run_input.h"
+#include "vcm/tracer/time_units.h"
 #include "vcm/analyzer/ingest.h"
 #include "vcm/db/database_file.h"
 #include "vcm/db/remove_on_termination_signal.h"
@@ -10,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 
 namespace vcm::analyzer::cli {
 namespace {
@@ -56,8 +59,15 @@ private:
     double m_bytesPerEvent = 40; // a vcm event averages about 40 bytes in CTF (header and payload)
 };
 
-int ingest(const IngestOptionsCli& o)
+int ingest(IngestOptionsCli o)
 {
+    if (o.output.empty()) {
+        if (isLiveUrl(o.source))
+            throw std::invalid_argument(fmt::format("{}: a live session has no directory to put its database beside: "
+                                                    "give one with -o FILE",
+                                                    o.source));
+        o.output = defaultDatabaseFor(o.source).string();
+    }
     IngestOptions options;
     options.detectors.longFlushSegmentNs = o.longFlushNs;
     options.follow = o.follow;
@@ -92,17 +102,20 @@ Command addIngestCommand(CLI::App& parent)
                                                     "and run the detectors");
     app->add_option("trace", options->source, "Trace directory, or a net:// live URL")->required();
     app->add_option("-o,--output", options->output,
-                    "Database file to write (replaced atomically; written in place with --follow)")
-        ->required();
+                    "Database file to write (default TRACE_DIR.db beside the trace, as vcm-gui picks it; replaced "
+                    "atomically, or written in place with --follow)");
     app->add_option("--long-flush-ns", options->longFlushNs,
-                    "Flush segments longer than this (virtual ns) are findings (default 1000000)");
+                    "Flush segments longer than this are findings (virtual ns, or with a unit: 750us, 2ms; "
+                    "default 1ms)")
+        ->transform(CLI::AsNumberWithUnit(tracer::nanosecondUnits()));
     app->add_flag("-q,--quiet", options->quiet, "No progress line");
     app->add_flag("--follow", options->follow,
                   "Write the database in place (WAL) and commit as rows arrive, so that readers can watch a live "
                   "session fill it; meta ingest_state is 'following', then 'complete' (not atomic: a failed "
                   "ingest leaves a partial database)");
-    app->add_option("--commit-ms", options->commitMs, "With --follow: commit every this many ms of wall time "
-                                                      "(default 500)");
+    app->add_option("--commit-ms", options->commitMs,
+                    "With --follow: commit every this many ms of wall time (or with a unit: 2s; default 500)")
+        ->transform(CLI::AsNumberWithUnit(tracer::millisecondUnits()));
     return {app, [options] { return ingest(*options); }};
 }
 

@@ -1,8 +1,8 @@
-// vcm report run.db [--format text|markdown|html] [-o FILE]
+// vcm report RUN [--format text|markdown|html] [-o FILE]   (RUN: database, trace directory or live URL)
 #include "analyzer_commands.h"
 #include "atomic_output.h"
 #include "vcm/analyzer/report.h"
-#include "vcm/db/schema.h"
+#include "run_input.h"
 
 #include <iostream>
 #include <memory>
@@ -19,14 +19,16 @@ Command addReportCommand(CLI::App& parent)
     auto options = std::make_shared<Options>();
     CLI::App* app = parent.add_subcommand("report", "Summarise a run from its trace database: traps, flushes, "
                                                     "per-vCPU and per-core time, findings");
-    app->add_option("database", options->database, "Trace database (from vcm ingest)")->required();
+    app->add_option("run", options->database, "Trace database (vcm ingest), trace directory or net:// live URL")
+        ->required();
     app->add_option("--format", options->format, "text (default), markdown or html (one self-contained file)")
         ->check(CLI::IsMember({"text", "markdown", "html"}));
     app->add_option("-o,--output", options->output,
                     "Write the report to FILE (replaced atomically) instead of "
                     "standard output");
     return {app, [options] {
-                db::Database database = db::openTraceDatabase(options->database);
+                RunInput input(options->database);
+                db::Database& database = input.database();
                 const ReportFormat format = options->format == "html"       ? ReportFormat::Html
                                             : options->format == "markdown" ? ReportFormat::Markdown
                                                                             : ReportFormat::Text;

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vcm::analyzer {
 namespace {
@@ -58,6 +59,18 @@ public:
         write({{"name", name}, {"cat", category}, {"ph", "i"}, {"s", scope}, {"pid", pid}, {"tid", tid}}, ts,
               std::nullopt, args);
     }
+    // Flow events (trace-event format, "Flow Events"): "s" binds to the slice enclosing it on its thread, "f"
+    // with "bp":"e" to the slice enclosing it on its thread; the two share `id`.
+    void flowStart(std::int64_t id, const char* category, int pid, int tid, std::int64_t ts)
+    {
+        write({{"name", "explains"}, {"cat", category}, {"ph", "s"}, {"id", id}, {"pid", pid}, {"tid", tid}}, ts,
+              std::nullopt, nullptr);
+    }
+    void flowEnd(std::int64_t id, const char* category, int pid, int tid, std::int64_t ts)
+    {
+        write({{"name", "explains"}, {"cat", category}, {"ph", "f"}, {"bp", "e"}, {"id", id}, {"pid", pid}, {"tid", tid}},
+              ts, std::nullopt, nullptr);
+    }
     void finish() { m_out << "\n],\"displayTimeUnit\":\"ns\"}\n"; }
 
 private:
@@ -99,7 +112,44 @@ struct Tracks {
     std::map<std::int64_t, std::int64_t> vcpuOfAgent;
     std::map<std::int64_t, VcpuTrack> otherAgents;
     int tracePid = 0;
+    int findingsPid = 0;
     int next = 1;
+};
+
+// Slices on one thread must nest, and findings (or stale windows) of one kind overlap freely: each gets the
+// first lane of its group that is free at its start, one thread per lane ("errors", "errors 2", ...).
+class Lanes {
+public:
+    Lanes(TraceWriter& w, Tracks& t, int pid, std::string name, int sortIndex)
+        : m_writer(w), m_tracks(t), m_pid(pid), m_name(std::move(name)), m_sortIndex(sortIndex)
+    {
+    }
+    int place(std::int64_t ts, std::int64_t dur)
+    {
+        std::size_t lane = 0;
+        while (lane < m_ends.size() && m_ends[lane] > ts)
+            ++lane;
+        if (lane == m_ends.size()) {
+            m_ends.push_back(0);
+            m_tids.push_back(m_tracks.next++);
+            const std::string name = lane == 0 ? m_name : fmt::format("{} {}", m_name, lane + 1);
+            m_writer.metadata("thread_name", m_pid, m_tids.back(), {{"name", name}});
+            m_writer.metadata("thread_sort_index", m_pid, m_tids.back(),
+                              {{"sort_index", m_sortIndex * 1000 + static_cast<int>(lane)}});
+        }
+        // A zero-length slice still occupies its instant.
+        m_ends[lane] = ts + std::max<std::int64_t>(dur, 1);
+        return m_tids[lane];
+    }
+
+private:
+    TraceWriter& m_writer;
+    Tracks& m_tracks;
+    int m_pid;
+    std::string m_name;
+    int m_sortIndex;
+    std::vector<std::int64_t> m_ends;
+    std::vector<int> m_tids;
 };
 
 void declareCores(db::Database& db, TraceWriter& w, Tracks& t)
@@ -143,11 +193,14 @@ void declareVcpus(db::Database& db, TraceWriter& w, Tracks& t)
     }
 }
 
-// Agents that are not vCPUs (the toolstack, devices) get threads when they read stale data.
+// Agents that are not vCPUs (the toolstack, devices) get threads when they read stale data or wrote data a
+// stale read missed or a clobber destroyed (a flow starts there).
 void declareOtherAgents(db::Database& db, TraceWriter& w, Tracks& t)
 {
-    Statement q = db.prepare("SELECT DISTINCT s.agent, coalesce(a.name, 'agent ' || s.agent) FROM stale_read s "
-                             "LEFT JOIN agent a ON a.id = s.agent ORDER BY s.agent");
+    Statement q = db.prepare(
+        "SELECT DISTINCT x.agent, coalesce(a.name, 'agent ' || x.agent) FROM (SELECT agent FROM stale_read UNION "
+        "SELECT latest_writer FROM stale_read UNION SELECT overwritten_writer FROM clobber "
+        "WHERE overwritten_writer IS NOT NULL) x LEFT JOIN agent a ON a.id = x.agent ORDER BY x.agent");
     int pid = 0;
     while (q.step()) {
         const std::int64_t agent = q.columnInt(0);
@@ -179,6 +232,104 @@ const VcpuTrack* vcpuTrack(const Tracks& t, std::int64_t vcpu)
 {
     const auto found = t.vcpus.find(vcpu);
     return found != t.vcpus.end() ? &found->second : nullptr;
+}
+
+// The thread of an agent: its vCPU's, or its own among the other agents; null if it has none.
+const VcpuTrack* agentTrack(const Tracks& t, std::int64_t agent)
+{
+    if (const auto vcpu = t.vcpuOfAgent.find(agent); vcpu != t.vcpuOfAgent.end())
+        return vcpuTrack(t, vcpu->second);
+    const auto other = t.otherAgents.find(agent);
+    return other != t.otherAgents.end() ? &other->second : nullptr;
+}
+
+// The detectors' findings, on a process of their own: one group of lanes per severity, errors first, so that
+// a warning never hides an error; each finding is a slice over what it is about, with its explanation.
+// A stale-read finding's slice ends a flow from the write its first read missed; a clobber's, from the write
+// it destroyed. Each flow starts at a zero-length "write" slice on the writer's thread.
+void writeFindings(db::Database& db, TraceWriter& w, Tracks& t)
+{
+    if (db.scalar("SELECT count(*) FROM finding") == 0)
+        return;
+    t.findingsPid = t.next++;
+    w.metadata("process_name", t.findingsPid, std::nullopt, {{"name", "findings"}});
+    w.metadata("process_sort_index", t.findingsPid, std::nullopt, {{"sort_index", -1}});
+    std::map<std::string, Lanes> bySeverity;
+    int sortIndex = 0;
+    for (const char* severity : {"error", "warning", "info"})
+        bySeverity.try_emplace(severity, w, t, t.findingsPid, std::string(severity) + "s", sortIndex++);
+
+    Statement q = db.prepare(
+        "SELECT f.id, f.kind, f.severity, f.ts, f.dur, f.vm, f.vcpu_id, f.core, f.address, f.measure, f.explanation, "
+        "f.uncertain, "
+        // The write the finding's first stale read missed, or the write its clobber destroyed.
+        "CASE f.kind WHEN 'stale_read' THEN (SELECT s.latest_write_ts FROM finding_evidence e JOIN stale_read s "
+        "  ON s.id = e.row_id WHERE e.finding = f.id AND e.table_name = 'stale_read' AND e.role = 'subject' "
+        "  ORDER BY e.row_id LIMIT 1) "
+        "WHEN 'clobber' THEN (SELECT c.overwritten_write_ts FROM finding_evidence e JOIN clobber c ON c.id = e.row_id "
+        "  WHERE e.finding = f.id AND e.table_name = 'clobber' AND e.role = 'subject' ORDER BY e.row_id LIMIT 1) END, "
+        "CASE f.kind WHEN 'stale_read' THEN (SELECT s.latest_writer FROM finding_evidence e JOIN stale_read s "
+        "  ON s.id = e.row_id WHERE e.finding = f.id AND e.table_name = 'stale_read' AND e.role = 'subject' "
+        "  ORDER BY e.row_id LIMIT 1) "
+        "WHEN 'clobber' THEN (SELECT c.overwritten_writer FROM finding_evidence e JOIN clobber c ON c.id = e.row_id "
+        "  WHERE e.finding = f.id AND e.table_name = 'clobber' AND e.role = 'subject' ORDER BY e.row_id LIMIT 1) END "
+        "FROM finding f ORDER BY f.ts, f.id");
+    while (q.step()) {
+        const std::string severity = q.columnText(2);
+        auto lanes = bySeverity.find(severity);
+        if (lanes == bySeverity.end())
+            lanes = bySeverity.try_emplace(severity, w, t, t.findingsPid, severity, sortIndex++).first;
+        const std::int64_t ts = q.columnInt(3);
+        const std::int64_t dur = q.columnInt(4);
+        const int tid = lanes->second.place(ts, dur);
+        const auto address = q.columnOptionalInt(8);
+        Json args = {{"finding", q.columnInt(0)},
+                     {"severity", severity},
+                     {"explanation", q.columnText(10)},
+                     {"measure", optionalInt(q, 9)},
+                     {"address", address ? Json(hex(*address)) : Json(nullptr)},
+                     {"vm", optionalInt(q, 5)},
+                     {"vcpu", optionalInt(q, 6)},
+                     {"core", optionalInt(q, 7)},
+                     {"uncertain", q.columnInt(11) != 0}};
+        w.complete(q.columnText(1), "finding", t.findingsPid, tid, ts, dur, args);
+        const auto writeTs = q.columnOptionalInt(12);
+        const auto writer = q.columnOptionalInt(13);
+        const VcpuTrack* from = writer ? agentTrack(t, *writer) : nullptr;
+        if (writeTs && from != nullptr) {
+            w.complete("write", "finding", from->pid, from->tid, *writeTs, 0,
+                       {{"explains", fmt::format("{} finding {}", q.columnText(1), q.columnInt(0))}});
+            w.flowStart(q.columnInt(0), "finding", from->pid, from->tid, *writeTs);
+            w.flowEnd(q.columnInt(0), "finding", t.findingsPid, tid, ts);
+        }
+    }
+}
+
+// Stale-data windows (a page whose latest data some cache-bypassing observer could not see), one slice each
+// on lanes of their own under the findings.
+void writeStaleWindows(db::Database& db, TraceWriter& w, Tracks& t)
+{
+    if (db.scalar("SELECT count(*) FROM stale_window") == 0)
+        return;
+    if (t.findingsPid == 0) {
+        t.findingsPid = t.next++;
+        w.metadata("process_name", t.findingsPid, std::nullopt, {{"name", "findings"}});
+        w.metadata("process_sort_index", t.findingsPid, std::nullopt, {{"sort_index", -1}});
+    }
+    Lanes lanes(w, t, t.findingsPid, "stale windows", 10);
+    Statement q = db.prepare("SELECT ts, dur, page, observers, cause, resolved_by, open FROM stale_window "
+                             "ORDER BY ts, id");
+    while (q.step()) {
+        const std::int64_t ts = q.columnInt(0);
+        const std::int64_t dur = q.columnInt(1);
+        Json args = {{"page", hex(q.columnInt(2))},
+                     {"observers", q.columnText(3)},
+                     {"cause", q.columnText(4)},
+                     {"resolved_by", q.columnType(5) == db::ColumnType::Null ? Json(nullptr) : Json(q.columnText(5))},
+                     {"open", q.columnInt(6) != 0}};
+        w.complete(fmt::format("stale window {}", hex(q.columnInt(2))), "stale_window", t.findingsPid,
+                   lanes.place(ts, dur), ts, dur, args);
+    }
 }
 
 void writeSlices(db::Database& db, TraceWriter& w, const Tracks& t)
@@ -325,6 +476,8 @@ void exportPerfetto(db::Database& db, std::ostream& out)
     writeMigrations(db, w, tracks);
     writeConsole(db, w, tracks);
     writeDataLoss(db, w, tracks);
+    writeFindings(db, w, tracks);
+    writeStaleWindows(db, w, tracks);
     w.finish();
 }
 

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -249,7 +250,9 @@ HuntCommand addHuntCommand(CLI::App& parent)
                                    "failure)");
     app->add_flag("--no-record", o->noRecord, "Trace nothing after the hunt")->excludes(record);
     app->add_option("--run-timeout", o->runTimeoutSeconds,
-                    "Host seconds a run may take before it is killed and reported HUNG (default 600)")
+                    "Host time a run may take before it is killed and reported HUNG (seconds, or with a unit: "
+                    "500ms, 10min; default 600)")
+        ->transform(CLI::AsNumberWithUnit(std::map<std::string, double>{{"ms", 0.001}, {"s", 1}, {"min", 60}}))
         ->check(CLI::PositiveNumber);
     app->add_option("--guest-dir", o->guestDirectory, "Where guest programs are (default: the build's)");
     app->add_flag("-q,--quiet", o->quiet, "No progress line");

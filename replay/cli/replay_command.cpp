@@ -5,6 +5,7 @@
 // Exit status 2: the trace or the guests cannot be used (the message says why).
 #include "replay_command.h"
 
+#include "vcm/tracer/time_units.h"
 #include "vcm/replay/instant_inspection.h"
 #include "vcm/replay/replayer.h"
 #include "vcm/replay/what_if.h"
@@ -12,6 +13,7 @@
 #include <fmt/core.h>
 
 #include <memory>
+#include <stdexcept>
 
 namespace vcm::replay::cli {
 namespace {
@@ -126,7 +128,10 @@ ReplayCommand addReplayCommand(CLI::App& parent)
         "replay", "Re-execute a recorded run from its trace: compare, inspect the machine at an instant, or ask what if");
     app->add_option("trace", o->trace, "Trace directory recorded by vcm run --trace")->required();
     app->add_option("-o,--output", o->output, "Keep the replay's own trace in this directory");
-    auto* until = app->add_option("--until", o->untilVtime, "Stop at the first event at or after this virtual time (ns)");
+    auto* until = app->add_option("--until", o->untilVtime,
+                                  "Stop at the first event at or after this virtual time (ns, or with a unit: 647us, "
+                                  "2ms, 1s)")
+                      ->transform(CLI::AsNumberWithUnit(tracer::nanosecondUnits()));
     auto* untilEvent = app->add_option("--until-event", o->untilEvent, "Stop at this event (0-based index in the trace)");
     auto* untilFirst = app->add_option("--until-first", o->untilFirst, "Stop at the first event of this name (stale_read, ...)");
     until->excludes(untilEvent)->excludes(untilFirst);
@@ -143,9 +148,17 @@ ReplayCommand addReplayCommand(CLI::App& parent)
                                "Play the recording back as a live session (URL on stderr) for live consumers");
     app->add_option("--speed", o->speed, "Live playback: virtual seconds per wall second (default 0.001)")
         ->check(CLI::PositiveNumber);
-    app->add_option("--live-wait-ms", o->liveWaitMs, "Live playback: wait this long after the URL before starting");
+    app->add_option("--live-wait-ms", o->liveWaitMs,
+                    "Live playback: wait this long after the URL before starting (ms, or with a unit: 2s)")
+        ->transform(CLI::AsNumberWithUnit(tracer::millisecondUnits()));
     live->excludes(until)->excludes(untilEvent)->excludes(untilFirst)->excludes(whatIfOption);
     return {app, [o] {
+                std::error_code ec;
+                if (std::filesystem::is_regular_file(o->trace, ec))
+                    throw std::invalid_argument(fmt::format(
+                        "{} is a file: vcm replay re-executes a run from the trace directory vcm run --trace recorded "
+                        "(a database keeps the analysis, not what the guests executed)",
+                        o->trace));
                 const std::filesystem::path guests =
                     o->guestDirectory.empty() ? hyp::scenario::defaultGuestDirectory() : std::filesystem::path(o->guestDirectory);
                 try {

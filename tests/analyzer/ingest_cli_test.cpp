@@ -38,22 +38,8 @@ using vcm::testing::readFile;
 
 fs::path workDirectory()
 {
-    const fs::path dir = fs::temp_directory_path() / ("vcm-ingest-cli-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    return dir;
+    return vcm::testing::scratchDirectory("vcm-ingest-cli");
 }
-
-// The traces and databases of one test process go when it ends (a recorded trace is tens of MB).
-class RemoveWorkDirectory : public ::testing::Environment {
-public:
-    void TearDown() override
-    {
-        std::error_code ignored;
-        fs::remove_all(workDirectory(), ignored);
-    }
-};
-[[maybe_unused]] ::testing::Environment* const kRemoveWorkDirectory =
-    ::testing::AddGlobalTestEnvironment(new RemoveWorkDirectory);
 
 Result vcm(const std::string& arguments)
 {
@@ -301,7 +287,7 @@ TEST(IngestCli, InterruptedIngestLeavesNoTemporary)
     }
 }
 
-// Issue 20, defect 6: `vcm check TRACE_DIR` ingests into /tmp/vcm-check-PID.db; interrupted, it left that file
+// Issue 20, defect 6: `vcm check TRACE_DIR` ingests into /tmp/vcm-run-PID.db; interrupted, it left that file
 // (or its ingest's temporary) behind.
 TEST(IngestCli, InterruptedCheckOfATraceLeavesNoTemporaryDatabase)
 {
@@ -309,7 +295,7 @@ TEST(IngestCli, InterruptedCheckOfATraceLeavesNoTemporaryDatabase)
     for (const int signal : {SIGTERM, SIGINT}) {
         const pid_t child = spawnVcm({"check", trace.string()}, signal);
         ASSERT_GT(child, 0);
-        const fs::path database = fs::temp_directory_path() / ("vcm-check-" + std::to_string(child) + ".db");
+        const fs::path database = fs::temp_directory_path() / ("vcm-run-" + std::to_string(child) + ".db");
         const fs::path ingesting = fs::path(database.string() + ".tmp-" + std::to_string(child));
         ASSERT_TRUE(appears(ingesting)) << "the check never started its ingest";
         std::this_thread::sleep_for(std::chrono::milliseconds(30));

@@ -2,7 +2,9 @@
 // (stdout and stderr, through a log file in the test's work directory).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +13,31 @@
 #include <string>
 
 namespace vcm::testing {
+
+// The test process's own directory under the temporary directory ($TMPDIR/PREFIX-PID): traces and databases of
+// the command-line tests go there, and it is removed when the tests end. Each test file passes its prefix.
+inline std::filesystem::path scratchDirectory(const std::string& prefix)
+{
+    class RemoveAtEnd : public ::testing::Environment {
+    public:
+        explicit RemoveAtEnd(std::filesystem::path dir) : m_dir(std::move(dir)) {}
+        void TearDown() override
+        {
+            std::error_code ignored;
+            std::filesystem::remove_all(m_dir, ignored);
+        }
+
+    private:
+        std::filesystem::path m_dir;
+    };
+    static const std::filesystem::path dir = [&] {
+        std::filesystem::path d = std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(::getpid()));
+        ::testing::AddGlobalTestEnvironment(new RemoveAtEnd(d));
+        return d;
+    }();
+    std::filesystem::create_directories(dir);
+    return dir;
+}
 
 struct CommandResult {
     int status;

@@ -18,11 +18,11 @@
 #   if the caches were dropped before it).
 #
 # Usage: tests/bench/run_gui_benchmark.sh [--keep DIR]   (after cmake --build build/default --target vcm vcm-gui)
-# Environment: VCM (default build/default/hyp/vcm), VCM_GUI (default build/default/gui/vcm-gui).
+# Environment: VCM (default build/default/app/vcm), VCM_GUI (default build/default/gui/vcm-gui).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-VCM=${VCM:-build/default/hyp/vcm}
+VCM=${VCM:-build/default/app/vcm}
 VCM_GUI=${VCM_GUI:-build/default/gui/vcm-gui}
 work=""
 if [[ ${1:-} == --keep ]]; then

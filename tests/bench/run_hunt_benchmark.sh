@@ -20,7 +20,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${VCM_BUILD_DIR:-$root/build/default}
-vcm=$build/hyp/vcm
+vcm=$build/app/vcm
 scenario=$root/hyp/scenarios/seed004-heisenbug.toml
 seeds=${1:-1000}
 loopSeeds=$(( seeds < 300 ? seeds : 300 ))

@@ -29,12 +29,12 @@
 #
 # Usage: tests/bench/run_ingest_benchmark.sh [--keep DIR]   (after cmake --build build/default --target vcm)
 #   --keep DIR: record the trace into DIR and keep it (default: a temporary directory removed at exit).
-# Environment: VCM (the vcm binary, default build/default/hyp/vcm, relative to the repository root),
+# Environment: VCM (the vcm binary, default build/default/app/vcm, relative to the repository root),
 #   VCM_INGEST_BENCH_RUNS (timed runs of each command, default 3).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-vcm=${VCM:-build/default/hyp/vcm}
+vcm=${VCM:-build/default/app/vcm}
 runs=${VCM_INGEST_BENCH_RUNS:-3}
 scenario=hyp/scenarios/storm-16g.toml
 scenarioArgs=(--policy native --set machine.l2.size_kib=16384)

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${VCM_LINUX_BENCH_RUNS:-3}
-vcm=build/default/hyp/vcm
+vcm=build/default/app/vcm
 kernel=build/default/hyp/guests/debian-linux-6.1.bin
 initrd=build/default/hyp/guests/linux-initramfs.bin
 [[ -x $vcm ]] || { echo "build vcm first: cmake --build --preset default" >&2; exit 2; }

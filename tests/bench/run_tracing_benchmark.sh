@@ -53,7 +53,7 @@ runs=${VCM_TRACE_BENCH_RUNS:-15}
 minTime=${VCM_BENCH_MIN_TIME:-0.2}
 benchmark=$build/tests/bench/tracepoint_benchmark
 pairedRuns=$build/tests/bench/traced_run_benchmark
-vcm=$build/hyp/vcm
+vcm=$build/app/vcm
 
 for binary in "$benchmark" "$pairedRuns" "$vcm"; do
     if [[ ! -x $binary ]]; then

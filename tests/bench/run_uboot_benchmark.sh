@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${VCM_UBOOT_BENCH_RUNS:-5}
-vcm=build/default/hyp/vcm
+vcm=build/default/app/vcm
 firmware=/usr/lib/u-boot/qemu_arm64/u-boot.bin
 [[ -x $vcm ]] || { echo "build vcm first: cmake --build --preset default" >&2; exit 2; }
 [[ -f $firmware ]] || { echo "$firmware missing: run scripts/install-deps.sh (u-boot-qemu)" >&2; exit 2; }

@@ -30,21 +30,8 @@ const std::string kHeisenbug = (kScenarios / "seed004-heisenbug.toml").string();
 
 fs::path workDirectory()
 {
-    const fs::path dir = fs::temp_directory_path() / ("vcm-hunt-cli-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    return dir;
+    return vcm::testing::scratchDirectory("vcm-hunt-cli");
 }
-
-class RemoveWorkDirectory : public ::testing::Environment {
-public:
-    void TearDown() override
-    {
-        std::error_code ignored;
-        fs::remove_all(workDirectory(), ignored);
-    }
-};
-[[maybe_unused]] ::testing::Environment* const kRemoveWorkDirectory =
-    ::testing::AddGlobalTestEnvironment(new RemoveWorkDirectory);
 
 vcm::testing::CommandResult vcm(const std::string& arguments)
 {

@@ -2,7 +2,7 @@
 # End-to-end test of the Slurm recipe (scripts/slurm/): a real one-node Slurm cluster runs a hunt in
 # 4 shards, and the merged result must equal an unsharded local hunt, row for row.
 #
-#   bash tests/hunt/slurm/test_hunt_on_slurm.sh build/default/hyp/vcm
+#   bash tests/hunt/slurm/test_hunt_on_slurm.sh build/default/app/vcm
 #
 # 1. Starts a throw-away cluster (one_node_cluster.sh) in a mktemp -d directory. An EXIT trap always
 #    stops it and removes the directory, whatever happens (failure, Ctrl-C, SIGTERM).
@@ -29,7 +29,7 @@ log() { echo "test_hunt_on_slurm: $*" >&2; }
 die() { log "FAIL: $*"; exit 1; }
 
 if [[ $# -ne 1 ]]; then
-  echo "usage: $0 VCM_BINARY   (e.g. build/default/hyp/vcm)" >&2
+  echo "usage: $0 VCM_BINARY   (e.g. build/default/app/vcm)" >&2
   exit 2
 fi
 [[ -f "$1" && -x "$1" ]] || { log "not an executable file: $1"; exit 2; }

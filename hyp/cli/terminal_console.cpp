@@ -8,7 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
-namespace vcm::app {
+namespace vcm::hyp::cli {
 namespace {
 
 termios g_saved{};
@@ -79,4 +79,4 @@ void TerminalConsole::poll(hyp::board::Pl011Uart& uart)
     uart.receive(std::string_view(bytes, static_cast<std::size_t>(n)));
 }
 
-} // namespace vcm::app
+} // namespace vcm::hyp::cli

@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-namespace vcm::app {
+namespace vcm::hyp::cli {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
@@ -26,7 +26,8 @@ constexpr auto kRedraw = std::chrono::milliseconds(500);
 } // namespace
 
 RunProgress::RunProgress()
-    : m_terminal(isatty(STDERR_FILENO) != 0), m_start(std::chrono::steady_clock::now()), m_nextDraw(m_start + kQuietStart)
+    : m_terminal(isatty(STDERR_FILENO) != 0), m_start(std::chrono::steady_clock::now()),
+      m_nextDraw(m_start + kQuietStart)
 {
     g_interrupted = false;
     std::signal(SIGINT, onInterrupt);
@@ -59,11 +60,12 @@ bool RunProgress::update(const hyp::scenario::RunHooks::Progress& progress)
     for (char& c : line)
         if (static_cast<unsigned char>(c) < 0x20)
             c = ' ';
-    const double share = progress.budget == 0 ? 0.0 : 100.0 * static_cast<double>(progress.instructions) /
-                                                          static_cast<double>(progress.budget);
+    const double share = progress.budget == 0 ? 0.0
+                                              : 100.0 * static_cast<double>(progress.instructions) /
+                                                    static_cast<double>(progress.budget);
     fmt::print(stderr, "\r\x1b[Kvcm: {:.1f} M instructions ({:.0f}% of the budget), {:.3f} s virtual{}{}",
-               static_cast<double>(progress.instructions) / 1e6, share,
-               static_cast<double>(progress.virtualNs) / 1e9, line.empty() ? "" : " | ", line);
+               static_cast<double>(progress.instructions) / 1e6, share, static_cast<double>(progress.virtualNs) / 1e9,
+               line.empty() ? "" : " | ", line);
     std::fflush(stderr);
     m_drawn = true;
     return true;
@@ -78,4 +80,4 @@ void RunProgress::clear()
     m_drawn = false;
 }
 
-} // namespace vcm::app
+} // namespace vcm::hyp::cli

@@ -8,7 +8,7 @@
 
 #include <chrono>
 
-namespace vcm::app {
+namespace vcm::hyp::cli {
 
 class TerminalConsole {
 public:
@@ -20,11 +20,11 @@ public:
     static void echo(char byte);
     // Feeds what is waiting on stdin into `uart`, looking at most every 10 ms of host time: a firmware at its
     // prompt reads the flag register millions of times a second, a countdown only every few virtual ms.
-    void poll(hyp::board::Pl011Uart& uart);
+    void poll(board::Pl011Uart& uart);
 
 private:
     std::chrono::steady_clock::time_point m_nextLook{};
     bool m_endOfInput = false;
 };
 
-} // namespace vcm::app
+} // namespace vcm::hyp::cli

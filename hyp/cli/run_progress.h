@@ -8,7 +8,7 @@
 
 #include <chrono>
 
-namespace vcm::app {
+namespace vcm::hyp::cli {
 
 class RunProgress {
 public:
@@ -18,7 +18,7 @@ public:
     RunProgress& operator=(const RunProgress&) = delete;
 
     // RunHooks::progress: false once the user asked the run to stop.
-    bool update(const hyp::scenario::RunHooks::Progress& progress);
+    bool update(const scenario::RunHooks::Progress& progress);
     bool interrupted() const;
 
 private:
@@ -29,4 +29,4 @@ private:
     std::chrono::steady_clock::time_point m_nextDraw;
 };
 
-} // namespace vcm::app
+} // namespace vcm::hyp::cli

@@ -12,6 +12,7 @@
 #include "vcm/analyzer/analyzer_version.h"
 #include "vcm/db/db_version.h"
 #include "vcm/hyp/hyp_version.h"
+#include "vcm/hyp/scenario/scenario_run.h"
 #include "vcm/tracer/tracer_version.h"
 
 #include <CLI/CLI.hpp>
@@ -26,8 +27,12 @@ namespace {
 
 void printVersions()
 {
-    fmt::print("vcm 0.1.0\n  unicorn {}\n  lttng-ust {}\n  babeltrace2 {}\n  sqlite {}\n", vcm::hyp::unicornVersion(),
-               vcm::tracer::lttngUstVersion(), vcm::analyzer::babeltraceVersion(), vcm::db::sqliteVersion());
+    fmt::print("vcm {}\n  unicorn {}\n  lttng-ust {}\n  babeltrace2 {}\n  sqlite {}\n", vcm::hyp::scenario::vcmVersion(),
+               vcm::hyp::unicornVersion(), vcm::tracer::lttngUstVersion(), vcm::analyzer::babeltraceVersion(),
+               vcm::db::sqliteVersion());
+    // Where an installed vcm (or this build) finds what scenarios name.
+    fmt::print("  scenarios: {}\n  guests: {}\n", vcm::hyp::scenario::defaultScenarioDirectory().string(),
+               vcm::hyp::scenario::defaultGuestDirectory().string());
 }
 
 } // namespace

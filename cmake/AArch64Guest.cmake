@@ -86,6 +86,8 @@ function(vcm_add_aarch64_guest)
     COMMENT "Linking AArch64 guest ${ARG_NAME} (.elf and raw .bin)"
     VERBATIM)
   add_custom_target(guest_${ARG_NAME} ALL DEPENDS ${elf} ${bin})
+  # An installed vcm finds its guests in PREFIX/share/vcm/guests (scenario_run.h: defaultGuestDirectory).
+  install(FILES ${bin} DESTINATION ${CMAKE_INSTALL_DATADIR}/vcm/guests)
   add_dependencies(guest_${ARG_NAME} vcm_guest_linker_script)
   set_property(GLOBAL APPEND PROPERTY VCM_GUESTS ${ARG_NAME})
   set_property(GLOBAL PROPERTY VCM_GUEST_${ARG_NAME}_BIN ${bin})

@@ -6,8 +6,8 @@ set -euo pipefail
 # One package per line, grouped by the component that needs it. Keep this list in step with the
 # find_package/pkg_check_modules calls in cmake/VcmDependencies.cmake.
 packages=(
-  # build
-  cmake ninja-build g++ pkg-config git
+  # build; dpkg-dev's dpkg-shlibdeps names the Debian package's library dependencies (scripts/package.sh)
+  cmake ninja-build g++ pkg-config git dpkg-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the tracing benchmark's instruction counts (tests/bench/run_tracing_benchmark.sh, part 4)

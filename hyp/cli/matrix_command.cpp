@@ -31,7 +31,7 @@ int runMatrixCommand(const MatrixOptions& options)
     namespace sc = scenario;
     std::vector<std::string> scenarios = options.scenarios;
     if (scenarios.empty()) {
-        for (const auto& entry : std::filesystem::directory_iterator(VCM_SCENARIO_DIR))
+        for (const auto& entry : std::filesystem::directory_iterator(scenario::defaultScenarioDirectory()))
             if (entry.path().extension() == ".toml")
                 scenarios.push_back(entry.path().string());
         std::sort(scenarios.begin(), scenarios.end());

@@ -59,11 +59,37 @@ std::string_view vcmVersion()
     return VCM_VERSION;
 }
 
+namespace {
+
+// DIR in share/vcm beside an installed executable (PREFIX/bin/vcm -> PREFIX/share/vcm/DIR), when there is one.
+std::optional<std::filesystem::path> installedDataDirectory(const char* name)
+{
+    std::error_code ec;
+    const std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec)
+        return std::nullopt;
+    const std::filesystem::path data = executable.parent_path().parent_path() / "share" / "vcm" / name;
+    if (!std::filesystem::is_directory(data, ec))
+        return std::nullopt;
+    return data;
+}
+
+} // namespace
+
 std::filesystem::path defaultGuestDirectory()
 {
     if (const char* fromEnvironment = std::getenv("VCM_GUEST_DIR"))
         return fromEnvironment;
+    if (const auto installed = installedDataDirectory("guests"))
+        return *installed;
     return VCM_BUILD_GUEST_DIR;
+}
+
+std::filesystem::path defaultScenarioDirectory()
+{
+    if (const auto installed = installedDataDirectory("scenarios"))
+        return *installed;
+    return VCM_SOURCE_SCENARIO_DIR;
 }
 
 namespace {

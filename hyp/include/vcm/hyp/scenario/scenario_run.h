@@ -61,8 +61,12 @@ struct RunReport {
 // This vcm's version, as traces and hunt databases record it.
 std::string_view vcmVersion();
 
-// Where guest programs are found: the build's hyp/guests folder, compiled in, or $VCM_GUEST_DIR.
+// Where guest programs are found: $VCM_GUEST_DIR; else, for an installed vcm (the Debian package),
+// PREFIX/share/vcm/guests beside PREFIX/bin; else the build's hyp/guests folder, compiled in.
 std::filesystem::path defaultGuestDirectory();
+// Where the shipped scenarios are (vcm matrix's default): PREFIX/share/vcm/scenarios for an installed vcm,
+// else the source tree's hyp/scenarios.
+std::filesystem::path defaultScenarioDirectory();
 // The image of a guest named in a scenario: a path as given (it has a '/' or ends in .bin), else NAME.bin in
 // `directory`.
 std::filesystem::path guestImagePath(const std::string& guest, const std::filesystem::path& directory);

@@ -1,4 +1,6 @@
 #include "vcm/gui/main_window.h"
+
+#include "vcm/gui/legend_panel.h"
 #include "vcm/gui/svg_export.h"
 
 #include "vcm/analyzer/ingest.h"
@@ -20,6 +22,7 @@
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
+#include <QDockWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -84,6 +87,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
     setCentralWidget(split);
+
+    // What each colour means, beside the timeline (issue 19: red meant four things, nothing said which).
+    m_legend = new LegendPanel(this);
+    m_legendDock = new QDockWidget(tr("Legend"), this);
+    m_legendDock->setObjectName(QStringLiteral("legendDock"));
+    m_legendDock->setWidget(m_legend);
+    m_legendDock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
+    addDockWidget(Qt::RightDockWidgetArea, m_legendDock);
 
     m_status = new QLabel(tr("No trace open"), this);
     m_rangeLabel = new QLabel(this);
@@ -195,6 +206,9 @@ void MainWindow::buildMenus()
     m_followHead->setCheckable(true);
     m_followHead->setChecked(true);
     m_followHead->setEnabled(false); // while following only
+    QAction* legend = m_legendDock->toggleViewAction();
+    legend->setText(tr("&Legend"));
+    viewMenu->addAction(legend);
     QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&Keys"), this, &MainWindow::showKeys);
 }
@@ -342,6 +356,11 @@ void MainWindow::activateFinding(int row)
             start = std::min(start, static_cast<double>(evidence.time->first));
             end = std::max(end, static_cast<double>(evidence.time->second));
         }
+        // Cause and effect together: a stale read's finding is framed from the write its subject missed (a
+        // clobber's, from the write it destroyed), which can lie well before the reads.
+        if (evidence.role == QLatin1String("subject"))
+            if (const auto write = m_source->writeBehind(evidence.row))
+                start = std::min(start, static_cast<double>(write->ts));
     }
     m_timeline->setVisibleRange(framing(start, end, kFindingMargin));
     m_timeline->setHighlightedRows(std::move(evidenceRows));

@@ -30,9 +30,9 @@ QColor sctlrState(std::int64_t state)
 QColor trapKind(std::int64_t kind)
 {
     switch (kind) {
-    case 0: return {229, 57, 53};     // set/way
+    case 0: return {158, 157, 36};    // set/way (olive: red is kept for what is wrong)
     case 1: return {0, 151, 167};     // VM register (TVM)
-    case 2: return {94, 53, 177};     // stage-2 fault
+    case 2: return {63, 81, 181};     // stage-2 fault
     default: return {97, 97, 97};
     }
 }
@@ -42,7 +42,7 @@ QColor severity(std::int64_t level)
     switch (level) {
     case 2: return {198, 40, 40};
     case 1: return {251, 140, 0};
-    default: return {30, 136, 229};
+    default: return {100, 181, 246};
     }
 }
 
@@ -66,6 +66,40 @@ QColor itemColour(TrackKind kind, std::int64_t style)
     case TrackKind::Clobbers: return kClobber;
     }
     return kText;
+}
+
+std::vector<LegendEntry> legend()
+{
+    const QString findings = QStringLiteral("Findings");
+    const QString cores = QStringLiteral("Cores and VMs");
+    const QString vcpus = QStringLiteral("vCPUs");
+    const QString memory = QStringLiteral("Memory");
+    const QString trace = QStringLiteral("Trace");
+    return {
+        {findings, QStringLiteral("error (data lost or wrong)"), severity(2), false, true},
+        {findings, QStringLiteral("warning"), severity(1)},
+        {findings, QStringLiteral("info"), severity(0)},
+        {cores, QStringLiteral("a vCPU running (one hue per vCPU)"), vcpu(0)},
+        {cores, QStringLiteral("hypervisor flush work (a segment)"), kFlushSegment},
+        {cores, QStringLiteral("a segment that kept work waiting over 1 ms (warning)"), kLongSegment},
+        {cores, QStringLiteral("a full-guest flush of a VM"), kFlush},
+        {vcpus, QStringLiteral("SCTLR: MMU and caches off"), sctlrState(0)},
+        {vcpus, QStringLiteral("SCTLR: MMU only"), sctlrState(1)},
+        {vcpus, QStringLiteral("SCTLR: caches only"), sctlrState(2)},
+        {vcpus, QStringLiteral("SCTLR: MMU and caches on"), sctlrState(3)},
+        {vcpus, QStringLiteral("TVM armed; a trapped VM-register write"), kTvm},
+        {vcpus, QStringLiteral("trap: set/way operation"), trapKind(0)},
+        {vcpus, QStringLiteral("trap: stage-2 fault"), trapKind(2)},
+        {vcpus, QStringLiteral("trap: other"), trapKind(3)},
+        {vcpus, QStringLiteral("guest marker"), kMarker},
+        {vcpus, QStringLiteral("console output"), kConsole},
+        {memory, QStringLiteral("stale read (missed the latest write)"), kStaleRead, false, true},
+        {memory, QStringLiteral("clobber (a write destroyed)"), kClobber, false, true},
+        {memory, QStringLiteral("link from the write a read missed or a clobber destroyed"), kWriteLink},
+        {memory, QStringLiteral("stale-data window"), kStaleWindow},
+        {memory, QStringLiteral("stale-data window still open at the end"), kStaleWindowOpen},
+        {trace, QStringLiteral("data the tracer lost: unknown, not empty"), kLossHatch, true},
+    };
 }
 
 } // namespace vcm::gui::palette

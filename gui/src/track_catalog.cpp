@@ -1,6 +1,7 @@
 #include "vcm/gui/track_catalog.h"
 
 #include <string>
+#include <tuple>
 
 namespace vcm::gui {
 
@@ -38,13 +39,19 @@ public:
     void traceGroup()
     {
         group(QStringLiteral("Trace"));
-        if (hasRows(m_db, "finding", "1")) {
-            TrackQuery q{.table = "finding", .from = "finding"};
-            q.style = "CASE severity WHEN 'error' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END";
+        // One findings track per severity, errors first: findings overlap, and on one shared track a summary
+        // takes the colour of the first row merged into it, so a warning could hide an error (issue 19).
+        for (const auto& [severity, level, name] : {std::tuple{"error", 2, "errors"}, std::tuple{"warning", 1, "warnings"},
+                                                    std::tuple{"info", 0, "info"}}) {
+            const std::string where = std::string("severity = '") + severity + "'";
+            if (!hasRows(m_db, "finding", where))
+                continue;
+            TrackQuery q{.table = "finding", .from = "finding", .where = where};
+            q.style = std::to_string(level);
             q.label = "kind";
             q.overlapping = true;
-            q.maximumDuration = m_db.scalar("SELECT max(dur) FROM finding");
-            track(QStringLiteral("findings"), TrackKind::Findings, -1, q);
+            q.maximumDuration = m_db.scalar("SELECT max(dur) FROM finding WHERE " + where);
+            track(QStringLiteral("findings: %1").arg(QLatin1String(name)), TrackKind::Findings, level, q);
         }
         if (hasRows(m_db, "data_loss", "1")) {
             const std::string end = std::to_string(m_facts.endTs);

@@ -4,6 +4,7 @@
 #include "vcm/gui/event_table_model.h"
 #include "vcm/gui/offscreen_render.h"
 #include "vcm/gui/time_format.h"
+#include "vcm/gui/timeline_palette.h"
 #include "vcm/gui/time_range.h"
 #include "vcm/gui/timeline_widget.h"
 #include "vcm/gui/trace_source.h"
@@ -13,6 +14,7 @@
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -509,6 +511,52 @@ TEST(Sampler, TimelineOverAMillionRowsHoldsAtMostTwoSummariesPerColumn)
     EXPECT_EQ(model.rowId(999999), 1000000);
     timeline.setSource(nullptr);
     std::filesystem::remove(file);
+}
+
+// Issue 19, problem 2: one colour, one meaning, and red only for what is wrong. Every colour an item of any
+// track can take is in the legend (vCPU hues by their first); two entries share a colour only when both mean
+// "wrong" or both a warning, and are otherwise far apart; no entry that is not wrong is red.
+TEST(Legend, EveryColourDrawnIsListedOnceAndRedMeansWrong)
+{
+    const std::vector<palette::LegendEntry> legend = palette::legend();
+    const auto listed = [&](const QColor& colour) {
+        return std::any_of(legend.begin(), legend.end(), [&](const palette::LegendEntry& e) { return e.colour == colour; });
+    };
+    const std::vector<std::pair<TrackKind, std::vector<std::int64_t>>> styles = {
+        {TrackKind::Findings, {0, 1, 2}},     {TrackKind::CoreVcpu, {0}},        {TrackKind::CoreHypervisor, {0, 1}},
+        {TrackKind::VmFlushes, {0, 1}},       {TrackKind::VmSegments, {0, 1}},   {TrackKind::VcpuSctlr, {0, 1, 2, 3}},
+        {TrackKind::VcpuTvm, {0}},            {TrackKind::VcpuTraps, {0, 1, 2, 3}}, {TrackKind::VcpuMarkers, {0}},
+        {TrackKind::VcpuConsole, {0}},        {TrackKind::StaleWindows, {0, 1}}, {TrackKind::StaleRegion, {0, 1}},
+        {TrackKind::StaleReads, {0}},         {TrackKind::Clobbers, {0}}};
+    for (const auto& [kind, values] : styles)
+        for (const std::int64_t style : values)
+            EXPECT_TRUE(listed(palette::itemColour(kind, style)))
+                << "track kind " << static_cast<int>(kind) << " style " << style << ": "
+                << palette::itemColour(kind, style).name().toStdString();
+    EXPECT_TRUE(listed(palette::kWriteLink));
+    EXPECT_TRUE(listed(palette::kLossHatch));
+
+    const auto isRed = [](const QColor& c) {
+        const int hue = c.hsvHue();
+        return (hue >= 340 || (hue >= 0 && hue <= 20)) && c.hsvSaturationF() > 0.5 && c.valueF() > 0.4;
+    };
+    const auto isWarning = [](const palette::LegendEntry& e) { return e.meaning.contains(QStringLiteral("warning")); };
+    for (std::size_t i = 0; i < legend.size(); ++i) {
+        const palette::LegendEntry& a = legend[i];
+        EXPECT_TRUE(a.wrong || !isRed(a.colour)) << a.meaning.toStdString() << " is red but nothing wrong";
+        for (std::size_t j = i + 1; j < legend.size(); ++j) {
+            const palette::LegendEntry& b = legend[j];
+            const bool sameMeaning = (a.wrong && b.wrong) || (isWarning(a) && isWarning(b));
+            if (sameMeaning && a.colour == b.colour)
+                continue;
+            const double distance = std::hypot(a.colour.red() - b.colour.red(), a.colour.green() - b.colour.green(),
+                                               a.colour.blue() - b.colour.blue());
+            EXPECT_GT(distance, 40.0) << a.meaning.toStdString() << " and " << b.meaning.toStdString()
+                                      << " look alike";
+        }
+    }
+    EXPECT_TRUE(isRed(palette::severity(2)));
+    EXPECT_TRUE(isRed(palette::kStaleRead));
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 #include "vcm/gui/event_table_panel.h"
 #include "vcm/gui/findings_model.h"
 #include "vcm/gui/ingest_job.h"
+#include "vcm/gui/legend_panel.h"
 #include "vcm/gui/main_window.h"
 #include "vcm/gui/offscreen_render.h"
 #include "vcm/gui/timeline_palette.h"
@@ -70,7 +71,11 @@ TEST(Timeline, Seed004NativeHasCoreVcpuAndPerPageStaleWindowTracks)
     EXPECT_EQ(groupNames(source), (std::set<QString>{QStringLiteral("Trace"), QStringLiteral("core 0"), QStringLiteral("core 1"),
                                                      QStringLiteral("core 2"), QStringLiteral("core 3"),
                                                      QStringLiteral("vCPU d1v0"), QStringLiteral("memory")}));
-    EXPECT_EQ(countTracks(source, TrackKind::Findings), 1);
+    // One findings track per severity present, errors first: 8 stale-read errors, 10 warnings, no info.
+    EXPECT_EQ(countTracks(source, TrackKind::Findings), 2);
+    EXPECT_EQ(source.tracks().at(0).kind, TrackKind::Findings);
+    EXPECT_EQ(source.tracks().at(0).entity, 2) << "errors come first";
+    EXPECT_EQ(source.tracks().at(1).entity, 1);
     EXPECT_EQ(countTracks(source, TrackKind::CoreVcpu), 4);
     EXPECT_EQ(countTracks(source, TrackKind::VcpuSctlr), 1);
     EXPECT_EQ(countTracks(source, TrackKind::VcpuMarkers), 1);
@@ -563,6 +568,83 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         EXPECT_NE(outside, palette::kLossHatch);
         EXPECT_NE(outside, palette::kLossBackground);
     }
+}
+
+// Issue 19, problem 1: seed004-native's stale-read errors (647-969 us) overlap its stale-window warnings
+// (647-977 us), which start earlier. On one shared track the summaries took the warning colour and no error was
+// ever red. Each error must be drawn in the error colour, zoomed out and in, and a selected error outlined.
+TEST(Screenshot, ErrorFindingsStayRedWhereWarningsOverlapThem)
+{
+    application();
+    const QSize size(1200, 700);
+    const auto file = tracedDatabase("seed004-bootloader-setway", "native");
+    TraceSource source(file);
+    ASSERT_GT(scalar(source, "SELECT count(*) FROM finding f JOIN finding w ON w.severity = 'warning' AND w.ts <= f.ts "
+                             "AND w.ts + w.dur >= f.ts WHERE f.severity = 'error'"),
+              0)
+        << "the scenario no longer has warnings overlapping its errors";
+    const int top = trackTop(source, TrackKind::Findings);
+    ASSERT_GT(top, 0);
+    const int y = top + kTrackHeight / 2;
+    for (const std::optional<TimeRange>& range :
+         {std::optional<TimeRange>{}, std::optional<TimeRange>{TimeRange{640000, 700000}}}) {
+        const TimeRange shown = range.value_or(TimeRange{0, static_cast<double>(source.facts().endTs)});
+        const Geometry geometry{shown, size};
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false});
+        db::Statement errors = source.database().prepare("SELECT ts FROM finding WHERE severity = 'error' ORDER BY ts");
+        int checked = 0;
+        while (errors.step()) {
+            const auto ts = static_cast<double>(errors.columnInt(0));
+            if (!shown.contains(ts))
+                continue;
+            EXPECT_EQ(image.pixelColor(static_cast<int>(geometry.x(ts)) + 1, y), palette::severity(2))
+                << "error at " << ts << " ns, range " << shown.start << ".." << shown.end;
+            ++checked;
+        }
+        EXPECT_GT(checked, 0);
+    }
+}
+
+// Issue 19, problem 3: activating a stale-read finding frames the write it missed (474 us) with the reads
+// (647 us on), and the link between them is drawn on the stale reads track.
+TEST(Timeline, ActivatingAStaleReadFindingFramesTheWriteItMissed)
+{
+    application();
+    MainWindow window;
+    ASSERT_TRUE(window.openDatabase(QString::fromStdString(tracedDatabase("seed004-bootloader-setway", "native").string())));
+    window.resize(1200, 700);
+    TraceSource& source = *window.source();
+    const std::int64_t finding = scalar(source, "SELECT min(id) FROM finding WHERE kind = 'stale_read'");
+    const std::int64_t write = scalar(
+        source, "SELECT s.latest_write_ts FROM finding_evidence e JOIN stale_read s ON s.id = e.row_id WHERE e.finding = " +
+                    std::to_string(finding) + " AND e.table_name = 'stale_read' AND e.role = 'subject'");
+    const std::int64_t read = scalar(source, "SELECT ts FROM finding WHERE id = " + std::to_string(finding));
+    ASSERT_LT(write, read);
+    window.showRow({"finding", finding});
+    const TimeRange range = window.timeline()->visibleRange();
+    EXPECT_LT(range.start, static_cast<double>(write)) << "the write the read missed is in view";
+    EXPECT_GT(range.end, static_cast<double>(read));
+    const int track = window.timeline()->findTrack(TrackKind::StaleReads);
+    ASSERT_GE(track, 0);
+    bool linked = false;
+    for (const TrackItem& item : window.timeline()->itemsOf(track))
+        linked = linked || (item.origin && *item.origin <= write);
+    EXPECT_TRUE(linked) << "a stale read in view links back to the write";
+}
+
+// Issue 19, problem 2: the window has a legend, listing what every colour means.
+TEST(MainWindowLegend, IsDockedAndListsEveryMeaningOfThePalette)
+{
+    application();
+    MainWindow window;
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    ASSERT_NE(window.legend(), nullptr);
+    EXPECT_TRUE(window.legend()->isVisible());
+    QStringList expected;
+    for (const palette::LegendEntry& entry : palette::legend())
+        expected << entry.meaning;
+    EXPECT_EQ(window.legend()->meanings(), expected);
 }
 
 // `vcm-gui --screenshot` of a trace directory ingests it first, as the window does (it said "no such database

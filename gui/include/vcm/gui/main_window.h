@@ -14,11 +14,13 @@ class QAction;
 class QProgressBar;
 class QTimer;
 class QTableView;
+class QDockWidget;
 
 namespace vcm::gui {
 
 class AreaStatisticsPanel;
 class DetailsPanel;
+class LegendPanel;
 class EventTablePanel;
 class FindingsModel;
 class IngestJob;
@@ -50,6 +52,7 @@ public:
     FindingsModel* findings() const { return m_findings; }
     QTableView* findingsView() const { return m_findingsView; }
     DetailsPanel* details() const { return m_details; }
+    LegendPanel* legend() const { return m_legend; }
     EventTablePanel* events() const { return m_events; }
     AreaStatisticsPanel* areaStatistics() const { return m_area; }
     TraceSource* source() const { return m_source.get(); }
@@ -95,6 +98,8 @@ private:
     FindingsModel* m_findings = nullptr;
     QTableView* m_findingsView = nullptr;
     DetailsPanel* m_details = nullptr;
+    LegendPanel* m_legend = nullptr;
+    QDockWidget* m_legendDock = nullptr;
     EventTablePanel* m_events = nullptr;
     AreaStatisticsPanel* m_area = nullptr;
     IngestJob* m_ingest = nullptr;

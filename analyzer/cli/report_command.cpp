@@ -1,7 +1,9 @@
-// vcm report RUN [--format text|markdown|html] [-o FILE]   (RUN: database, trace directory or live URL)
+// vcm report RUN [--compare RUN_B] [--format text|markdown|html] [-o FILE]   (RUN: database, trace directory or
+// live URL)
 #include "analyzer_commands.h"
 #include "atomic_output.h"
 #include "vcm/analyzer/report.h"
+#include "vcm/analyzer/run_comparison.h"
 #include "run_input.h"
 
 #include <iostream>
@@ -15,12 +17,16 @@ Command addReportCommand(CLI::App& parent)
         std::string database;
         std::string format = "text";
         std::string output;
+        std::string compare;
     };
     auto options = std::make_shared<Options>();
     CLI::App* app = parent.add_subcommand("report", "Summarise a run from its trace database: traps, flushes, "
                                                     "per-vCPU and per-core time, findings");
     app->add_option("run", options->database, "Trace database (vcm ingest), trace directory or net:// live URL")
         ->required();
+    app->add_option("--compare", options->compare,
+                    "Compare with this second run (B): figures, findings only in one run, flushes that differ, the "
+                    "first divergence (database, trace directory or live URL)");
     app->add_option("--format", options->format, "text (default), markdown or html (one self-contained file)")
         ->check(CLI::IsMember({"text", "markdown", "html"}));
     app->add_option("-o,--output", options->output,
@@ -32,7 +38,14 @@ Command addReportCommand(CLI::App& parent)
                 const ReportFormat format = options->format == "html"       ? ReportFormat::Html
                                             : options->format == "markdown" ? ReportFormat::Markdown
                                                                             : ReportFormat::Text;
-                const std::string report = renderReport(database, format);
+                std::string report;
+                if (options->compare.empty()) {
+                    report = renderReport(database, format);
+                } else {
+                    RunInput other(options->compare);
+                    report = renderComparison(
+                        compareRuns(database, other.database(), options->database, options->compare), format);
+                }
                 if (options->output.empty()) {
                     std::cout << report << std::flush;
                 } else {

@@ -392,6 +392,42 @@ TEST(Pipeline, PerfettoExportCarriesFindingsStaleWindowsAndFlowsFromTheMissedWri
     }
 }
 
+// Issue 19, compare two runs: seed004-bootloader-setway under native (A) and xen (B). A's 8 stale-read errors
+// are only in A; the figures say why (8704 set/way operations executed natively in A, trapped in B); the guests
+// did the same until the verdict they printed (A: "4096" words wrong, B: "0").
+TEST(Pipeline, ReportCompareShowsWhatOnlyOneRunFound)
+{
+    const fs::path native = tracedDatabase("seed004-bootloader-setway", "native");
+    const fs::path xen = tracedDatabase("seed004-bootloader-setway", "xen");
+    const Result r = vcm("report " + native.string() + " --compare " + xen.string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    std::istringstream lines(r.output);
+    int staleOnlyInA = 0;
+    int onlyInB = 0;
+    for (std::string line; std::getline(lines, line);) {
+        staleOnlyInA += line.rfind("only in A", 0) == 0 && line.find(" error ") != std::string::npos &&
+                                line.find(" stale_read ") != std::string::npos
+                            ? 1
+                            : 0;
+        onlyInB += line.rfind("only in B", 0) == 0 ? 1 : 0;
+    }
+    EXPECT_EQ(staleOnlyInA, count(native, "SELECT count(*) FROM finding WHERE kind = 'stale_read'"));
+    EXPECT_EQ(staleOnlyInA, 8);
+    EXPECT_EQ(onlyInB, 0) << "xen found nothing native did not";
+    EXPECT_THAT(r.output, ::testing::ContainsRegex("set/way traps +0 +8704 +\\+8704"));
+    EXPECT_THAT(r.output, ::testing::ContainsRegex("stale reads +4096 +0 +-4096"));
+    EXPECT_THAT(r.output, HasSubstr("A      d1v0: console \"4096\""));
+    EXPECT_THAT(r.output, HasSubstr("B      d1v0: console \"0\""));
+
+    // A run against itself: nothing only in one, no divergence; the trace directory serves as well as its DB.
+    const Result same = vcm("report " + native.string() + " --compare " +
+                            (workDirectory() / "seed004-bootloader-setway-native").string() + " --format markdown");
+    ASSERT_EQ(same.status, 0) << same.output;
+    EXPECT_THAT(same.output, HasSubstr("0 findings only in A, 0 only in B, " +
+                                       std::to_string(count(native, "SELECT count(*) FROM finding")) + " in both"));
+    EXPECT_THAT(same.output, HasSubstr("None: both runs' guests wrote the same"));
+}
+
 TEST(Pipeline, BadTracesExit2AndLeaveTheDatabaseUntouched)
 {
     // Native: 8,700 maintenance events, packets of events well beyond the first 4 KiB (under xen the same run's

@@ -5,18 +5,22 @@
 
 namespace vcm::analyzer {
 
-std::string renderReport(db::Database& db, ReportFormat format)
+std::string report::render(const Document& document, ReportFormat format)
 {
-    const report::Document document = report::buildReportDocument(loadRunSummary(db));
     switch (format) {
     case ReportFormat::Markdown:
-        return report::renderMarkdown(document);
+        return renderMarkdown(document);
     case ReportFormat::Html:
-        return report::renderHtml(document);
+        return renderHtml(document);
     case ReportFormat::Text:
         break;
     }
-    return report::renderText(document);
+    return renderText(document);
+}
+
+std::string renderReport(db::Database& db, ReportFormat format)
+{
+    return report::render(report::buildReportDocument(loadRunSummary(db)), format);
 }
 
 } // namespace vcm::analyzer

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "run_summary.h"
+#include "vcm/analyzer/report.h"
 
 #include <string>
 #include <utility>
@@ -89,6 +90,8 @@ Document buildReportDocument(const RunSummary& summary);
 std::string renderText(const Document& document);
 std::string renderMarkdown(const Document& document);
 std::string renderHtml(const Document& document);
+// The renderer `format` names.
+std::string render(const Document& document, ReportFormat format);
 
 // Shared by the text and Markdown renderers: the charts as rows of characters.
 std::string asciiChart(const Histogram& chart);

@@ -135,15 +135,7 @@ std::string renderComparison(const RunComparison& comparison, ReportFormat forma
     document.title = fmt::format("vcm report --compare: {} (A) and {} (B)", comparison.a.label, comparison.b.label);
     document.sections = {runsSection(comparison), figuresSection(comparison), divergenceSection(comparison),
                          findingsSection(comparison), flushSection(comparison)};
-    switch (format) {
-    case ReportFormat::Markdown:
-        return report::renderMarkdown(document);
-    case ReportFormat::Html:
-        return report::renderHtml(document);
-    case ReportFormat::Text:
-        break;
-    }
-    return report::renderText(document);
+    return report::render(document, format);
 }
 
 } // namespace vcm::analyzer

@@ -68,7 +68,8 @@ int main(int argc, char** argv)
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Image size WxH (default 1600x900)"), QStringLiteral("WxH"));
     const QCommandLineOption window(QStringLiteral("window"), QStringLiteral("Screenshot the whole window, not only the timeline"));
     const QCommandLineOption benchmark(QStringLiteral("benchmark"), QStringLiteral("Print frame timings for the database and exit"));
-    parser.addOptions({screenshot, range, size, window, benchmark});
+    const QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Compare with a second run (B): its timeline below on one axis, and a Differences tab"), QStringLiteral("B"));
+    parser.addOptions({screenshot, range, size, window, benchmark, compare});
     parser.process(app);
     const QStringList positional = parser.positionalArguments();
     QTextStream err(stderr);
@@ -92,7 +93,12 @@ int main(int argc, char** argv)
             if (parser.isSet(benchmark))
                 return vcm::gui::runBenchmark({database, *imageSize, 1000, 100}, out);
             vcm::gui::ScreenshotOptions options{database, parser.value(screenshot), std::nullopt, *imageSize,
-                                                parser.isSet(window)};
+                                                parser.isSet(window), {}};
+            if (parser.isSet(compare)) {
+                options.compare = parser.value(compare);
+                if (!QFileInfo(options.compare).isFile())
+                    options.compare = vcm::gui::IngestJob::ingestNow(options.compare);
+            }
             if (parser.isSet(range) && !(options.range = vcm::gui::parseRange(parser.value(range)))) {
                 err << "vcm-gui: --range wants A:B with A < B, got '" << parser.value(range) << "'\n";
                 return 2;
@@ -107,7 +113,26 @@ int main(int argc, char** argv)
 
     vcm::gui::MainWindow mainWindow;
     mainWindow.show();
-    if (!positional.isEmpty())
+    if (parser.isSet(compare)) {
+        // A comparison needs run A open first: a trace directory is ingested here rather than in the background.
+        if (positional.size() != 1) {
+            err << "vcm-gui: --compare B needs run A: vcm-gui A --compare B\n";
+            return 2;
+        }
+        QString a = positional.first();
+        try {
+            if (!QFileInfo(a).isFile())
+                a = vcm::gui::IngestJob::ingestNow(a);
+        } catch (const std::exception& error) {
+            err << "vcm-gui: " << error.what() << "\n";
+            return 2;
+        }
+        if (!mainWindow.openDatabase(a) || !mainWindow.compareWith(parser.value(compare))) {
+            err << "vcm-gui: " << mainWindow.statusText() << "\n";
+            return 2;
+        }
+    } else if (!positional.isEmpty()) {
         mainWindow.openSource(positional.first());
+    }
     return QApplication::exec();
 }

@@ -1,5 +1,6 @@
 #include "vcm/gui/main_window.h"
 
+#include "vcm/gui/compare_view.h"
 #include "vcm/gui/legend_panel.h"
 #include "vcm/gui/svg_export.h"
 
@@ -72,6 +73,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_area = new AreaStatisticsPanel(this);
 
     auto* tabs = new QTabWidget(this);
+    m_tabs = tabs;
     tabs->setObjectName(QStringLiteral("panels"));
     tabs->addTab(m_findingsView, tr("Findings"));
     tabs->addTab(m_events, tr("Events"));
@@ -82,6 +84,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     bottom->setStretchFactor(0, 3);
     bottom->setStretchFactor(1, 2);
     auto* split = new QSplitter(Qt::Vertical, this);
+    m_split = split;
     split->addWidget(m_timeline);
     split->addWidget(bottom);
     split->setStretchFactor(0, 3);
@@ -180,6 +183,12 @@ void MainWindow::buildMenus()
         const QString url = QInputDialog::getText(this, tr("Open live session"), tr("net:// URL of the live session"));
         if (!url.isEmpty())
             openSource(url);
+    });
+    fileMenu->addAction(tr("&Compare With..."), this, [this] {
+        const QString file = QFileDialog::getOpenFileName(this, tr("Compare with a second run (B)"), {},
+                                                          tr("Trace databases (*.db);;All files (*)"));
+        if (!file.isEmpty())
+            compareWith(file);
     });
     m_recentMenu = fileMenu->addMenu(tr("&Recent Files"));
     refreshRecentMenu();
@@ -283,8 +292,39 @@ bool MainWindow::openDatabase(const QString& file)
     return installSource(file, SourceChange::Opened);
 }
 
+bool MainWindow::compareWith(const QString& file)
+{
+    if (!m_source) {
+        setStatus(tr("Open a run first (A), then compare it with another (B)"));
+        return false;
+    }
+    delete m_compare;
+    m_compare = nullptr;
+    try {
+        // A trace directory is ingested first, here and now (the comparison needs its findings).
+        const QString database = QFileInfo(file).isDir() ? IngestJob::ingestNow(file) : file;
+        m_compare = new CompareView(*m_source, *m_timeline, database, this);
+    } catch (const std::exception& error) {
+        setStatus(tr("Cannot compare with %1: %2").arg(file, QString::fromUtf8(error.what())));
+        return false;
+    }
+    m_split->insertWidget(1, m_compare);
+    m_split->setStretchFactor(1, 3);
+    const int tab = m_tabs->addTab(m_compare->differencesView(),
+                                   tr("Differences (%1)").arg(m_compare->differencesView()->model()->rowCount()));
+    m_tabs->setCurrentIndex(tab);
+    m_compare->differencesView()->resizeColumnsToContents();
+    setStatus(tr("Comparing with %1 (B, below)").arg(QFileInfo(file).fileName()));
+    return true;
+}
+
 bool MainWindow::installSource(const QString& file, SourceChange change)
 {
+    if (change == SourceChange::Opened && m_compare) {
+        // Another run A: its comparison with B no longer holds.
+        delete m_compare;
+        m_compare = nullptr;
+    }
     std::unique_ptr<TraceSource> source;
     try {
         source = std::make_unique<TraceSource>(file.toStdString());

@@ -1,6 +1,7 @@
 #include "vcm/gui/offscreen_render.h"
 #include "vcm/gui/svg_export.h"
 
+#include "vcm/gui/compare_view.h"
 #include "vcm/gui/main_window.h"
 #include "vcm/gui/time_format.h"
 #include "vcm/gui/timeline_widget.h"
@@ -111,11 +112,16 @@ namespace {
 template <typename Use>
 auto withScreenshotWidget(const ScreenshotOptions& options, Use use)
 {
-    if (options.wholeWindow) {
+    if (options.wholeWindow || !options.compare.isEmpty()) {
         MainWindow window;
         window.timeline()->setBackgroundSampling(false); // a screenshot is one complete frame
         if (!window.openDatabase(options.database))
             throw db::DatabaseError(window.statusText().toStdString());
+        if (!options.compare.isEmpty()) {
+            if (!window.compareWith(options.compare))
+                throw db::DatabaseError(window.statusText().toStdString());
+            window.compareView()->timelineB()->setBackgroundSampling(false);
+        }
         window.resize(options.size);
         window.show();
         if (options.range)

@@ -27,14 +27,14 @@ void TimelineWidget::zoomStep(int steps, double anchorFraction)
 {
     if (!m_source)
         return;
-    setVisibleRange(zoomed(m_range, std::pow(kZoomStepFactor, steps), anchorFraction, m_source->bounds()));
+    setVisibleRange(zoomed(m_range, std::pow(kZoomStepFactor, steps), anchorFraction, axisBounds()));
 }
 
 void TimelineWidget::panStep(double steps)
 {
     if (!m_source)
         return;
-    setVisibleRange(panned(m_range, steps * kPanStepFraction, m_source->bounds()));
+    setVisibleRange(panned(m_range, steps * kPanStepFraction, axisBounds()));
 }
 
 void TimelineWidget::focusSelection()
@@ -257,7 +257,7 @@ void TimelineWidget::wheelEvent(QWheelEvent* event)
     if (event->modifiers().testFlag(Qt::ControlModifier)) {
         m_pointer = event->position().toPoint();
         if (m_source)
-            setVisibleRange(zoomed(m_range, std::pow(kZoomStepFactor, notches), pointerFraction(), m_source->bounds()));
+            setVisibleRange(zoomed(m_range, std::pow(kZoomStepFactor, notches), pointerFraction(), axisBounds()));
     } else if (event->modifiers().testFlag(Qt::ShiftModifier)) {
         // Wheel down (negative delta) moves later in time, as a horizontal scroll bar would.
         const double horizontal = event->angleDelta().x() != 0 ? event->angleDelta().x() : event->angleDelta().y();

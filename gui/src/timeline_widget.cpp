@@ -184,19 +184,29 @@ void TimelineWidget::setGrownSource(TraceSource* source)
     restartBackgroundSampler();
     m_scrollBar->setValue(scroll);
     const TimeRange kept = m_range;
-    m_range = clamped(kept, source->bounds());
+    m_range = clamped(kept, m_axisBounds.value_or(source->bounds()));
     if (!(m_range == kept))
         emit rangeChanged(m_range);
 }
 
 void TimelineWidget::showWholeRun()
 {
-    setVisibleRange(m_source ? TimeRange{m_source->bounds().start, m_source->bounds().end} : TimeRange{0, 1});
+    setVisibleRange(m_source ? TimeRange{axisBounds().start, axisBounds().end} : TimeRange{0, 1});
+}
+
+TimeBounds TimelineWidget::axisBounds() const
+{
+    return m_axisBounds.value_or(m_source ? m_source->bounds() : TimeBounds{});
+}
+
+void TimelineWidget::setAxisBounds(std::optional<TimeBounds> bounds)
+{
+    m_axisBounds = bounds;
 }
 
 void TimelineWidget::setVisibleRange(const TimeRange& range)
 {
-    const TimeRange next = m_source ? clamped(range, m_source->bounds()) : range;
+    const TimeRange next = m_source ? clamped(range, axisBounds()) : range;
     if (next == m_range)
         return;
     m_range = next;

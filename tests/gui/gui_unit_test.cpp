@@ -188,7 +188,7 @@ TEST(SvgExport, TheTimelineIsWrittenAsShapes)
     const std::filesystem::path svg = std::filesystem::temp_directory_path() /
                                       ("vcm-gui-unit-" + std::to_string(::getpid()) + ".svg");
     ScreenshotOptions options{QString::fromStdString(file.string()), QString::fromStdString(svg.string()),
-                              TimeRange{0, 5000}, QSize(800, 300), false};
+                              TimeRange{0, 5000}, QSize(800, 300), false, {}};
     writeScreenshot(options);
     QFile in(QString::fromStdString(svg.string()));
     ASSERT_TRUE(in.open(QIODevice::ReadOnly));

@@ -3,6 +3,7 @@
 // next/previous event, the event table's paging, background ingest and the screenshot pixels.
 #include "gui_test_support.h"
 
+#include "vcm/gui/compare_view.h"
 #include "vcm/gui/details_panel.h"
 #include "vcm/gui/event_table_model.h"
 #include "vcm/gui/event_table_panel.h"
@@ -494,7 +495,7 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         const double ts = static_cast<double>(scalar(source, "SELECT ts FROM flush WHERE flush_id = 1"));
         const double dur = static_cast<double>(scalar(source, "SELECT dur FROM flush WHERE flush_id = 1"));
         const Geometry geometry{{0, static_cast<double>(source.facts().endTs)}, size};
-        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, std::nullopt, size, false});
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, std::nullopt, size, false, {}});
         const int top = trackTop(source, TrackKind::VmFlushes);
         ASSERT_GT(top, 0);
         const QPoint inside(static_cast<int>(geometry.x(ts + dur / 2)), top + kTrackHeight / 2);
@@ -509,7 +510,7 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         const Geometry geometry{range, size};
         const double ts = static_cast<double>(scalar(source, "SELECT min(ts) FROM stale_window"));
         ASSERT_TRUE(range.contains(ts));
-        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false});
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false, {}});
         const int top = trackTop(source, TrackKind::StaleWindows);
         ASSERT_GT(top, 0);
         const int y = top + kTrackHeight / 2;
@@ -524,7 +525,7 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         const double read = static_cast<double>(scalar(source, "SELECT min(ts) FROM stale_read"));
         const double write = static_cast<double>(scalar(source, "SELECT min(latest_write_ts) FROM stale_read"));
         ASSERT_TRUE(range.contains(read) && range.contains(write));
-        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false});
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false, {}});
         const int top = trackTop(source, TrackKind::StaleReads);
         ASSERT_GT(top, 0);
         const int y = top + 2 + (kTrackHeight - 4) * 3 / 4;
@@ -590,7 +591,7 @@ TEST(Screenshot, ErrorFindingsStayRedWhereWarningsOverlapThem)
          {std::optional<TimeRange>{}, std::optional<TimeRange>{TimeRange{640000, 700000}}}) {
         const TimeRange shown = range.value_or(TimeRange{0, static_cast<double>(source.facts().endTs)});
         const Geometry geometry{shown, size};
-        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false});
+        const QImage image = renderScreenshot({QString::fromStdString(file.string()), {}, range, size, false, {}});
         db::Statement errors = source.database().prepare("SELECT ts FROM finding WHERE severity = 'error' ORDER BY ts");
         int checked = 0;
         while (errors.step()) {
@@ -645,6 +646,57 @@ TEST(MainWindowLegend, IsDockedAndListsEveryMeaningOfThePalette)
     for (const palette::LegendEntry& entry : palette::legend())
         expected << entry.meaning;
     EXPECT_EQ(window.legend()->meanings(), expected);
+}
+
+// Issue 19, compare two runs: seed004-bootloader-setway native (A) with xen (B). The Differences tab lists the 8
+// stale-read findings as only in A, B's timeline follows A's range on one axis, and activating a difference
+// frames both on it.
+TEST(Compare, NativeAgainstXenShowsTheStaleReadFindingsOnlyInA)
+{
+    application();
+    MainWindow window;
+    window.resize(1200, 900);
+    ASSERT_TRUE(window.openDatabase(QString::fromStdString(tracedDatabase("seed004-bootloader-setway", "native").string())));
+    ASSERT_TRUE(window.compareWith(QString::fromStdString(tracedDatabase("seed004-bootloader-setway", "xen").string())))
+        << window.statusText().toStdString();
+    CompareView* compare = window.compareView();
+    ASSERT_NE(compare, nullptr);
+    QAbstractItemModel* model = compare->differencesView()->model();
+    int staleOnlyInA = 0;
+    int onlyInB = 0;
+    int flushesOnlyInB = 0;
+    int firstStale = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QString where = model->index(row, 0).data().toString();
+        const QString kind = model->index(row, 2).data().toString();
+        if (where == QStringLiteral("only in A") && kind == QStringLiteral("stale_read")) {
+            ++staleOnlyInA;
+            firstStale = firstStale < 0 ? row : firstStale;
+        }
+        onlyInB += where == QStringLiteral("only in B") && kind != QStringLiteral("flush") ? 1 : 0;
+        flushesOnlyInB += where == QStringLiteral("only in B") && kind == QStringLiteral("flush") ? 1 : 0;
+    }
+    EXPECT_EQ(staleOnlyInA, 8);
+    EXPECT_EQ(onlyInB, 0) << "no finding only in B";
+    EXPECT_EQ(flushesOnlyInB, 2) << "xen flushed twice (set/way, caches off), native never";
+
+    // One axis: B's range follows A's, beyond A's own end too (B ran 7.6 ms, A under 1 ms).
+    const double bEnd = compare->sourceB().bounds().end;
+    ASSERT_GT(bEnd, window.source()->bounds().end);
+    window.timeline()->setVisibleRange({100000, bEnd});
+    EXPECT_EQ(window.timeline()->visibleRange(), (TimeRange{100000, bEnd}));
+    EXPECT_EQ(compare->timelineB()->visibleRange(), window.timeline()->visibleRange());
+    compare->timelineB()->setVisibleRange({200000, 300000});
+    EXPECT_EQ(window.timeline()->visibleRange(), (TimeRange{200000, 300000}));
+
+    ASSERT_GE(firstStale, 0);
+    compare->activateDifference(firstStale);
+    const analyzer::FindingDifference& d = compare->comparison().findings.at(static_cast<std::size_t>(firstStale));
+    ASSERT_TRUE(d.tsA.has_value());
+    EXPECT_TRUE(window.timeline()->visibleRange().contains(static_cast<double>(*d.tsA)));
+    EXPECT_EQ(compare->timelineB()->visibleRange(), window.timeline()->visibleRange());
+    ASSERT_TRUE(window.timeline()->selection().has_value());
+    EXPECT_EQ(window.timeline()->selection()->row, (RowRef{"finding", *d.idA}));
 }
 
 // `vcm-gui --screenshot` of a trace directory ingests it first, as the window does (it said "no such database

@@ -15,12 +15,15 @@ class QProgressBar;
 class QTimer;
 class QTableView;
 class QDockWidget;
+class QSplitter;
+class QTabWidget;
 
 namespace vcm::gui {
 
 class AreaStatisticsPanel;
 class DetailsPanel;
 class LegendPanel;
+class CompareView;
 class EventTablePanel;
 class FindingsModel;
 class IngestJob;
@@ -46,6 +49,11 @@ public:
     static constexpr int followIntervalMs = 500;
     // Returns false (and shows why in the status bar) when the file is not a trace database.
     bool openDatabase(const QString& file);
+    // Compares the open run (A) with a second one (B: a database or trace directory): B's timeline below A's on
+    // one axis, a Differences tab (File > Compare With..., vcm-gui A --compare B). False (and why in the status
+    // bar) without a run open or when B cannot be read.
+    bool compareWith(const QString& file);
+    CompareView* compareView() const { return m_compare; }
     IngestJob* ingestJob() const { return m_ingest; }
 
     TimelineWidget* timeline() const { return m_timeline; }
@@ -99,6 +107,9 @@ private:
     QTableView* m_findingsView = nullptr;
     DetailsPanel* m_details = nullptr;
     LegendPanel* m_legend = nullptr;
+    CompareView* m_compare = nullptr;
+    QSplitter* m_split = nullptr;
+    QTabWidget* m_tabs = nullptr;
     QDockWidget* m_legendDock = nullptr;
     EventTablePanel* m_events = nullptr;
     AreaStatisticsPanel* m_area = nullptr;

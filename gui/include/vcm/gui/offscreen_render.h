@@ -20,6 +20,7 @@ struct ScreenshotOptions {
     std::optional<TimeRange> range;   // default: the whole run
     QSize size{1600, 900};
     bool wholeWindow = false;         // the main window with its panels, not only the timeline
+    QString compare;                  // a second run (B) to compare with: implies the whole window
 };
 
 // Parses "A:B" (ns, or with a unit suffix ns/us/ms/s on each side, e.g. "1ms:2.5ms").

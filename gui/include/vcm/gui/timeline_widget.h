@@ -56,6 +56,9 @@ public:
     TraceSource* source() const { return m_source; }
 
     TimeRange visibleRange() const { return m_range; }
+    // The time axis the view may cover: the run's bounds, or (comparing two runs on one axis) bounds set here.
+    TimeBounds axisBounds() const;
+    void setAxisBounds(std::optional<TimeBounds> bounds);
     // Clamped to the run; emits rangeChanged when it changes.
     void setVisibleRange(const TimeRange& range);
     void showWholeRun();
@@ -122,6 +125,7 @@ protected:
     void leaveEvent(QEvent* event) override;
 
 private:
+    std::optional<TimeBounds> m_axisBounds;
     void relayout();
     void invalidateItems();
     // The tracks whose rows are on screen, and the data-loss track (its hatching covers every track).

@@ -12,6 +12,7 @@ void FindingsModel::setSource(TraceSource* source)
     beginResetModel();
     m_source = source;
     m_rows.clear();
+    m_timeUnit = source ? columnUnit(static_cast<double>(source->facts().endTs)) : 1e3;
     m_complete = source == nullptr;
     endResetModel();
     if (canFetchMore({}))
@@ -37,14 +38,19 @@ void FindingsModel::fetchMore(const QModelIndex& parent)
 {
     if (parent.isValid() || m_complete || !m_source)
         return;
-    // Keyset paging in (ts, id) order through finding_ts: the next page starts after the last row fetched.
+    // Keyset paging in (severity rank, ts, id) order: errors first, so that none waits below pages of warnings;
+    // the next page starts after the last row fetched.
     const bool first = m_rows.empty();
+    const std::string rank = "CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END";
     db::Statement statement = m_source->database().prepare(
         "SELECT id, severity, kind, ts, dur, explanation, uncertain FROM finding " +
-        std::string(first ? "" : "WHERE ts > ?1 OR (ts = ?1 AND id > ?2) ") + "ORDER BY ts, id LIMIT " +
-        std::to_string(kPageRows));
-    if (!first)
-        statement.bind(1, m_rows.back().ts).bind(2, m_rows.back().id);
+        std::string(first ? "" : "WHERE (" + rank + ", ts, id) > (?1, ?2, ?3) ") + "ORDER BY " + rank +
+        ", ts, id LIMIT " + std::to_string(kPageRows));
+    if (!first) {
+        const QString& severity = m_rows.back().severity;
+        const int lastRank = severity == QLatin1String("error") ? 0 : severity == QLatin1String("warning") ? 1 : 2;
+        statement.bind(1, std::int64_t{lastRank}).bind(2, m_rows.back().ts).bind(3, m_rows.back().id);
+    }
     std::vector<FindingRow> page;
     while (statement.step()) {
         page.push_back({statement.columnInt(0), QString::fromStdString(statement.columnText(1)),
@@ -69,8 +75,18 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
         switch (index.column()) {
         case Severity: return f.uncertain ? f.severity + QStringLiteral(" (uncertain)") : f.severity;
         case Kind: return f.kind;
-        case Time: return formatTime(static_cast<double>(f.ts));
+        case Time: return formatTimeIn(static_cast<double>(f.ts), m_timeUnit);
         case Duration: return formatDuration(static_cast<double>(f.dur));
+        case Explanation: return f.explanation;
+        default: return {};
+        }
+    }
+    if (role == SortRole) {
+        switch (index.column()) {
+        case Severity: return f.severity == QLatin1String("error") ? 0 : f.severity == QLatin1String("warning") ? 1 : 2;
+        case Time: return QVariant::fromValue<qlonglong>(f.ts);
+        case Duration: return QVariant::fromValue<qlonglong>(f.dur);
+        case Kind: return f.kind;
         case Explanation: return f.explanation;
         default: return {};
         }

@@ -25,6 +25,9 @@
 #include <QLabel>
 #include <QDockWidget>
 #include <QMenuBar>
+#include <QVBoxLayout>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
@@ -61,9 +64,28 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_timeline = new TimelineWidget(this);
     m_timeline->setBackgroundSampling(true); // interactive: frames never wait for the database
     m_findings = new FindingsModel(this);
+    // Sortable (click a header; severity by rank, times by value) and filterable (any column's text), errors
+    // first until the user sorts.
+    m_findingsProxy = new QSortFilterProxyModel(this);
+    m_findingsProxy->setSourceModel(m_findings);
+    m_findingsProxy->setSortRole(FindingsModel::SortRole);
+    m_findingsProxy->setFilterKeyColumn(-1);
+    m_findingsProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_findingsView = new QTableView(this);
     m_findingsView->setObjectName(QStringLiteral("findings"));
-    m_findingsView->setModel(m_findings);
+    m_findingsView->setModel(m_findingsProxy);
+    m_findingsView->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    m_findingsView->setSortingEnabled(true);
+    m_findingsFilter = new QLineEdit(this);
+    m_findingsFilter->setObjectName(QStringLiteral("findingsFilter"));
+    m_findingsFilter->setPlaceholderText(tr("Filter findings: severity, kind or any text of the explanation"));
+    m_findingsFilter->setClearButtonEnabled(true);
+    connect(m_findingsFilter, &QLineEdit::textChanged, m_findingsProxy, &QSortFilterProxyModel::setFilterFixedString);
+    auto* findingsPage = new QWidget(this);
+    auto* findingsLayout = new QVBoxLayout(findingsPage);
+    findingsLayout->setContentsMargins(0, 0, 0, 0);
+    findingsLayout->setSpacing(2);
+    findingsLayout->addWidget(m_findingsFilter);
     m_findingsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_findingsView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_findingsView->verticalHeader()->setDefaultSectionSize(20);
@@ -75,7 +97,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     auto* tabs = new QTabWidget(this);
     m_tabs = tabs;
     tabs->setObjectName(QStringLiteral("panels"));
-    tabs->addTab(m_findingsView, tr("Findings"));
+    findingsLayout->addWidget(m_findingsView);
+    tabs->addTab(findingsPage, tr("Findings"));
     tabs->addTab(m_events, tr("Events"));
     tabs->addTab(m_area, tr("Area"));
     auto* bottom = new QSplitter(Qt::Horizontal, this);
@@ -149,7 +172,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_timeline, &TimelineWidget::areaSelectionChanged, this,
             [this] { m_area->showArea(m_source.get(), m_timeline->areaSelection()); });
     connect(m_timeline, &TimelineWidget::keysHelpRequested, this, &MainWindow::showKeys);
-    connect(m_findingsView, &QTableView::activated, this, [this](const QModelIndex& index) { activateFinding(index.row()); });
+    connect(m_findingsView, &QTableView::activated, this,
+            [this](const QModelIndex& index) { activateFinding(m_findingsProxy->mapToSource(index).row()); });
     connect(m_details, &DetailsPanel::rowLinkActivated, this, &MainWindow::showRow);
     connect(m_details, &DetailsPanel::timeLinkActivated, this,
             [this](qint64 from, qint64 to) { showSpan(static_cast<double>(from), static_cast<double>(to)); });
@@ -405,7 +429,9 @@ void MainWindow::activateFinding(int row)
     m_timeline->setVisibleRange(framing(start, end, kFindingMargin));
     m_timeline->setHighlightedRows(std::move(evidenceRows));
     m_timeline->setSelection(TimelineSelection{{"finding", finding.id}, finding.ts, finding.ts + finding.dur, -1});
-    m_findingsView->selectRow(row);
+    const QModelIndex shown = m_findingsProxy->mapFromSource(m_findings->index(row, 0));
+    if (shown.isValid())
+        m_findingsView->selectRow(shown.row());
 }
 
 void MainWindow::showRow(const RowRef& row)

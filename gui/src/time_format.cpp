@@ -37,6 +37,18 @@ QString formatTime(double ns)
     return formatDuration(ns);
 }
 
+double columnUnit(double runNs)
+{
+    return runNs >= 1e9 ? 1e9 : runNs >= 1e6 ? 1e6 : runNs >= 1e3 ? 1e3 : 1;
+}
+
+QString formatTimeIn(double ns, double unitNs)
+{
+    const char* unit = unitNs >= 1e9 ? "s" : unitNs >= 1e6 ? "ms" : unitNs >= 1e3 ? "us" : "ns";
+    return unitNs <= 1 ? QStringLiteral("%1 ns").arg(ns, 0, 'f', 0)
+                       : QStringLiteral("%1 %2").arg(ns / unitNs, 0, 'f', 3).arg(QLatin1String(unit));
+}
+
 double rulerStep(double nsPerPixel, double minimumPixels)
 {
     const double minimumStep = std::max(nsPerPixel * minimumPixels, 1.0);

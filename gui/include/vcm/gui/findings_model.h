@@ -1,5 +1,7 @@
-// The analyzer's findings as a table: severity, kind, time, explanation. Rows are fetched in pages as the view
-// scrolls (canFetchMore/fetchMore), so a database with many findings opens at once.
+// The analyzer's findings as a table: severity, kind, time, explanation, errors first, then warnings, then
+// info, each in time order. Rows are fetched in pages as the view scrolls (canFetchMore/fetchMore), so a
+// database with many findings opens at once. Times in one column share one unit (the run's); SortRole gives
+// the values a proxy sorts by (a severity's rank, times in ns).
 #pragma once
 
 #include "vcm/gui/trace_source.h"
@@ -24,6 +26,7 @@ class FindingsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { Severity, Kind, Time, Duration, Explanation, ColumnCount };
+    static constexpr int SortRole = Qt::UserRole;
     static constexpr int kPageRows = 500;
 
     explicit FindingsModel(QObject* parent = nullptr);
@@ -44,6 +47,7 @@ private:
     TraceSource* m_source = nullptr;
     std::vector<FindingRow> m_rows;
     bool m_complete = true;
+    double m_timeUnit = 1e3;
 };
 
 } // namespace vcm::gui

@@ -17,6 +17,8 @@ class QTableView;
 class QDockWidget;
 class QSplitter;
 class QTabWidget;
+class QSortFilterProxyModel;
+class QLineEdit;
 
 namespace vcm::gui {
 
@@ -59,6 +61,9 @@ public:
     TimelineWidget* timeline() const { return m_timeline; }
     FindingsModel* findings() const { return m_findings; }
     QTableView* findingsView() const { return m_findingsView; }
+    // What the findings view shows: the model sorted and filtered (rows map to findings() rows through it).
+    QSortFilterProxyModel* findingsProxy() const { return m_findingsProxy; }
+    QLineEdit* findingsFilter() const { return m_findingsFilter; }
     DetailsPanel* details() const { return m_details; }
     LegendPanel* legend() const { return m_legend; }
     EventTablePanel* events() const { return m_events; }
@@ -108,6 +113,8 @@ private:
     DetailsPanel* m_details = nullptr;
     LegendPanel* m_legend = nullptr;
     CompareView* m_compare = nullptr;
+    QSortFilterProxyModel* m_findingsProxy = nullptr;
+    QLineEdit* m_findingsFilter = nullptr;
     QSplitter* m_split = nullptr;
     QTabWidget* m_tabs = nullptr;
     QDockWidget* m_legendDock = nullptr;

@@ -11,6 +11,10 @@ namespace vcm::gui {
 QString formatDuration(double ns);
 // A time on the run's clock, same units as formatDuration.
 QString formatTime(double ns);
+// The unit a column of times in a run lasting `runNs` is written in (1, 1e3, 1e6 or 1e9 ns), so that one column
+// never mixes units; and a time in it with three decimals ("647.536 us").
+double columnUnit(double runNs);
+QString formatTimeIn(double ns, double unitNs);
 
 // Ruler ticks: the step (1, 2 or 5 times a power of ten ns) that puts at least `minimumPixels` between ticks.
 double rulerStep(double nsPerPixel, double minimumPixels);

@@ -1,5 +1,7 @@
 #include "vcm/gui/event_table_model.h"
 
+#include "vcm/gui/column_format.h"
+
 #include <algorithm>
 #include <iterator>
 #include <limits>
@@ -389,13 +391,16 @@ int EventTableModel::columnCount(const QModelIndex& parent) const
 
 QVariant EventTableModel::data(const QModelIndex& index, int role) const
 {
-    if (role != Qt::DisplayRole || !index.isValid() || !m_source || index.row() >= m_rowCount)
+    if ((role != Qt::DisplayRole && role != StoredRole) || !index.isValid() || !m_source || index.row() >= m_rowCount)
         return {};
     const Page& p = page(index.row() / kPageRows);
     const auto row = static_cast<std::size_t>(index.row() % kPageRows);
     if (row >= p.rows.size() || index.column() >= p.rows[row].size())
         return {};
-    return p.rows[row][index.column()];
+    const QString& stored = p.rows[row][index.column()];
+    if (role == StoredRole)
+        return stored;
+    return formatColumn(m_source->facts(), m_columns[index.column()].toStdString(), stored);
 }
 
 QVariant EventTableModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -1,5 +1,7 @@
 #include "vcm/gui/trace_source.h"
 
+#include "vcm/gui/column_format.h"
+
 #include "vcm/db/schema.h"
 #include "vcm/gui/track_catalog.h"
 #include "vcm/gui/track_query_sql.h"
@@ -37,6 +39,17 @@ RunFacts readFacts(db::Database& db)
     db::Statement vcpus = db.prepare("SELECT id, coalesce(name, 'vcpu' || id) FROM vcpu ORDER BY id");
     while (vcpus.step())
         facts.vcpuNames[vcpus.columnInt(0)] = QString::fromStdString(vcpus.columnText(1));
+    db::Statement agents = db.prepare("SELECT id, name FROM agent ORDER BY id");
+    while (agents.step())
+        facts.agentNames[agents.columnInt(0)] = QString::fromStdString(agents.columnText(1));
+    // Flushes are few (a handful per VM, 2 for storm-16g): a name for each row, so that a segment's `flush`
+    // (the row) does not read as another number beside `flush_id` (its place in the VM's log).
+    db::Statement flushes = db.prepare(
+        "SELECT f.id, f.flush_id, coalesce(vm.name, 'VM ' || f.vm) FROM flush f LEFT JOIN vm ON vm.id = f.vm ORDER BY f.id");
+    while (flushes.step())
+        facts.flushNames[flushes.columnInt(0)] = QStringLiteral("flush %1 of %2")
+                                                     .arg(flushes.columnInt(1))
+                                                     .arg(QString::fromStdString(flushes.columnText(2)));
     return facts;
 }
 
@@ -164,10 +177,11 @@ std::vector<std::pair<QString, QString>> TraceSource::rowFields(const RowRef& ro
     if (!statement.step())
         return fields;
     for (int column = 0; column < statement.columnCount(); ++column) {
-        const QString value = statement.columnType(column) == db::ColumnType::Null
-                                  ? QStringLiteral("NULL")
-                                  : QString::fromStdString(statement.columnText(column));
-        fields.emplace_back(QString::fromStdString(statement.columnName(column)), value);
+        const std::string name = statement.columnName(column);
+        const QString stored = statement.columnType(column) == db::ColumnType::Null
+                                   ? QStringLiteral("NULL")
+                                   : QString::fromStdString(statement.columnText(column));
+        fields.emplace_back(QString::fromStdString(name), formatColumn(m_facts, name, stored));
     }
     return fields;
 }

@@ -302,7 +302,7 @@ bool pageMatches(const EventTableModel& model, int page, const std::vector<QStri
     for (int row = begin; row < end; ++row) {
         const QStringList& wanted = expected[static_cast<std::size_t>(row)];
         for (int column = 0; column < model.columnCount(); ++column) {
-            const QString shown = model.data(model.index(row, column)).toString();
+            const QString shown = model.data(model.index(row, column), EventTableModel::StoredRole).toString();
             if (shown != wanted[column]) {
                 ADD_FAILURE() << what << ": page " << page << ", row " << row << ", column " << column << " shows "
                               << shown.toStdString() << ", the plain query gives " << wanted[column].toStdString()

@@ -29,6 +29,8 @@ struct EventFilter {
 class EventTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
+    // The value as stored (SQLite's text of it), where DisplayRole shows it formatted (column_format.h).
+    static constexpr int StoredRole = Qt::UserRole;
     static constexpr int kPageRows = 256;
     static constexpr std::size_t kCachedPages = 16;
     // Sort keys remembered (first and last rows of fetched pages), the least recently used forgotten first: the

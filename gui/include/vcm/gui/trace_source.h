@@ -26,6 +26,8 @@ struct RunFacts {
     bool complete = false;
     std::map<std::int64_t, QString> vcpuNames;  // vcpu.id -> "d1v0"
     std::map<std::int64_t, QString> vmNames;    // vm.id -> "d1"
+    std::map<std::int64_t, QString> agentNames; // agent.id -> "d1v0", "hyp/core0", ...
+    std::map<std::int64_t, QString> flushNames; // flush.id (the row) -> "flush 1 of d1" (its flush_id in its VM)
 };
 
 // A row of one of the event tables, named as finding_evidence names it.

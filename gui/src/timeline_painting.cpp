@@ -34,7 +34,7 @@ void TimelineWidget::paintRuler(QPainter& painter)
     painter.fillRect(ruler, palette::kLabelBackground);
     painter.setPen(palette::kText);
     painter.drawText(QRect(6, 0, kLabelWidth - 12, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
-                     formatDuration(m_range.width()));
+                     tr("width %1").arg(formatDuration(m_range.width())));
     const double nsPerPixel = m_range.width() / plotWidth();
     const double step = rulerStep(nsPerPixel, 90);
     painter.save();

@@ -72,9 +72,12 @@ public:
             const std::int64_t core = cores.columnInt(0);
             const std::string where = "core = " + std::to_string(core);
             group(QStringLiteral("core %1").arg(core));
-            TrackQuery slices{.table = "sched_slice", .from = "sched_slice", .where = where};
-            slices.style = "vcpu_id";
-            track(QStringLiteral("vCPU"), TrackKind::CoreVcpu, core, slices);
+            // A core nothing ran on has no tracks, so no group: the track list says what happened.
+            if (hasRows(m_db, "sched_slice", where)) {
+                TrackQuery slices{.table = "sched_slice", .from = "sched_slice", .where = where};
+                slices.style = "vcpu_id";
+                track(QStringLiteral("vCPU"), TrackKind::CoreVcpu, core, slices);
+            }
             if (hasRows(m_db, "flush_segment", where)) {
                 TrackQuery segments{.table = "flush_segment", .from = "flush_segment", .where = where};
                 segments.style = "unpreempted_delay_ns > " + std::to_string(kLongUnpreemptedDelayNs);

@@ -55,7 +55,8 @@ TEST_F(StaleWindow, ObserverArrivingLateOpensExistingWindowsAndLeavingClosesThem
     EXPECT_EQ(h.listener.opened[1].page, kGuestRam + 3 * 4096);
     h.memory.removeBypassObserver(observer);
     ASSERT_EQ(h.listener.closed.size(), 2u);
-    EXPECT_NE(h.listener.closed[0].resolvedBy.find("removed"), std::string::npos);
+    EXPECT_EQ(h.listener.closed[0].resolvedBy, "uncached toolstack map ceasing to bypass the caches");
+    EXPECT_EQ(h.listener.opened[0].cause, "uncached toolstack map beginning to bypass the caches");
 }
 
 TEST_F(StaleWindow, StaleCleanLineAfterNonCacheableWriteAlsoOpensAWindow)

@@ -21,11 +21,15 @@ start)
         exit 0
     fi
     echo " $(daemons lttng-sessiond) $(daemons lttng-consumerd) " >"$statefile"
-    # --daemonize: the daemon must outlive this script (ctest ends the fixture's process group).
-    lttng-sessiond --no-kernel --quiet --daemonize
-    for _ in $(seq 100); do
-        lttng --no-sessiond list >/dev/null 2>&1 && exit 0
-        sleep 0.1
+    # --daemonize: the daemon must outlive this script (ctest ends the fixture's process group). A daemon of
+    # another process that is shutting down still holds the per-user lock for a moment, and the start fails:
+    # wait for either daemon to answer, and try again, three times.
+    for attempt in 1 2 3; do
+        lttng-sessiond --no-kernel --quiet --daemonize 2>/dev/null || echo "lttng-sessiond start $attempt failed" >&2
+        for _ in $(seq 100); do
+            lttng --no-sessiond list >/dev/null 2>&1 && exit 0
+            sleep 0.1
+        done
     done
     echo "lttng-sessiond did not become reachable" >&2
     exit 1

@@ -1,6 +1,5 @@
 // vcm ingest [--follow [--commit-ms N]] TRACE_DIR|LIVE_URL [-o run.db]   (default: TRACE_DIR.db beside it)
 #include "analyzer_commands.h"
-#include "run_input.h"
 #include "vcm/tracer/time_units.h"
 #include "vcm/analyzer/ingest.h"
 #include "vcm/db/database_file.h"
@@ -66,7 +65,7 @@ int ingest(IngestOptionsCli o)
             throw std::invalid_argument(fmt::format("{}: a live session has no directory to put its database beside: "
                                                     "give one with -o FILE",
                                                     o.source));
-        o.output = defaultDatabaseFor(o.source).string();
+        o.output = databaseBeside(o.source).string();
     }
     IngestOptions options;
     options.detectors.longFlushSegmentNs = o.longFlushNs;

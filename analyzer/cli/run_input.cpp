@@ -47,13 +47,4 @@ RunInput::~RunInput()
     }
 }
 
-std::filesystem::path defaultDatabaseFor(const std::string& traceDirectory)
-{
-    std::filesystem::path directory = std::filesystem::path(traceDirectory).lexically_normal();
-    if (directory.filename().empty()) // "trace/" normalises to "trace/": drop the separator
-        directory = directory.parent_path();
-    directory += ".db";
-    return directory;
-}
-
 } // namespace vcm::analyzer::cli

@@ -32,7 +32,4 @@ private:
     std::optional<db::Database> m_database;
 };
 
-// The default database of `vcm ingest TRACE_DIR`: TRACE_DIR.db beside the directory, as vcm-gui picks it.
-std::filesystem::path defaultDatabaseFor(const std::string& traceDirectory);
-
 } // namespace vcm::analyzer::cli

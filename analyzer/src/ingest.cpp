@@ -18,6 +18,15 @@ bool isLiveUrl(const std::string& source)
     return source.starts_with("net://") || source.starts_with("net4://") || source.starts_with("net6://");
 }
 
+std::filesystem::path databaseBeside(const std::string& traceDirectory)
+{
+    std::filesystem::path directory = std::filesystem::absolute(traceDirectory).lexically_normal();
+    if (directory.filename().empty()) // "trace/" normalises to "trace/": drop the separator
+        directory = directory.parent_path();
+    directory += ".db";
+    return directory;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;

@@ -259,21 +259,16 @@ void writeFindings(db::Database& db, TraceWriter& w, Tracks& t)
     for (const char* severity : {"error", "warning", "info"})
         bySeverity.try_emplace(severity, w, t, t.findingsPid, std::string(severity) + "s", sortIndex++);
 
+    // The write each stale-read finding's first read missed, or each clobber finding's first clobber destroyed:
+    // the finding's first subject row, joined to its table.
     Statement q = db.prepare(
+        "WITH subject AS (SELECT finding, table_name, min(row_id) AS row_id FROM finding_evidence "
+        "WHERE role = 'subject' AND table_name IN ('stale_read', 'clobber') GROUP BY finding, table_name) "
         "SELECT f.id, f.kind, f.severity, f.ts, f.dur, f.vm, f.vcpu_id, f.core, f.address, f.measure, f.explanation, "
-        "f.uncertain, "
-        // The write the finding's first stale read missed, or the write its clobber destroyed.
-        "CASE f.kind WHEN 'stale_read' THEN (SELECT s.latest_write_ts FROM finding_evidence e JOIN stale_read s "
-        "  ON s.id = e.row_id WHERE e.finding = f.id AND e.table_name = 'stale_read' AND e.role = 'subject' "
-        "  ORDER BY e.row_id LIMIT 1) "
-        "WHEN 'clobber' THEN (SELECT c.overwritten_write_ts FROM finding_evidence e JOIN clobber c ON c.id = e.row_id "
-        "  WHERE e.finding = f.id AND e.table_name = 'clobber' AND e.role = 'subject' ORDER BY e.row_id LIMIT 1) END, "
-        "CASE f.kind WHEN 'stale_read' THEN (SELECT s.latest_writer FROM finding_evidence e JOIN stale_read s "
-        "  ON s.id = e.row_id WHERE e.finding = f.id AND e.table_name = 'stale_read' AND e.role = 'subject' "
-        "  ORDER BY e.row_id LIMIT 1) "
-        "WHEN 'clobber' THEN (SELECT c.overwritten_writer FROM finding_evidence e JOIN clobber c ON c.id = e.row_id "
-        "  WHERE e.finding = f.id AND e.table_name = 'clobber' AND e.role = 'subject' ORDER BY e.row_id LIMIT 1) END "
-        "FROM finding f ORDER BY f.ts, f.id");
+        "f.uncertain, coalesce(s.latest_write_ts, c.overwritten_write_ts), coalesce(s.latest_writer, c.overwritten_writer) "
+        "FROM finding f LEFT JOIN subject e ON e.finding = f.id AND e.table_name = f.kind "
+        "LEFT JOIN stale_read s ON e.table_name = 'stale_read' AND s.id = e.row_id "
+        "LEFT JOIN clobber c ON e.table_name = 'clobber' AND c.id = e.row_id ORDER BY f.ts, f.id");
     while (q.step()) {
         const std::string severity = q.columnText(2);
         auto lanes = bySeverity.find(severity);

@@ -135,22 +135,18 @@ std::vector<FlushDifference> flushDifferences(db::Database& a, db::Database& b)
     const auto inA = flushesOf(a);
     const auto inB = flushesOf(b);
     std::map<std::pair<std::string, std::int64_t>, FlushDifference> out;
-    for (const auto& [key, f] : inA) {
-        FlushDifference& d = out[key];
-        d.vm = key.first;
-        d.flushId = key.second;
-        d.tsA = f.ts;
-        d.durA = f.dur;
-        d.longestSegmentA = f.longest;
-    }
-    for (const auto& [key, f] : inB) {
-        FlushDifference& d = out[key];
-        d.vm = key.first;
-        d.flushId = key.second;
-        d.tsB = f.ts;
-        d.durB = f.dur;
-        d.longestSegmentB = f.longest;
-    }
+    const auto side = [&out](const auto& flushes, auto ts, auto dur, auto longest) {
+        for (const auto& [key, f] : flushes) {
+            FlushDifference& d = out[key];
+            d.vm = key.first;
+            d.flushId = key.second;
+            d.*ts = f.ts;
+            d.*dur = f.dur;
+            d.*longest = f.longest;
+        }
+    };
+    side(inA, &FlushDifference::tsA, &FlushDifference::durA, &FlushDifference::longestSegmentA);
+    side(inB, &FlushDifference::tsB, &FlushDifference::durB, &FlushDifference::longestSegmentB);
     std::vector<FlushDifference> differing;
     for (auto& [key, d] : out) {
         const bool both = d.durA && d.durB;

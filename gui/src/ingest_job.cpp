@@ -6,6 +6,8 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+
+#include <filesystem>
 #include <QFileInfo>
 #include <QThread>
 
@@ -24,10 +26,9 @@ IngestJob::~IngestJob()
 QString IngestJob::databaseFor(const QString& source)
 {
     if (!analyzer::isLiveUrl(source.toStdString())) {
-        const QFileInfo directory(source);
-        const QFileInfo parent(directory.absolutePath());
-        if (parent.isWritable())
-            return directory.absoluteFilePath() + QStringLiteral(".db");
+        const std::filesystem::path beside = analyzer::databaseBeside(source.toStdString());
+        if (QFileInfo(QString::fromStdString(beside.parent_path().string())).isWritable())
+            return QString::fromStdString(beside.string());
     }
     const QString key = QString::fromLatin1(QCryptographicHash::hash(source.toUtf8(), QCryptographicHash::Sha1).toHex().left(12));
     return QDir::temp().filePath(QStringLiteral("vcm-gui-%1.db").arg(key));

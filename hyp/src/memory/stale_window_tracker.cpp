@@ -38,12 +38,9 @@ ObserverId StaleWindowTracker::addObserver(std::string name, PhysAddr base, std:
         if (page >= added.firstPage && page < added.endPage && !m_open.contains(page))
             pages.push_back(page);
     std::sort(pages.begin(), pages.end());
-    // "d1v0 (caches off) beginning to bypass the caches": the observer change is the cause; an operation that
-    // made it (anything but the bypass bookkeeping itself) is named after it.
-    const std::string operation = cause.describe();
-    const std::string why = operation.starts_with("bypass observer")
-                                ? fmt::format("{} beginning to bypass the caches", added.name)
-                                : fmt::format("{} beginning to bypass the caches, during {}", added.name, operation);
+    // The observer's arrival is the cause (MemorySystem::addBypassObserver is the only caller, so the operation
+    // in `cause` would only say "bypass observer added" again).
+    const std::string why = fmt::format("{} beginning to bypass the caches", added.name);
     for (std::uint64_t page : pages)
         open(page, why, cause.time);
     return id;
@@ -60,10 +57,7 @@ void StaleWindowTracker::removeObserver(ObserverId id, const WindowCause& cause)
         if (page >= removed.firstPage && page < removed.endPage && !observed(page))
             pages.push_back(page);
     std::sort(pages.begin(), pages.end());
-    const std::string operation = cause.describe();
-    const std::string why = operation.starts_with("bypass observer")
-                                ? fmt::format("{} ceasing to bypass the caches", removed.name)
-                                : fmt::format("{} ceasing to bypass the caches, during {}", removed.name, operation);
+    const std::string why = fmt::format("{} ceasing to bypass the caches", removed.name);
     for (std::uint64_t page : pages)
         close(page, why, cause.time);
 }

@@ -41,4 +41,8 @@ IngestResult ingestTrace(const std::string& source, const std::filesystem::path&
 
 bool isLiveUrl(const std::string& source);
 
+// Where a trace directory's database goes unless told otherwise: TRACE_DIR.db beside the directory (absolute,
+// a trailing separator ignored). `vcm ingest` without -o and vcm-gui both put it there.
+std::filesystem::path databaseBeside(const std::string& traceDirectory);
+
 } // namespace vcm::analyzer

@@ -1,12 +1,16 @@
 # Builds bare-metal AArch64 guest programs with Debian's cross toolchain as part of the normal build.
 #
-#   vcm_add_aarch64_guest(NAME hello SOURCES main.c [more.S ...] [NO_RUNTIME] [DEFINES NAME[=VALUE] ...])
+#   vcm_add_aarch64_guest(NAME hello SOURCES main.c [more.S ...] [NO_RUNTIME] [TRANSPORT hvc|mmio]
+#                         [DEFINES NAME[=VALUE] ...])
 #
 # produces ${CMAKE_CURRENT_BINARY_DIR}/<name>.elf and <name>.bin (a raw image to be loaded at the guest
 # RAM base) and a target guest_<name> that is part of ALL. Every guest links the shared runtime in
 # hyp/guests/runtime (entry, stack, console, exit) and the linker script generated from guest.ld.S, which
 # takes the RAM base from hyp/include/vcm/hyp/guest_abi.h so host and guest cannot disagree on it.
 # DEFINES are passed to SOURCES (not the runtime): one source can make two guests that differ in one step.
+# TRANSPORT picks how the runtime reaches the hypervisor (guest_abi.h): vcm's SMCCC hypercalls (hvc, the default)
+# or the guest port's MMIO stores (mmio), which real KVM passes to a VMM, so the same image also runs in the
+# reference rig (tests/reference/kvm).
 # NO_RUNTIME links only SOURCES: for an image with its own layout from its first byte (an arm64 Image that
 # a boot loader may move, so it must not depend on where it was linked).
 find_program(VCM_AARCH64_CC aarch64-linux-gnu-gcc)
@@ -41,7 +45,12 @@ add_custom_command(
 add_custom_target(vcm_guest_linker_script DEPENDS ${VCM_GUEST_LINKER_SCRIPT})
 
 function(vcm_add_aarch64_guest)
-  cmake_parse_arguments(ARG "NO_RUNTIME" "NAME" "SOURCES;DEFINES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_RUNTIME" "NAME;TRANSPORT" "SOURCES;DEFINES" ${ARGN})
+  if(NOT ARG_TRANSPORT)
+    set(ARG_TRANSPORT hvc)
+  elseif(NOT ARG_TRANSPORT MATCHES "^(hvc|mmio)$")
+    message(FATAL_ERROR "vcm_add_aarch64_guest(${ARG_NAME}): TRANSPORT is hvc or mmio, not ${ARG_TRANSPORT}")
+  endif()
   set(defines "")
   foreach(d IN LISTS ARG_DEFINES)
     list(APPEND defines "-D${d}")
@@ -51,7 +60,7 @@ function(vcm_add_aarch64_guest)
   endif()
   set(objdir "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.objs")
   set(objects "")
-  set(runtime ${VCM_GUEST_RUNTIME_SOURCES})
+  set(runtime ${VCM_GUEST_RUNTIME_SOURCES} ${VCM_GUEST_DIR}/runtime/transport_${ARG_TRANSPORT}.c)
   if(ARG_NO_RUNTIME)
     set(runtime "")
   endif()

@@ -44,6 +44,9 @@ vcm_find_pkgconfig(LTTNG_UST lttng-ust liblttng-ust-dev)
 vcm_find_pkgconfig(LTTNG_CTL lttng-ctl liblttng-ctl-dev)
 vcm_find_pkgconfig(BABELTRACE2 babeltrace2 libbabeltrace2-dev)
 vcm_find_pkgconfig(SQLITE3 sqlite3 libsqlite3-dev)
+# trace-cmd files of real KVM (analyzer/src/kvm_trace_reader.cpp); libtracecmd's pkg-config file requires
+# libtracefs's, and its header includes tracefs.h.
+vcm_find_pkgconfig(TRACECMD "libtracecmd;libtraceevent" "libtracecmd-dev libtracefs-dev libtraceevent-dev")
 vcm_find_pkgconfig(NETTLE nettle nettle-dev)
 # libfdt builds the virt board's device tree; Debian's libfdt-dev ships no pkg-config file.
 find_library(VCM_LIBFDT NAMES fdt)

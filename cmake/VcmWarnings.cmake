@@ -3,9 +3,9 @@
 function(vcm_target_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Werror
-    -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
-    -Wmissing-declarations)
+    -Wshadow -Wconversion -Wsign-conversion -Wcast-align -Wimplicit-fallthrough -Wmissing-declarations
+    # C++ only (a C shim over a C library's header, such as analyzer/src/trace_cmd_input.c, gets the rest)
+    $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual>)
 endfunction()
 
 # Every project library and executable: warnings plus the shared language settings.

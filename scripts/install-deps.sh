@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
 # Installs every Debian package vcm needs to build, test and run; idempotent and non-interactive.
 # Only packages that are missing are installed, so a second run costs one dpkg-query.
+#
+#   scripts/install-deps.sh                    host packages, and the arm64 packages of group `guests`
+#   scripts/install-deps.sh --kvm-reference    also the arm64 packages of group `kvm-reference` (the real-KVM
+#                                              reference rig, tests/reference/kvm/record.sh; CI does not need them)
 set -euo pipefail
+
+groups=(guests)
+for arg in "$@"; do
+  case "$arg" in
+    --kvm-reference) groups+=(kvm-reference) ;;
+    *)
+      echo "install-deps: unknown option '$arg' (usage: $0 [--kvm-reference])" >&2
+      exit 2
+      ;;
+  esac
+done
 
 # One package per line, grouped by the component that needs it. Keep this list in step with the
 # find_package/pkg_check_modules calls in cmake/VcmDependencies.cmake.
@@ -36,6 +51,9 @@ packages=(
   qemu-system-arm
   # the Linux guest: its init is a static arm64 program, its initramfs a cpio archive (hyp/guests/linux_init)
   libc6-dev-arm64-cross cpio
+  # analyzer: trace-cmd files of the real-KVM reference (libtracecmd), and trace-cmd report to check them
+  # (libtracecmd-dev does not depend on libtracefs-dev, which its pkg-config file and header need)
+  trace-cmd libtracecmd-dev libtracefs-dev libtraceevent-dev
   # shared libraries
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   # vcm hunt: the Slurm recipe is tested on a one-node cluster (tests/hunt/slurm)
@@ -69,10 +87,16 @@ else
 fi
 
 # arm64 packages (scripts/arm64-packages.txt): downloaded and extracted into .deps/arm64, never installed.
+# Only the lines whose group (third column) was asked for.
 repo=$(cd "$(dirname "$0")/.." && pwd)
 arm64_dir="$repo/.deps/arm64"
-while read -r package version; do
+while read -r package version group; do
   [[ -z "$package" || "$package" == \#* ]] && continue
+  if [[ -z "$version" || -z "$group" ]]; then
+    echo "install-deps: scripts/arm64-packages.txt: '$package' needs a version and a group" >&2
+    exit 1
+  fi
+  [[ " ${groups[*]} " == *" $group "* ]] || continue
   dest="$arm64_dir/${package}_${version}"
   [[ -f "$dest/.extracted" ]] && continue
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then

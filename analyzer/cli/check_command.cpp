@@ -1,4 +1,4 @@
-// vcm check run.db|TRACE_DIR|LIVE_URL [--rules rules.toml] [-o|--junit out.xml]
+// vcm check run.db|TRACE_DIR|TRACE.dat|LIVE_URL [--rules rules.toml] [-o|--junit out.xml]
 // Exit status: 0 every rule passed, 1 a rule failed, 2 the input (or the rules file) is unusable.
 #include "analyzer_commands.h"
 #include "atomic_output.h"
@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include <memory>
+#include <optional>
 
 namespace vcm::analyzer::cli {
 namespace {
@@ -26,11 +27,14 @@ struct CheckOptions {
 
 int check(const CheckOptions& o)
 {
-    const Rules rules = o.rules.empty() ? defaultRules() : loadRules(o.rules);
+    std::optional<Rules> loaded; // a rules file is read first, so that a bad one costs no ingest
+    if (!o.rules.empty())
+        loaded = loadRules(o.rules);
     DetectorOptions detectors;
     detectors.longFlushSegmentNs = o.longFlushNs;
     RunInput input(o.input, detectors);
     db::Database& db = input.database();
+    const Rules rules = loaded ? *loaded : defaultRulesFor(db);
     const std::vector<RuleOutcome> outcomes = evaluateRules(db, rules);
     std::size_t failed = 0;
     fmt::print("vcm check {} (rules: {})\n", o.input, rules.source);

@@ -1,5 +1,6 @@
 #include "run_input.h"
 
+#include "vcm/analyzer/kvm_trace_reader.h"
 #include "vcm/db/database_file.h"
 #include "vcm/db/hunt_schema.h"
 #include "vcm/db/schema.h"
@@ -14,7 +15,7 @@ namespace vcm::analyzer::cli {
 RunInput::RunInput(const std::string& input, const DetectorOptions& detectors, bool acceptHunt)
 {
     std::error_code ec;
-    if (isLiveUrl(input) || std::filesystem::is_directory(input, ec)) {
+    if (isLiveUrl(input) || std::filesystem::is_directory(input, ec) || isTraceCmdFile(input)) {
         m_temporary = std::filesystem::temp_directory_path() / fmt::format("vcm-run-{}.db", ::getpid());
         IngestOptions options;
         options.detectors = detectors;
@@ -30,7 +31,7 @@ RunInput::RunInput(const std::string& input, const DetectorOptions& detectors, b
     }
     if (!std::filesystem::exists(input, ec))
         throw std::invalid_argument(fmt::format("{}: no such file or directory (expected a trace database, a trace "
-                                                "directory or a net:// live URL)",
+                                                "directory, a trace-cmd file or a net:// live URL)",
                                                 input));
     if (acceptHunt && db::isHuntDatabase(input))
         m_database.emplace(db::openHuntDatabase(input));

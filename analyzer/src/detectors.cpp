@@ -10,7 +10,7 @@ const std::vector<std::string>& findingKinds()
         "data_loss",          "long_flush_segment",      "stale_read",
         "clobber",            "stale_window",            "tvm_trap_after_caches_on",
         "untrapped_setway",   "caches_on_without_flush", "flush_scheduling_latency",
-        "setway_refused",
+        "setway_refused",     "no_oracle",
     };
     return kinds;
 }
@@ -29,6 +29,7 @@ std::uint64_t runDetectors(db::Database& db, const DetectorOptions& options)
     detectors::detectCachesOnWithoutFlush(db, out);
     detectors::detectFlushSchedulingLatency(db, out, options);
     detectors::detectSetWayRefused(db, out);
+    detectors::detectNoOracle(db, out);
     return out.written();
 }
 

@@ -2,6 +2,7 @@
 
 #include "ctf_event_decoder.h"
 #include "vcm/analyzer/ctf_reader.h"
+#include "vcm/analyzer/kvm_trace_reader.h"
 #include "vcm/analyzer/trace_database_builder.h"
 #include "vcm/db/database_file.h"
 #include "vcm/db/schema.h"
@@ -73,6 +74,7 @@ IngestResult ingestFollowing(const std::string& source, const std::filesystem::p
         db::createSchema(database);
         db::createIndexes(database);
         database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('source', ?)").bind(1, source).run();
+        database.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('trace_format', 'ctf'), ('oracle', 'vcm')");
         setIngestState(database, "following");
         transaction.commit();
     }
@@ -129,8 +131,12 @@ IngestResult ingestFollowing(const std::string& source, const std::filesystem::p
 
 IngestResult ingestTrace(const std::string& source, const std::filesystem::path& output, const IngestOptions& options)
 {
-    if (options.follow)
+    if (options.follow) {
+        if (isTraceCmdFile(source))
+            throw CtfReadError(fmt::format("{}: a trace-cmd file is complete when written: ingest it without --follow",
+                                           source));
         return ingestFollowing(source, output, options);
+    }
     IngestResult result;
     db::DatabaseFile file(output);
     db::Database& database = file.database();
@@ -139,16 +145,27 @@ IngestResult ingestTrace(const std::string& source, const std::filesystem::path&
         const auto started = Clock::now();
         db::Transaction transaction(database);
         TraceDatabaseBuilder builder(database);
-        CtfEventDecoder decoder(builder, options.progress, source);
+        const bool kvmTrace = isTraceCmdFile(source);
         try {
-            readSource(source, decoder);
+            if (kvmTrace) {
+                readKvmTrace(source, builder);
+            } else {
+                CtfEventDecoder decoder(builder, options.progress, source);
+                readSource(source, decoder);
+            }
         } catch (const CtfReadError& e) {
             throw CtfReadError(fmt::format("{} [after {} events; nothing was written]", e.what(), builder.events()));
         }
         if (builder.events() == 0)
             throw CtfReadError(source + ": the trace holds no events");
         builder.finish();
-        database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('source', ?)").bind(1, source).run();
+        auto meta = [&](const char* key, const std::string& value) {
+            database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
+        };
+        meta("source", source);
+        // A hardware trace has no coherence oracle: its empty stale-read tables mean "not known", not "clean".
+        meta("trace_format", kvmTrace ? "trace-cmd" : "ctf");
+        meta("oracle", kvmTrace ? "none" : "vcm");
         transaction.commit();
         result.events = builder.events();
         result.discardedEvents = builder.discardedEvents();

@@ -17,7 +17,7 @@ const char* pick(const std::array<const char*, N>& labels, std::uint32_t value)
 
 const char* label(tracer::TrapKind kind)
 {
-    return pick(std::array{"setway", "vm_register", "stage2_fault", "smccc", "mmio", "undefined"},
+    return pick(std::array{"setway", "vm_register", "stage2_fault", "smccc", "mmio", "undefined", "system_register"},
                 static_cast<std::uint32_t>(kind));
 }
 
@@ -55,14 +55,71 @@ const char* toolstackModeLabel(std::uint32_t mode)
                 mode);
 }
 
+namespace {
+
+// cpu::SystemRegister's order, with each register's encoding (Op0, Op1, CRn, CRm, Op2; Arm ARM D23).
+struct RegisterEncoding {
+    const char* name;
+    unsigned op0, op1, crn, crm, op2;
+};
+constexpr std::array kSystemRegisters{
+    RegisterEncoding{"SCTLR_EL1", 3, 0, 1, 0, 0},      RegisterEncoding{"TTBR0_EL1", 3, 0, 2, 0, 0},
+    RegisterEncoding{"TTBR1_EL1", 3, 0, 2, 0, 1},      RegisterEncoding{"TCR_EL1", 3, 0, 2, 0, 2},
+    RegisterEncoding{"MAIR_EL1", 3, 0, 10, 2, 0},      RegisterEncoding{"AMAIR_EL1", 3, 0, 10, 3, 0},
+    RegisterEncoding{"CONTEXTIDR_EL1", 3, 0, 13, 0, 1}, RegisterEncoding{"ESR_EL1", 3, 0, 5, 2, 0},
+    RegisterEncoding{"FAR_EL1", 3, 0, 6, 0, 0},        RegisterEncoding{"AFSR0_EL1", 3, 0, 5, 1, 0},
+    RegisterEncoding{"AFSR1_EL1", 3, 0, 5, 1, 1},      RegisterEncoding{"CLIDR_EL1", 3, 1, 0, 0, 1},
+    RegisterEncoding{"CCSIDR_EL1", 3, 1, 0, 0, 0},     RegisterEncoding{"CSSELR_EL1", 3, 2, 0, 0, 0},
+    RegisterEncoding{"CTR_EL0", 3, 3, 0, 0, 1},        RegisterEncoding{"CNTFRQ_EL0", 3, 3, 14, 0, 0},
+    RegisterEncoding{"CNTVCT_EL0", 3, 3, 14, 0, 2},    RegisterEncoding{"CNTPCT_EL0", 3, 3, 14, 0, 1},
+    RegisterEncoding{"CNTV_CTL_EL0", 3, 3, 14, 3, 1},  RegisterEncoding{"CNTV_CVAL_EL0", 3, 3, 14, 3, 2},
+    RegisterEncoding{"CNTV_TVAL_EL0", 3, 3, 14, 3, 0}, RegisterEncoding{"CNTP_CTL_EL0", 3, 3, 14, 2, 1},
+    RegisterEncoding{"CNTP_CVAL_EL0", 3, 3, 14, 2, 2}, RegisterEncoding{"CNTP_TVAL_EL0", 3, 3, 14, 2, 0},
+    RegisterEncoding{"MPIDR_EL1", 3, 0, 0, 0, 5},      RegisterEncoding{"DCZID_EL0", 3, 3, 0, 0, 7},
+};
+// System instructions and registers a trace may name that cpu::SystemRegister does not hold.
+constexpr std::array kOtherEncodings{
+    RegisterEncoding{"DC ISW", 1, 0, 7, 6, 2},     RegisterEncoding{"DC CSW", 1, 0, 7, 10, 2},
+    RegisterEncoding{"DC CISW", 1, 0, 7, 14, 2},   RegisterEncoding{"OSLAR_EL1", 2, 0, 1, 0, 4},
+    RegisterEncoding{"OSLSR_EL1", 2, 0, 1, 1, 4},  RegisterEncoding{"OSDLR_EL1", 2, 0, 1, 3, 4},
+    RegisterEncoding{"MDSCR_EL1", 2, 0, 0, 2, 2},  RegisterEncoding{"ACTLR_EL1", 3, 0, 1, 0, 1},
+    RegisterEncoding{"CPACR_EL1", 3, 0, 1, 0, 2},  RegisterEncoding{"VBAR_EL1", 3, 0, 12, 0, 0},
+    RegisterEncoding{"PMUSERENR_EL0", 3, 3, 9, 14, 0},
+};
+
+constexpr std::uint32_t kIssDirection = 1;
+
+template <std::size_t N>
+const RegisterEncoding* findEncoding(const std::array<RegisterEncoding, N>& table, std::uint32_t iss)
+{
+    for (const RegisterEncoding& r : table)
+        if (tracer::systemRegisterIss(r.op0, r.op1, r.crn, r.crm, r.op2, false) == (iss & ~kIssDirection))
+            return &r;
+    return nullptr;
+}
+
+} // namespace
+
 const char* systemRegisterName(std::uint32_t value)
 {
-    return pick(std::array{"SCTLR_EL1", "TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "MAIR_EL1", "AMAIR_EL1",
-                           "CONTEXTIDR_EL1", "ESR_EL1", "FAR_EL1", "AFSR0_EL1", "AFSR1_EL1", "CLIDR_EL1",
-                           "CCSIDR_EL1", "CSSELR_EL1", "CTR_EL0", "CNTFRQ_EL0", "CNTVCT_EL0", "CNTPCT_EL0",
-                           "CNTV_CTL_EL0", "CNTV_CVAL_EL0", "CNTV_TVAL_EL0", "CNTP_CTL_EL0", "CNTP_CVAL_EL0",
-                           "CNTP_TVAL_EL0", "MPIDR_EL1", "DCZID_EL0"},
-                value);
+    return value < kSystemRegisters.size() ? kSystemRegisters[value].name : "unknown";
+}
+
+std::optional<std::uint32_t> systemRegisterValueAt(std::uint32_t iss)
+{
+    if (const RegisterEncoding* r = findEncoding(kSystemRegisters, iss))
+        return static_cast<std::uint32_t>(r - kSystemRegisters.data());
+    return std::nullopt;
+}
+
+std::string systemRegisterAt(std::uint32_t iss)
+{
+    if (const RegisterEncoding* r = findEncoding(kSystemRegisters, iss))
+        return r->name;
+    if (const RegisterEncoding* r = findEncoding(kOtherEncodings, iss))
+        return r->name;
+    return fmt::format("S{}_{}_C{}_C{}_{}", (iss >> 20) & 3, (iss >> 14) & 7, (iss >> 10) & 15, (iss >> 1) & 15,
+                       (iss >> 17) & 7);
 }
 
 std::string smcccFunctionName(std::uint32_t functionId)
@@ -106,6 +163,8 @@ std::string trapWhat(tracer::TrapKind kind, std::uint32_t detail)
         return smcccFunctionName(detail);
     case tracer::TrapKind::Undefined:
         return fmt::format("UNDEF for {}", pick(std::array{"DC ISW", "DC CSW", "DC CISW"}, detail));
+    case tracer::TrapKind::SystemRegister:
+        return fmt::format("{} {}", systemRegisterAt(detail), (detail & kIssDirection) != 0 ? "read" : "write");
     case tracer::TrapKind::Mmio:
         return fmt::format("{} {} byte{} (region {})", (detail & 0x80) != 0 ? "MMIO store" : "MMIO load",
                            detail & 0xf, (detail & 0xf) == 1 ? "" : "s", detail >> 8);

@@ -4,6 +4,10 @@
 
 #include "vcm/hyp/psci.h"
 
+#include "vcm/hyp/board/board_bus.h"
+#include "vcm/hyp/board/guest_port.h"
+#include "vcm/hyp/guest_abi.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -69,6 +73,9 @@ struct VirtualMachine {
     std::unique_ptr<VmSpace> space;
     std::unique_ptr<Psci> psci;
     std::shared_ptr<cpu::GuestRamMirror> mirror; // what its vCPUs' engines read and fetch
+    // A VM without a board of its own still has vcm's guest port (guest_abi.h): its board is this one.
+    board::GuestPort guestPort;
+    std::unique_ptr<board::BoardBus> portOnlyBoard;
     std::vector<std::unique_ptr<VcpuState>> vcpus;
     bool switchedOff = false; // PSCI SYSTEM_OFF or SYSTEM_RESET: its vCPUs run no more
     bool reset = false;       // ... and it was SYSTEM_RESET
@@ -355,6 +362,14 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
                                                     other->spec.name));
     auto machineVm = std::make_unique<VirtualMachine>();
     machineVm->spec = spec;
+    const bool portClearOfRam = spec.ramIpa >= VCM_GUEST_PORT_BASE + VCM_GUEST_PORT_SIZE ||
+                                spec.ramIpa + spec.ramBytes <= VCM_GUEST_PORT_BASE;
+    if (spec.board == nullptr && portClearOfRam) {
+        machineVm->portOnlyBoard = std::make_unique<board::BoardBus>();
+        machineVm->portOnlyBoard->addMmio("vcm-guest-port", VCM_GUEST_PORT_BASE, VCM_GUEST_PORT_SIZE,
+                                          &machineVm->guestPort);
+        machineVm->spec.board = machineVm->portOnlyBoard.get();
+    }
     machineVm->psci = std::make_unique<Psci>(impl);
     machineVm->stage2.map(spec.ramIpa >> 12, spec.machineBase >> 12, spec.ramBytes >> 12, vm::Stage2Type::Ram);
     machineVm->space = std::make_unique<VmSpace>(machineVm->stage2);
@@ -384,7 +399,7 @@ std::size_t Machine::createVm(const VmSpec& spec, cpu::TrapHandler& traps)
         vcpuConfig.counterReadCycles = impl.m_config.counterReadCycles;
         vcpuConfig.events = impl.m_events;
         vcpuConfig.firmware = owner.psci.get();
-        vcpuConfig.board = spec.board;
+        vcpuConfig.board = machineVm->spec.board;
         vcpuConfig.startsOn = i == 0 || !spec.secondariesStartOff;
         const memory::AgentId agent = impl.m_memory.addAgent({memory::AgentKind::Vcpu, vcpuConfig.name, core});
         if (impl.m_events != nullptr)

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -334,12 +335,15 @@ TEST(Pipeline, PerfettoExportCarriesFindingsStaleWindowsAndFlowsFromTheMissedWri
     std::size_t windows = 0;
     std::map<std::int64_t, nlohmann::json> flowStarts;
     std::map<std::int64_t, nlohmann::json> flowEnds;
-    std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> slices; // per thread: [ts, ts + dur]
+    // Per thread: [ts, ts + dur] in nanoseconds. The export writes exact decimal microseconds; adding them as doubles
+    // would make a slice that ends where the next begins appear to overlap it by a rounding error.
+    auto nanoseconds = [](const nlohmann::json& micros) { return std::llround(micros.get<double>() * 1000.0); };
+    std::map<std::pair<int, int>, std::vector<std::pair<long long, long long>>> slices;
     for (const auto& e : events) {
         const std::string ph = e.value("ph", "");
         if (ph == "X") {
             slices[{e.at("pid").get<int>(), e.at("tid").get<int>()}].emplace_back(
-                e.at("ts").get<double>(), e.at("ts").get<double>() + e.at("dur").get<double>());
+                nanoseconds(e.at("ts")), nanoseconds(e.at("ts")) + nanoseconds(e.at("dur")));
             if (e.value("cat", "") == "finding" && e.at("args").contains("finding"))
                 findings[e.at("args").at("finding").get<std::int64_t>()] = e;
             windows += e.value("cat", "") == "stale_window" ? 1u : 0u;
@@ -380,7 +384,7 @@ TEST(Pipeline, PerfettoExportCarriesFindingsStaleWindowsAndFlowsFromTheMissedWri
     for (auto& [thread, spans] : slices) {
         std::sort(spans.begin(), spans.end(),
                   [](const auto& a, const auto& b) { return a.first < b.first || (a.first == b.first && a.second > b.second); });
-        std::vector<double> open; // ends of the enclosing slices
+        std::vector<long long> open; // ends of the enclosing slices
         for (const auto& [begin, end] : spans) {
             while (!open.empty() && open.back() <= begin)
                 open.pop_back();

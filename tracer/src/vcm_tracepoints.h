@@ -73,7 +73,8 @@ LTTNG_UST_TRACEPOINT_ENUM(vcm, trap_kind,
         lttng_ust_field_enum_value("stage2_fault", 2)
         lttng_ust_field_enum_value("smccc", 3)
         lttng_ust_field_enum_value("mmio", 4)
-        lttng_ust_field_enum_value("undefined", 5)))
+        lttng_ust_field_enum_value("undefined", 5)
+        lttng_ust_field_enum_value("system_register", 6)))
 
 LTTNG_UST_TRACEPOINT_ENUM(vcm, flush_reason,
     LTTNG_UST_TP_ENUM_VALUES(

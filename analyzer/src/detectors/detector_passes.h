@@ -8,6 +8,7 @@
 namespace vcm::analyzer::detectors {
 
 void detectDataLoss(db::Database& db, FindingWriter& out);
+void detectNoOracle(db::Database& db, FindingWriter& out);
 void detectLongFlushSegments(db::Database& db, FindingWriter& out, const DetectorOptions& options);
 void detectStaleReads(db::Database& db, FindingWriter& out);
 void detectClobbers(db::Database& db, FindingWriter& out);

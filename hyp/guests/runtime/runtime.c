@@ -1,15 +1,7 @@
-/* Guest runtime: hypercall wrappers and a minimal number formatter (no libc in bare-metal guests). */
+/* Guest runtime: a minimal number formatter over the console (no libc in bare-metal guests). The services
+ * themselves (console, markers, yield, exit) are the transport's: transport_hvc.c or transport_mmio.c, one per
+ * guest (cmake/AArch64Guest.cmake's TRANSPORT). */
 #include "vcm_guest.h"
-
-#include <vcm/hyp/guest_abi.h>
-
-void vcm_console_write(const char *text, size_t length)
-{
-    register uint64_t x0 __asm__("x0") = VCM_SMCCC_CONSOLE_WRITE;
-    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)text;
-    register uint64_t x2 __asm__("x2") = length;
-    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2) : "memory");
-}
 
 void vcm_puts(const char *text)
 {
@@ -38,26 +30,4 @@ void vcm_put_hex(uint64_t value)
     for (int i = 0; i < 16; ++i)
         text[2 + i] = hex[(value >> (60 - 4 * i)) & 0xf];
     vcm_console_write(text, sizeof text);
-}
-
-void vcm_marker(const char *name)
-{
-    register uint64_t x0 __asm__("x0") = VCM_SMCCC_MARKER;
-    register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)name;
-    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1) : "memory");
-}
-
-void vcm_yield(void)
-{
-    register uint64_t x0 __asm__("x0") = VCM_SMCCC_YIELD;
-    __asm__ volatile("hvc #0" : "+r"(x0) : : "memory");
-}
-
-void vcm_exit(uint64_t code)
-{
-    register uint64_t x0 __asm__("x0") = VCM_SMCCC_EXIT;
-    register uint64_t x1 __asm__("x1") = code;
-    __asm__ volatile("hvc #0" : : "r"(x0), "r"(x1) : "memory");
-    for (;;) {
-    }
 }

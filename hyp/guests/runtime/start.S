@@ -1,7 +1,5 @@
 /* Guest entry: the hypervisor starts the vCPU at the first byte of the image at EL1 with MMU and caches
  * off. Set up the stack, zero .bss, run main() and exit with its return value. */
-#include <vcm/hyp/guest_abi.h>
-
     .section .text.boot, "ax"
     .global _start
 _start:
@@ -14,7 +12,5 @@ _start:
     str     xzr, [x0], #8
     b       1b
 2:  bl      main
-    mov     x1, x0
-    ldr     x0, =VCM_SMCCC_EXIT
-    hvc     #0
+    bl      vcm_exit            /* main's result is already in x0; the transport's exit never returns */
 3:  b       3b

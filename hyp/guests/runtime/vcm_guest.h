@@ -1,4 +1,5 @@
-/* The guest-side runtime of vcm: console output and exit through hypercalls (see guest_abi.h). */
+/* The guest-side runtime of vcm: console output, markers and exit through hypercalls or the guest port (see
+ * guest_abi.h and runtime.c). */
 #ifndef VCM_GUEST_H
 #define VCM_GUEST_H
 

@@ -2,6 +2,8 @@
 // virt_flash_create1: two pflash_cfi01 banks, 4 bytes wide, 256 KiB blocks).
 #include "vcm/hyp/board/virt_board.h"
 
+#include "vcm/hyp/guest_abi.h"
+
 #include <fmt/core.h>
 
 #include <stdexcept>
@@ -28,6 +30,8 @@ VirtBoard::VirtBoard(std::span<const std::uint8_t> firmware, std::uint32_t cpus,
     m_bus.addMmio("gic-cpu-interface", virt::kGicCpuInterfaceBase, virt::kGicWindowBytes, &m_gic->cpuInterface());
     m_bus.setInterruptController(m_gic.get());
     m_bus.addMmio("pl011", virt::kUartBase, virt::kUartBytes, m_uart.get());
+    // Not QEMU's: vcm's guest port, in a hole of virt's map, so a project guest could run on the board too.
+    m_bus.addMmio("vcm-guest-port", VCM_GUEST_PORT_BASE, VCM_GUEST_PORT_SIZE, &m_guestPort);
 }
 
 } // namespace vcm::hyp::board

@@ -58,7 +58,8 @@ void Vcpu::Impl::onBoardAccess(uc_mem_type type, std::uint32_t length, std::int6
     }
     ++m_trapsTaken;
     ++m_trapCounts.mmio;
-    m_self.chargeHypervisor(m_config.trapEntryExit);
+    if (region.device == nullptr || region.device->costsTrapTime())
+        m_self.chargeHypervisor(m_config.trapEntryExit);
     const std::uint64_t offset = where.ipa - region.base;
     std::uint64_t data = static_cast<std::uint64_t>(value);
     if (length < 8)
@@ -70,13 +71,13 @@ void Vcpu::Impl::onBoardAccess(uc_mem_type type, std::uint32_t length, std::int6
             return;
         }
     } else if (read) {
-        data = region.device->read(offset, length, board::MmioAccess{m_config.index, m_self.nowNs()});
+        data = region.device->read(offset, length, board::MmioAccess{m_config.index, m_self.nowNs(), this});
         // The engine loads it from there next. A ROM's device (a flash bank in a command) has placed its answer
         // in the ROM's bytes itself, and puts the array back at its next access (CfiFlash::lend).
         if (region.kind == board::RegionKind::Mmio)
             std::memcpy(boardBytes(region, where.ipa), &data, length);
     } else {
-        region.device->write(offset, length, data, board::MmioAccess{m_config.index, m_self.nowNs()});
+        region.device->write(offset, length, data, board::MmioAccess{m_config.index, m_self.nowNs(), this});
         // A write may raise this vCPU's IRQ (an end of interrupt uncovering the next, an SGI to itself): it is
         // taken as soon as PSTATE.I allows.
         if (m_interrupts != nullptr && m_interrupts->irqSignalled(m_config.index))

@@ -148,38 +148,61 @@ bool Vcpu::Impl::vcmCall(std::uint32_t functionId)
 {
     switch (functionId) {
     case VCM_SMCCC_EXIT:
-        m_exited = true;
-        m_exitCode = reg(UC_ARM64_REG_X1);
-        stop(VcpuStop::Exited);
+        exitGuest(reg(UC_ARM64_REG_X1));
         return true;
-    case VCM_SMCCC_CONSOLE_WRITE: {
-        const std::uint64_t length = reg(UC_ARM64_REG_X2);
-        if (length > kMaxConsoleWrite) {
-            stop(VcpuStop::Fault, fmt::format("console write of {} bytes exceeds {}", length, kMaxConsoleWrite));
-            return true;
-        }
-        if (auto text = readGuestString(reg(UC_ARM64_REG_X1), length, false)) {
-            m_console += *text;
-            if (m_config.events != nullptr)
-                m_config.events->console(m_self.nowNs(), m_config.vmId, m_config.index, *text);
-        }
+    case VCM_SMCCC_CONSOLE_WRITE:
+        consoleWrite(reg(UC_ARM64_REG_X1), reg(UC_ARM64_REG_X2));
         return true;
-    }
     case VCM_SMCCC_MARKER:
-        if (auto name = readGuestString(reg(UC_ARM64_REG_X1), kMaxMarker, true)) {
-            m_markers.push_back({m_memory.coreTime(m_self.core()), *name});
-            if (m_config.events != nullptr)
-                m_config.events->marker(m_self.nowNs(), m_config.vmId, m_config.index, *name);
-            if (m_markerReached)
-                m_markerReached(m_markers.back());
-        }
+        marker(reg(UC_ARM64_REG_X1));
         return true;
     case VCM_SMCCC_YIELD:
-        stop(VcpuStop::Yielded);
+        yield();
         return true;
     default:
         return false;
     }
+}
+
+void Vcpu::Impl::consoleWrite(std::uint64_t address, std::uint64_t length)
+{
+    if (length > kMaxConsoleWrite) {
+        refuse(fmt::format("console write of {} bytes exceeds {}", length, kMaxConsoleWrite));
+        return;
+    }
+    if (auto text = readGuestString(address, length, false)) {
+        m_console += *text;
+        if (m_config.events != nullptr)
+            m_config.events->console(m_self.nowNs(), m_config.vmId, m_config.index, *text);
+    }
+}
+
+void Vcpu::Impl::marker(std::uint64_t nameAddress)
+{
+    if (auto name = readGuestString(nameAddress, kMaxMarker, true)) {
+        m_markers.push_back({m_memory.coreTime(m_self.core()), *name});
+        if (m_config.events != nullptr)
+            m_config.events->marker(m_self.nowNs(), m_config.vmId, m_config.index, *name);
+        if (m_markerReached)
+            m_markerReached(m_markers.back());
+    }
+}
+
+void Vcpu::Impl::exitGuest(std::uint64_t code)
+{
+    m_exited = true;
+    m_exitCode = code;
+    stop(VcpuStop::Exited);
+}
+
+void Vcpu::Impl::yield()
+{
+    stop(VcpuStop::Yielded);
+}
+
+void Vcpu::Impl::refuse(std::string why)
+{
+    stop(VcpuStop::Fault, std::move(why));
 }
 
 } // namespace vcm::hyp::cpu

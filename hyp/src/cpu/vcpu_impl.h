@@ -3,6 +3,7 @@
 // SYS) and vcpu_exceptions.cpp (HVC, SMC and the exceptions the engine raises).
 #pragma once
 
+#include "vcm/hyp/board/guest_services.h"
 #include "vcm/hyp/cpu/guest_ram_mirror.h"
 #include "vcm/hyp/cpu/vcpu.h"
 
@@ -47,7 +48,8 @@ struct DataTranslation {
     unsigned level = 3;   // of stage 1's leaf, for a permission fault's status code
 };
 
-class Vcpu::Impl {
+// It serves its guest's requests to vcm (GuestServices), whether they come as hypercalls or through the guest port.
+class Vcpu::Impl final : public board::GuestServices {
 public:
     Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
          std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps);
@@ -204,6 +206,12 @@ public:
     void smcccCall(SmcccConduit conduit, std::uint32_t immediate, std::uint64_t pc);
     // vcm's own calls (guest_abi.h); false when `functionId` is not one of them.
     bool vcmCall(std::uint32_t functionId);
+    // GuestServices (vcpu_exceptions.cpp).
+    void consoleWrite(std::uint64_t address, std::uint64_t length) override;
+    void marker(std::uint64_t nameAddress) override;
+    void exitGuest(std::uint64_t code) override;
+    void yield() override;
+    void refuse(std::string why) override;
     // Enters a synchronous exception at EL1 (vcpu_exception_entry.cpp): exception class, syndrome, where ERET
     // returns to, FAR_EL1 for an abort, and what it was for messages.
     // `instructionAddress`: the instruction that caused it, for messages (an SVC returns past itself).

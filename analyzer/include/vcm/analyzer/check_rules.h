@@ -66,6 +66,11 @@ std::int64_t measureValue(db::Database& db, const std::string& measure);
 
 // stale_reads == 0, clobbers == 0, max_unpreempted_flush_ns <= 1000000, stale windows and data loss none.
 Rules defaultRules();
+// Whether the database's run had no coherence oracle (meta oracle = 'none': a real-KVM trace-cmd file). Its
+// stale-data measures are then unknown: a rule on one fails with actual "unknown".
+bool traceHasNoOracle(db::Database& db);
+// The default rules for this database: without the stale-data measures when it has no oracle.
+Rules defaultRulesFor(db::Database& db);
 // Throws RulesError naming the file and line of what is wrong.
 Rules loadRules(const std::filesystem::path& file);
 

@@ -5,6 +5,7 @@
 #include "vcm/tracer/event_sink.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace vcm::analyzer {
@@ -18,6 +19,12 @@ const char* label(tracer::MaintenanceOp op);
 const char* toolstackModeLabel(std::uint32_t mode);
 // The register a vm_register trap wrote (cpu::SystemRegister values), e.g. "SCTLR_EL1".
 const char* systemRegisterName(std::uint32_t value);
+// The register or system instruction a system_register trap's detail encodes (tracer::systemRegisterIss, the
+// direction ignored), e.g. "CCSIDR_EL1" or "DC CISW"; one vcm has no name for in the generic form
+// "S3_1_C15_C2_0" (Arm ARM C5.3).
+std::string systemRegisterAt(std::uint32_t iss);
+// The cpu::SystemRegister value (systemRegisterName's argument) of the register `iss` encodes, if it has one.
+std::optional<std::uint32_t> systemRegisterValueAt(std::uint32_t iss);
 // What a trap was, for people: "DC CISW", "SCTLR_EL1", "stage-2 fault".
 // PSCI function names by SMCCC id; other ids as "SMCCC 0x...".
 std::string smcccFunctionName(std::uint32_t functionId);

@@ -18,7 +18,25 @@ namespace vcm::tracer {
 // value = the result in x0. Mmio: a device access EL2 emulated, detail = region index << 8 | 0x80 for a store
 // | size in bytes, operand = IPA, new value = the data.
 // Undefined: EL2 refused a trapped instruction and the guest took an Undefined Instruction exception at it.
-enum class TrapKind : std::uint8_t { SetWay = 0, VmRegister = 1, Stage2Fault = 2, Smccc = 3, Mmio = 4, Undefined = 5 };
+// SystemRegister: an access trapped for a reason other than TVM or TSW (the cache ID registers under
+// HCR_EL2.TID2/TID4, as KVM traps them to fake the geometry); detail is its ESR_ELx ISS for EC 0x18 with Rt 0
+// (tracer::systemRegisterIss), so any register can be named.
+enum class TrapKind : std::uint8_t {
+    SetWay = 0,
+    VmRegister = 1,
+    Stage2Fault = 2,
+    Smccc = 3,
+    Mmio = 4,
+    Undefined = 5,
+    SystemRegister = 6
+};
+// The ISS of a trapped MSR, MRS or system instruction (Arm ARM D17.2.37, EC 0x18) without Rt: Op0 [21:20],
+// Op2 [19:17], Op1 [16:14], CRn [13:10], CRm [4:1], Direction [0] (1: a read).
+constexpr std::uint32_t systemRegisterIss(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2, bool read)
+{
+    return (op0 & 3u) << 20 | (op2 & 7u) << 17 | (op1 & 7u) << 14 | (crn & 15u) << 10 | (crm & 15u) << 1 |
+           (read ? 1u : 0u);
+}
 enum class FlushReason : std::uint8_t { SetWay = 0, CachesOn = 1, CachesOff = 2, Fault = 3 };
 enum class VcpuStopReason : std::uint8_t { SliceEnd = 0, Yield = 1, Exit = 2, Fault = 3, Hypervisor = 4, Preempted = 5, PoweredOff = 6, WaitForInterrupt = 7 };
 enum class ValueSourceKind : std::uint8_t { Ram = 0, L1 = 1, L2 = 2, SystemCache = 3, Nowhere = 4 };

@@ -9,11 +9,14 @@
 
 namespace vcm::hyp::board {
 
+class GuestServices;
+
 // Who makes an access, and when: devices with per-CPU (banked) registers, such as the GIC's, answer the
 // accessing CPU.
 struct MmioAccess {
     std::uint32_t cpu = 0;    // the vCPU's index in its VM (its MPIDR Aff0)
     std::uint64_t nowNs = 0;  // the accessing vCPU's virtual time
+    GuestServices* guest = nullptr; // the accessing vCPU's services to its guest (the guest port asks them)
 };
 
 class MmioDevice {
@@ -27,6 +30,10 @@ public:
     // trap (read-array mode), or the device answers them (a flash in the middle of a command: QEMU's romd
     // mode off). Devices of MMIO regions answer every load whatever this says.
     virtual bool readsArray() const { return true; }
+    // Whether an access costs the vCPU a trap's entry and exit in virtual time. Every device of the board does;
+    // vcm's guest port does not, because it is instrumentation (console, markers), which must not perturb the
+    // timing it reports on, as vcm's hypercalls never did.
+    virtual bool costsTrapTime() const { return true; }
 };
 
 } // namespace vcm::hyp::board

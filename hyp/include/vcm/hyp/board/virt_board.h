@@ -13,6 +13,7 @@
 #include "vcm/hyp/board/board_bus.h"
 #include "vcm/hyp/board/cfi_flash.h"
 #include "vcm/hyp/board/gic_v2.h"
+#include "vcm/hyp/board/guest_port.h"
 #include "vcm/hyp/board/pl011_uart.h"
 
 #include <cstdint>
@@ -68,6 +69,7 @@ public:
 private:
     std::unique_ptr<Pl011Uart> m_uart;
     std::unique_ptr<Gicv2> m_gic;
+    GuestPort m_guestPort;
     BoardBus m_bus;
     std::unique_ptr<CfiFlash> m_flash0;
     std::unique_ptr<CfiFlash> m_flash1;

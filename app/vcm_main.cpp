@@ -5,6 +5,7 @@
 // Exit status, for every subcommand: 0 success, 2 unusable input (a usage error, a missing or damaged file, a
 // bad value), and each command's own statuses besides (check 1 = a rule failed, run 3 = a guest faulted, ...).
 #include "analyzer_commands.h"
+#include "compare_reference_command.h"
 #include "hunt_command.h"
 #include "hyp_commands.h"
 #include "replay_command.h"
@@ -45,6 +46,7 @@ int main(int argc, char** argv)
     const vcm::hyp::cli::HypCommands hypCommands(app);
     const vcm::analyzer::cli::AnalyzerCommands analyzerCommands(app);
     const vcm::replay::cli::ReplayCommand replayCommand = vcm::replay::cli::addReplayCommand(app);
+    const vcm::replay::cli::ReplayCommand compareReference = vcm::replay::cli::addCompareReferenceCommand(app);
     const vcm::hunt::cli::HuntCommand huntCommand = vcm::hunt::cli::addHuntCommand(app);
 
     // CLI11 would say only "A subcommand is required" about a misspelt one.
@@ -70,6 +72,8 @@ int main(int argc, char** argv)
             return *status;
         if (replayCommand.app->parsed())
             return replayCommand.run();
+        if (compareReference.app->parsed())
+            return compareReference.run();
         if (huntCommand.app->parsed())
             return huntCommand.run();
         if (version->parsed())

@@ -5,6 +5,7 @@
 #include "vcm/gui/svg_export.h"
 
 #include "vcm/analyzer/ingest.h"
+#include "vcm/analyzer/kvm_trace_reader.h"
 #include "vcm/db/database.h"
 #include "vcm/gui/area_statistics_panel.h"
 #include "vcm/gui/details_panel.h"
@@ -194,7 +195,9 @@ void MainWindow::buildMenus()
     QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
     fileMenu->setObjectName(QStringLiteral("fileMenu"));
     fileMenu->addAction(tr("&Open Database..."), QKeySequence::Open, this, [this] {
-        const QString file = QFileDialog::getOpenFileName(this, tr("Open trace database"), {}, tr("Trace databases (*.db);;All files (*)"));
+        const QString file = QFileDialog::getOpenFileName(
+            this, tr("Open trace database"), {},
+            tr("Trace databases (*.db);;Real KVM's trace-cmd files (*.dat);;All files (*)"));
         if (!file.isEmpty())
             openSource(file);
     });
@@ -271,7 +274,7 @@ void MainWindow::openSource(const QString& source)
         m_followTimer->start();
         return;
     }
-    if (info.isDir()) {
+    if (info.isDir() || analyzer::isTraceCmdFile(source.toStdString())) {
         const QString database = IngestJob::databaseFor(source);
         m_progress->setFormat(tr("ingesting"));
         m_progress->show();
@@ -326,7 +329,9 @@ bool MainWindow::compareWith(const QString& file)
     m_compare = nullptr;
     try {
         // A trace directory is ingested first, here and now (the comparison needs its findings).
-        const QString database = QFileInfo(file).isDir() ? IngestJob::ingestNow(file) : file;
+        const QString database = QFileInfo(file).isDir() || analyzer::isTraceCmdFile(file.toStdString())
+                                     ? IngestJob::ingestNow(file)
+                                     : file;
         m_compare = new CompareView(*m_source, *m_timeline, database, this);
     } catch (const std::exception& error) {
         setStatus(tr("Cannot compare with %1: %2").arg(file, QString::fromUtf8(error.what())));
@@ -392,9 +397,11 @@ bool MainWindow::installSource(const QString& file, SourceChange change)
     }
     const RunFacts& facts = m_source->facts();
     setWindowTitle(QStringLiteral("vcm - %1").arg(QFileInfo(file).fileName()));
-    setStatus(tr("%1: %2 under %3, %4%5")
+    setStatus(tr("%1: %2 under %3, %4%5%6")
                   .arg(QFileInfo(file).fileName(), facts.scenario, facts.policy, formatDuration(static_cast<double>(facts.endTs)),
-                       isFollowing() ? tr(" (following)") : facts.complete ? QString() : tr(" (incomplete run)")));
+                       isFollowing() ? tr(" (following)") : facts.complete ? QString() : tr(" (incomplete run)"),
+                       facts.hasOracle ? QString()
+                                       : tr("; a hardware trace: no coherence oracle, so stale data is unknown, not absent")));
     if (change == SourceChange::Opened)
         rememberRecent(QFileInfo(file).absoluteFilePath());
     return true;

@@ -30,6 +30,8 @@ RunFacts readFacts(db::Database& db)
         facts.endTs = run.columnInt(2);
         facts.complete = run.columnInt(3) != 0;
     }
+    db::Statement oracle = db.prepare("SELECT value FROM meta WHERE key = 'oracle'");
+    facts.hasOracle = !oracle.step() || oracle.columnText(0) != "none";
     // A trace without run_end: the last time any interval reaches.
     if (facts.endTs <= 0)
         facts.endTs = std::max<std::int64_t>(db.scalar("SELECT max(ts + dur) FROM sched_slice"), 1);

@@ -16,6 +16,12 @@ bool trappedByTvm(SystemRegister reg)
     return reg <= SystemRegister::Afsr1El1;
 }
 
+bool trappedByTid2(SystemRegister reg)
+{
+    return reg == SystemRegister::CtrEl0 || reg == SystemRegister::CcsidrEl1 || reg == SystemRegister::ClidrEl1 ||
+           reg == SystemRegister::CsselrEl1;
+}
+
 const char* toString(SystemRegister reg)
 {
     switch (reg) {

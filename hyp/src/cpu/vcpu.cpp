@@ -36,6 +36,13 @@ void TrapHandler::onVmRegisterWrite(Vcpu& vcpu, SystemRegister reg, std::uint64_
     vcpu.writeRegister(reg, newValue);
 }
 
+std::uint64_t TrapHandler::onCacheIdRegister(Vcpu& vcpu, SystemRegister reg, std::optional<std::uint64_t> written)
+{
+    if (written)
+        vcpu.writeRegister(reg, *written);
+    return vcpu.readRegister(reg);
+}
+
 Vcpu::Impl::Impl(Vcpu& self, const VcpuConfig& config, memory::MemorySystem& memory, memory::AgentId agent,
                  std::vector<memory::AgentId> hypervisorAgents, const GuestPhysicalSpace& space, TrapHandler& traps)
     : m_self(self), m_config(config), m_memory(memory), m_agent(agent),

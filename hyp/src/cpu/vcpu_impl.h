@@ -204,6 +204,8 @@ public:
 
     // HVC #imm or SMC #imm at `pc` (pc already points past it): an SMCCC call, vcm's own or EL2's firmware.
     void smcccCall(SmcccConduit conduit, std::uint32_t immediate, std::uint64_t pc);
+    // An access to a cache ID register under HCR_EL2.TID2: the trap, the handler's answer (a read's value).
+    std::uint64_t cacheIdRegisterTrap(SystemRegister reg, const uc_arm64_cp_reg& cp, std::optional<std::uint64_t> written);
     // vcm's own calls (guest_abi.h); false when `functionId` is not one of them.
     bool vcmCall(std::uint32_t functionId);
     // GuestServices (vcpu_exceptions.cpp).

@@ -12,7 +12,8 @@ std::uint32_t Vcpu::Impl::onMrs(uc_arm64_reg destination, const uc_arm64_cp_reg&
     const auto reg = decodeRegister({cp.op0, cp.op1, cp.crn, cp.crm, cp.op2});
     if (!reg)
         return 0; // not modelled: Unicorn answers
-    const std::uint64_t value = m_self.readRegister(*reg);
+    const std::uint64_t value =
+        m_hcr.tid2 && trappedByTid2(*reg) ? cacheIdRegisterTrap(*reg, cp, std::nullopt) : m_self.readRegister(*reg);
     uc_reg_write(m_uc, destination, &value);
     // The read returns the count at its start; the rest of its cost passes before the next instruction.
     if ((*reg == SystemRegister::CntvctEl0 || *reg == SystemRegister::CntpctEl0) && m_config.counterReadCycles > 1)
@@ -34,6 +35,8 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
         emitTrap(tracer::TrapKind::VmRegister, static_cast<std::uint32_t>(*reg), 0, m_self.readRegister(*reg), cp.val);
         m_self.chargeHypervisor(m_config.trapEntryExit);
         handleTrap([&] { m_traps.onVmRegisterWrite(m_self, *reg, m_self.readRegister(*reg), cp.val); });
+    } else if (m_hcr.tid2 && trappedByTid2(*reg)) {
+        cacheIdRegisterTrap(*reg, cp, cp.val);
     } else {
         m_self.writeRegister(*reg, cp.val);
     }
@@ -41,6 +44,19 @@ std::uint32_t Vcpu::Impl::onMsr(const uc_arm64_cp_reg& cp)
     // applies it), and writeRegister passes the translation registers on to the engine
     // (vcpu_engine_state.cpp).
     return 1;
+}
+
+std::uint64_t Vcpu::Impl::cacheIdRegisterTrap(SystemRegister reg, const uc_arm64_cp_reg& cp,
+                                              std::optional<std::uint64_t> written)
+{
+    ++m_trapsTaken;
+    ++m_trapCounts.cacheIdRegister;
+    m_self.chargeHypervisor(m_config.trapEntryExit);
+    std::uint64_t value = 0;
+    handleTrap([&] { value = m_traps.onCacheIdRegister(m_self, reg, written); });
+    const std::uint32_t iss = tracer::systemRegisterIss(cp.op0, cp.op1, cp.crn, cp.crm, cp.op2, !written);
+    emitTrap(tracer::TrapKind::SystemRegister, iss, 0, 0, written.value_or(value));
+    return value;
 }
 
 void Vcpu::Impl::refuseSetWay(memory::SetWayOp op, std::uint64_t operand)

@@ -141,8 +141,8 @@ struct Entry {
 
 constexpr Entry kPolicies[] = {
     {"native", createNativePolicy},   {"xen-rfc", createXenRfcPolicy},     {"xen", createXenPolicy},
-    {"kvm", createKvmPolicy},         {"kvm-fwb", createKvmFwbPolicy},     {"dc-bit", createDcBitPolicy},
-    {"fault-flush", createFaultFlushPolicy},
+    {"kvm", createKvmPolicy},         {"kvm-6.1", createKvm61Policy},      {"kvm-fwb", createKvmFwbPolicy},
+    {"dc-bit", createDcBitPolicy},    {"fault-flush", createFaultFlushPolicy},
 };
 
 } // namespace

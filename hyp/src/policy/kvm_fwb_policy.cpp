@@ -1,9 +1,11 @@
 // kvm-fwb: KVM with FEAT_S2FWB (v4.19 "Add support for Stage-2 control of memory types and cacheability",
 // 2019 "Don't set HCR_EL2.TVM when S2FWB is supported"). Stage 2 forces Normal write-back, so every guest
 // access to RAM is cacheable and coherent: no flush is ever needed and TVM is never set.
-// KVM still sets TSW and its handler does nothing ("Handle Set/Way CMOs as NOPs if FWB is present"); by
-// default this model does not trap them at all (knob trap_setway=true traps them to a no-op, as KVM does):
-// with FWB the local set/way maintenance is harmless either way.
+// KVM still sets TSW and access_dcsw does nothing ("Only track S/W ops if we don't have FWB"): set/way operations
+// trap and are ignored, as the 6.12 reference trace on -cpu max shows (knob trap_setway=false leaves them
+// untrapped; with FWB the local set/way maintenance is harmless either way). As 6.12 does, HCR_EL2.TID2 traps the
+// cache ID registers and the guest sees one set of one way (kvm_cache_geometry.h).
+#include "kvm_cache_geometry.h"
 #include "policy_factories.h"
 
 namespace vcm::hyp::policy {
@@ -17,9 +19,19 @@ public:
     const char* name() const override { return "kvm-fwb"; }
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.fwb = true; hcr.tsw = m_trap; hcr.tvm = false; });
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) {
+            hcr.fwb = true;
+            hcr.tsw = m_trap;
+            hcr.tvm = false;
+            hcr.tid2 = true;
+        });
     }
     void onSetWay(cpu::Vcpu&, memory::SetWayOp, std::uint64_t) override {}
+    std::uint64_t onCacheIdRegister(cpu::Vcpu& vcpu, cpu::SystemRegister reg,
+                                    std::optional<std::uint64_t> written) override
+    {
+        return kvmCacheIdRegisterAccess(vcpu, reg, written);
+    }
 
 private:
     bool m_trap;
@@ -29,7 +41,7 @@ private:
 
 std::unique_ptr<CachePolicy> createKvmFwbPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
 {
-    return std::make_unique<KvmFwbPolicy>(machine, costs, knobs.boolean("trap_setway", false));
+    return std::make_unique<KvmFwbPolicy>(machine, costs, knobs.boolean("trap_setway", true));
 }
 
 } // namespace vcm::hyp::policy

@@ -1,4 +1,7 @@
-// kvm: KVM/arm64 without FEAT_S2FWB (policies.md section 2).
+// kvm: KVM/arm64 without FEAT_S2FWB as Linux 6.12 has it (policies.md section 2); kvm-6.1: as 6.1 has it.
+//  - kvm (6.3 and later, 7af0c2534f4c): HCR_EL2.TID2 traps the cache ID registers and the guest is shown one set of
+//    one way per level (kvm_cache_geometry.h), so a set/way loop makes one trap per level; kvm-6.1 shows the
+//    machine's own geometry, and every DC CISW of a loop traps. Both flush the same way.
 //  - HCR_EL2.TSW always, TVM set at vCPU reset "until M+C set in SCTLR_EL1" (HCR_GUEST_FLAGS / vcpu_reset_hcr).
 //  - kvm_set_way_flush: the first set/way trap with TVM clear runs stage2_flush_vm over every mapped page of
 //    the VM (no access tracking) and sets TVM.
@@ -9,6 +12,7 @@
 //  - Knob disarm_tvm (default true) = false is fault injection, not history: a hypervisor that leaves TVM
 //    armed once the caches are on, so every later VM-register write traps (what the analyzer's
 //    tvm_trap_after_caches_on finding exists to catch).
+#include "kvm_cache_geometry.h"
 #include "policy_factories.h"
 
 namespace vcm::hyp::policy {
@@ -16,15 +20,25 @@ namespace {
 
 class KvmPolicy final : public CachePolicy {
 public:
-    KvmPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool disarmTvm)
-        : CachePolicy(machine, costs), m_rule(rule), m_disarmTvm(disarmTvm)
+    KvmPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool disarmTvm, bool fakeCacheGeometry)
+        : CachePolicy(machine, costs), m_rule(rule), m_disarmTvm(disarmTvm), m_fakeCacheGeometry(fakeCacheGeometry)
     {
     }
-    const char* name() const override { return "kvm"; }
+    const char* name() const override { return m_fakeCacheGeometry ? "kvm" : "kvm-6.1"; }
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
-        vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tsw = true; hcr.tvm = true; });
+        vcpu.updateHcr([&](cpu::HcrEl2& hcr) {
+            hcr.tsw = true;
+            hcr.tvm = true;
+            hcr.tid2 = m_fakeCacheGeometry;
+        });
+    }
+
+    std::uint64_t onCacheIdRegister(cpu::Vcpu& vcpu, cpu::SystemRegister reg,
+                                    std::optional<std::uint64_t> written) override
+    {
+        return kvmCacheIdRegisterAccess(vcpu, reg, written);
     }
 
     void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
@@ -50,11 +64,14 @@ public:
 private:
     PreemptionRule m_rule;
     bool m_disarmTvm;
+    bool m_fakeCacheGeometry;
 };
 
 } // namespace
 
-std::unique_ptr<CachePolicy> createKvmPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
+namespace {
+
+std::unique_ptr<CachePolicy> createKvm(Machine& machine, KnobReader& knobs, FlushCosts costs, bool fakeCacheGeometry)
 {
     PreemptionRule rule;
     rule.kind = PreemptionRule::Kind::ReschedPerChunk;
@@ -63,7 +80,19 @@ std::unique_ptr<CachePolicy> createKvmPolicy(Machine& machine, KnobReader& knobs
         throw PolicyError("policy kvm: resched_chunk_mib must be at least 1");
     rule.chunkPages = chunkMiB << 8; // 256 pages of 4 KiB per MiB
     const bool disarmTvm = knobs.boolean("disarm_tvm", true);
-    return std::make_unique<KvmPolicy>(machine, costs, rule, disarmTvm);
+    return std::make_unique<KvmPolicy>(machine, costs, rule, disarmTvm, fakeCacheGeometry);
+}
+
+} // namespace
+
+std::unique_ptr<CachePolicy> createKvmPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
+{
+    return createKvm(machine, knobs, costs, true);
+}
+
+std::unique_ptr<CachePolicy> createKvm61Policy(Machine& machine, KnobReader& knobs, FlushCosts costs)
+{
+    return createKvm(machine, knobs, costs, false);
 }
 
 } // namespace vcm::hyp::policy

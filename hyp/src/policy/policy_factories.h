@@ -9,6 +9,7 @@ std::unique_ptr<CachePolicy> createNativePolicy(Machine& machine, KnobReader& kn
 std::unique_ptr<CachePolicy> createXenRfcPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs);
 std::unique_ptr<CachePolicy> createXenPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs);
 std::unique_ptr<CachePolicy> createKvmPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs);
+std::unique_ptr<CachePolicy> createKvm61Policy(Machine& machine, KnobReader& knobs, FlushCosts costs);
 std::unique_ptr<CachePolicy> createKvmFwbPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs);
 std::unique_ptr<CachePolicy> createDcBitPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs);
 std::unique_ptr<CachePolicy> createFaultFlushPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs);

@@ -286,6 +286,7 @@ RunReport runScenario(const Scenario& scenario, const std::filesystem::path& gue
             report.traps.tvm += v.trapCounts.tvm;
             report.traps.tvmAfterCachesOn += v.trapCounts.tvmAfterCachesOn;
             report.traps.stage2Fault += v.trapCounts.stage2Fault;
+            report.traps.cacheIdRegister += v.trapCounts.cacheIdRegister;
             report.traps.smccc += v.trapCounts.smccc;
             report.traps.mmio += v.trapCounts.mmio;
             worstLatency = std::max(worstLatency, v.maxSchedulingLatency);
@@ -340,7 +341,7 @@ std::string toJson(const RunReport& r)
         {"max_flush_segment_ns", r.maxFlushSegmentNs},
         {"max_unpreempted_flush_ns", r.maxUnpreemptedFlushNs},
         {"traps", {{"setway", r.traps.setWay}, {"tvm", r.traps.tvm}, {"stage2_fault", r.traps.stage2Fault},
-                   {"smccc", r.traps.smccc}, {"mmio", r.traps.mmio}}},
+                   {"cache_id_register", r.traps.cacheIdRegister}, {"smccc", r.traps.smccc}, {"mmio", r.traps.mmio}}},
         {"tvm_traps_after_caches_on", r.traps.tvmAfterCachesOn},
         {"max_sched_latency_ns", r.maxSchedLatencyNs},
         {"vtime_ns", r.vtimeNs},
@@ -374,6 +375,8 @@ std::string toText(const RunReport& r)
                         r.flushes, r.flushSegments, r.flushPages, r.maxFlushSegmentNs / 1000, r.maxUnpreemptedFlushNs / 1000);
     text += fmt::format("traps: {} set/way, {} TVM ({} after caches on), {} stage-2 faults", r.traps.setWay,
                         r.traps.tvm, r.traps.tvmAfterCachesOn, r.traps.stage2Fault);
+    if (r.traps.cacheIdRegister != 0) // HCR_EL2.TID2: KVM's fabricated cache geometry
+        text += fmt::format(", {} cache ID register accesses", r.traps.cacheIdRegister);
     if (r.traps.smccc + r.traps.mmio != 0) // a board's firmware calls and device accesses
         text += fmt::format(", {} firmware calls, {} device accesses", r.traps.smccc, r.traps.mmio);
     text += "\n";

@@ -24,6 +24,9 @@ struct RunFacts {
     QString policy;
     std::int64_t endTs = 1;
     bool complete = false;
+    // False for a hardware trace (meta oracle = 'none', real KVM's trace-cmd file): no stale-read or stale-window
+    // rows because nothing could see stale data, which the window says rather than looking clean.
+    bool hasOracle = true;
     std::map<std::int64_t, QString> vcpuNames;  // vcpu.id -> "d1v0"
     std::map<std::int64_t, QString> vmNames;    // vm.id -> "d1"
     std::map<std::int64_t, QString> agentNames; // agent.id -> "d1v0", "hyp/core0", ...

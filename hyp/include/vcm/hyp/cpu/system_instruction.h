@@ -54,6 +54,8 @@ enum class SystemRegister : std::uint8_t {
 };
 
 bool trappedByTvm(SystemRegister reg);
+// The registers HCR_EL2.TID2 traps (Arm ARM D19.2.48): CTR_EL0, CCSIDR_EL1, CLIDR_EL1 and CSSELR_EL1.
+bool trappedByTid2(SystemRegister reg);
 const char* toString(SystemRegister reg);
 std::optional<SystemRegister> decodeRegister(const SystemEncoding& encoding);
 

@@ -44,6 +44,7 @@ struct HcrEl2 {
     bool swio = false; // DC ISW performs DC CISW (VM=1 does the same)
     bool tsw = false;  // trap DC ISW/CSW/CISW
     bool tvm = false;  // trap writes to the VM-control registers
+    bool tid2 = false; // trap the cache identification registers (CTR_EL0, CCSIDR_EL1, CLIDR_EL1, CSSELR_EL1)
     bool dc = false;   // default cacheable: MMU-off data accesses are Normal write-back
     bool fwb = false;  // FEAT_S2FWB: stage 2 forces write-back
 };
@@ -95,6 +96,9 @@ public:
     virtual void onVcpuReset(Vcpu& vcpu);
     virtual void onSetWay(Vcpu& vcpu, memory::SetWayOp op, std::uint64_t operand);
     virtual void onVmRegisterWrite(Vcpu& vcpu, SystemRegister reg, std::uint64_t oldValue, std::uint64_t newValue);
+    // An access to a cache identification register trapped by HCR_EL2.TID2: a read returns what the guest sees
+    // (default: the machine's own value); a write (`written`, CSSELR_EL1 only) is applied by the handler.
+    virtual std::uint64_t onCacheIdRegister(Vcpu& vcpu, SystemRegister reg, std::optional<std::uint64_t> written);
     // A guest access found no valid stage-2 translation for `ipa`. Return true when EL2 fixed it up (the
     // access is retried), false for a stage-2 abort.
     virtual bool onStage2Fault(Vcpu& vcpu, std::uint64_t ipa);
@@ -133,9 +137,10 @@ struct TrapCounts {
     std::uint64_t tvm = 0;
     std::uint64_t tvmAfterCachesOn = 0; // TVM traps taken while the guest's caches were already on
     std::uint64_t stage2Fault = 0;
+    std::uint64_t cacheIdRegister = 0; // accesses trapped by HCR_EL2.TID2
     std::uint64_t smccc = 0; // firmware calls (PSCI), not vcm's own hypercalls
     std::uint64_t mmio = 0;  // device accesses emulated by EL2 (board regions)
-    std::uint64_t total() const { return setWay + tvm + stage2Fault + smccc + mmio; }
+    std::uint64_t total() const { return setWay + tvm + stage2Fault + cacheIdRegister + smccc + mmio; }
 };
 
 struct VcpuConfig {

@@ -1,0 +1,227 @@
+// vcm compare-reference (reference_comparison.h).
+#include "vcm/replay/reference_comparison.h"
+
+#include "vcm/analyzer/ingest.h"
+#include "vcm/analyzer/trace_database_builder.h"
+#include "vcm/db/schema.h"
+#include "vcm/hyp/scenario/scenario.h"
+#include "vcm/hyp/scenario/scenario_run.h"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <tuple>
+
+namespace vcm::replay {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The rig's VMM gives every guest this much RAM (tests/reference/kvm/vmm/vmm.c, --ram-mib).
+constexpr std::uint64_t kReferenceRamMib = 64;
+
+// A file in the temporary directory that is removed with this object.
+class ScratchFile {
+public:
+    explicit ScratchFile(const std::string& name)
+        : m_path(fs::temp_directory_path() / fmt::format("vcm-reference-{}-{}", ::getpid(), name))
+    {
+    }
+    ~ScratchFile()
+    {
+        std::error_code ignored;
+        fs::remove(m_path, ignored);
+    }
+    ScratchFile(const ScratchFile&) = delete;
+    ScratchFile& operator=(const ScratchFile&) = delete;
+    const fs::path& path() const { return m_path; }
+
+private:
+    fs::path m_path;
+};
+
+// The scenario of a reference run: one core with the CPU's caches (no system cache: QEMU's virt board has none
+// either), one VM of one vCPU with the rig's RAM, the guest, the policy and its knobs.
+std::string referenceScenario(const ReferenceOptions& o, const ReferenceCpu& cpu)
+{
+    std::string knobs;
+    for (const std::string& k : o.knobs) {
+        const auto equals = k.find('=');
+        if (equals == std::string::npos || equals == 0)
+            throw ReferenceError(fmt::format("knob '{}': expected NAME=VALUE", k));
+        knobs += fmt::format("{} = \"{}\"\n", k.substr(0, equals), k.substr(equals + 1));
+    }
+    return fmt::format(R"(name = "reference-{guest}-{cpu}"
+description = "{guest} as the real-KVM reference rig runs it, on {cpu}'s caches"
+seed = 1
+
+[machine]
+clusters = 1
+cores_per_cluster = 1
+line_bytes = 64
+
+[machine.l1]
+size_kib = {l1}
+ways = {l1ways}
+
+[machine.l2]
+size_kib = {l2}
+ways = {l2ways}
+
+[policy]
+name = "{policy}"
+
+[policy.knobs]
+{knobs}
+[[vm]]
+name = "d1"
+guest = "{guest}"
+vcpus = [0]
+ram_mib = {ram}
+)",
+                       fmt::arg("guest", o.guest), fmt::arg("cpu", cpu.name), fmt::arg("l1", cpu.l1Kib),
+                       fmt::arg("l1ways", cpu.l1Ways), fmt::arg("l2", cpu.l2Kib), fmt::arg("l2ways", cpu.l2Ways),
+                       fmt::arg("policy", o.policy), fmt::arg("knobs", knobs), fmt::arg("ram", kReferenceRamMib));
+}
+
+std::string hex(std::int64_t value)
+{
+    return fmt::format("{:#x}", static_cast<std::uint64_t>(value));
+}
+
+} // namespace
+
+const std::vector<ReferenceCpu>& referenceCpus()
+{
+    // QEMU 7.2's target/arm/cpu64.c: cortex-a57 ccsidr[0] 0x701fe00a (32 KiB, 2-way), ccsidr[2] 0x70ffe07a
+    // (2 MiB, 16-way); neoverse-n1 64 KiB 4-way and 1 MiB 8-way. -cpu max starts from the A57's. 6.1's set/way
+    // loops confirm them: 512 + 32768 DC CISW per loop on cortex-a57, 1024 + 16384 on neoverse-n1.
+    static const std::vector<ReferenceCpu> cpus = {
+        {"cortex-a57", 32, 2, 2048, 16},
+        {"neoverse-n1", 64, 4, 1024, 8},
+        {"max", 32, 2, 2048, 16},
+    };
+    return cpus;
+}
+
+const ReferenceCpu& referenceCpu(const std::string& name)
+{
+    std::string known;
+    for (const ReferenceCpu& c : referenceCpus()) {
+        if (c.name == name)
+            return c;
+        known += (known.empty() ? "" : ", ") + c.name;
+    }
+    throw ReferenceError(fmt::format("CPU '{}': the reference CPUs are {}", name, known));
+}
+
+std::vector<ReferenceStep> referenceSteps(db::Database& database)
+{
+    // The caches turning on and off are not steps of their own: a hypervisor sees them only through the SCTLR_EL1
+    // writes it traps (steps) and shows what it did about them by its flushes (steps); under FWB it sees neither,
+    // while vcm always knows the guest's SCTLR_EL1. Ties in time are ordered trap before flush, the order KVM's
+    // handler reports them in (kvm_sys_access, then kvm_toggle_cache's flush).
+    db::Statement q = database.prepare(R"(
+        WITH first_vcpu AS (SELECT min(id) AS id FROM vcpu)
+        SELECT ts, 0 AS rank, id, kind, what, detail, operand, new_value FROM trap
+            WHERE vcpu_id = (SELECT id FROM first_vcpu) AND kind IN ('setway', 'vm_register', 'system_register', 'mmio')
+        UNION ALL
+        SELECT ts, 1, id, 'flush', reason, 0, 0, 0 FROM flush WHERE vcpu_id = (SELECT id FROM first_vcpu)
+        ORDER BY 1, 2, 3)");
+    std::vector<ReferenceStep> steps;
+    while (q.step()) {
+        const std::string kind = q.columnText(3);
+        const std::string what = q.columnText(4);
+        std::string text;
+        if (kind == "setway")
+            text = "trap " + what;
+        else if (kind == "vm_register")
+            text = "trap " + what + " write";
+        else if (kind == "system_register")
+            text = "trap " + what;
+        else if (kind == "mmio")
+            text = fmt::format("exit to the VMM: {} {} at {}", (q.columnInt(5) & 0x80) != 0 ? "store" : "load",
+                               hex(q.columnInt(7)), hex(q.columnInt(6)));
+        else
+            text = "flush (" + what + ")";
+        steps.push_back({static_cast<std::uint64_t>(q.columnInt(0)), std::move(text)});
+    }
+    return steps;
+}
+
+std::int64_t stage2Faults(db::Database& database)
+{
+    return database.scalar("SELECT count(*) FROM trap WHERE kind = 'stage2_fault'");
+}
+
+ReferenceComparison compareWithReference(const ReferenceOptions& o)
+{
+    const ReferenceCpu& cpu = referenceCpu(o.cpu);
+    ReferenceComparison result;
+
+    ScratchFile realDatabase("real.db");
+    analyzer::ingestTrace(o.realTrace.string(), realDatabase.path(), {});
+    {
+        db::Database real = db::openTraceDatabase(realDatabase.path());
+        result.real = referenceSteps(real);
+        result.realStage2Faults = stage2Faults(real);
+    }
+
+    ScratchFile scenarioFile(o.guest + ".toml");
+    std::ofstream(scenarioFile.path()) << referenceScenario(o, cpu);
+    hyp::scenario::Scenario scenario;
+    try {
+        scenario = hyp::scenario::loadScenario(scenarioFile.path());
+    } catch (const std::exception& e) {
+        throw ReferenceError(fmt::format("the reference run of {} under {}: {}", o.guest, o.policy, e.what()));
+    }
+    db::Database model(":memory:", db::Database::Mode::Create);
+    db::createSchema(model);
+    {
+        db::Transaction transaction(model);
+        analyzer::TraceDatabaseBuilder builder(model);
+        const hyp::scenario::RunReport report = hyp::scenario::runScenario(scenario, o.guestDirectory, &builder);
+        builder.finish();
+        transaction.commit();
+        if (!report.guests.empty())
+            result.modelConsole = report.guests.front().console;
+    }
+    result.model = referenceSteps(model);
+    result.modelStage2Faults = stage2Faults(model);
+
+    const std::size_t common = std::min(result.real.size(), result.model.size());
+    for (std::size_t i = 0; i < common && !result.firstDifference; ++i)
+        if (result.real[i].text != result.model[i].text)
+            result.firstDifference = i;
+    if (!result.firstDifference && result.real.size() != result.model.size())
+        result.firstDifference = common;
+    return result;
+}
+
+std::string renderComparison(const ReferenceComparison& c, std::size_t context)
+{
+    std::string out;
+    if (!c.firstDifference) {
+        out += fmt::format("equal: {} steps (trapped registers and set/way operations, exits to the VMM, flushes)\n",
+                           c.real.size());
+    } else {
+        const std::size_t at = *c.firstDifference;
+        out += fmt::format("DIFFERENT at step #{} (of {} real, {} under vcm)\n", at, c.real.size(), c.model.size());
+        const std::size_t from = at > context ? at - context : 0;
+        auto side = [&](const char* title, const std::vector<ReferenceStep>& steps) {
+            out += fmt::format("  {}:\n", title);
+            for (std::size_t i = from; i < std::min(steps.size(), at + context + 1); ++i)
+                out += fmt::format("  {} #{:<6} {:>12} ns  {}\n", i == at ? ">" : " ", i, steps[i].ts, steps[i].text);
+            if (at >= steps.size())
+                out += fmt::format("  > #{:<6} (no more steps)\n", at);
+        };
+        side("real KVM", c.real);
+        side("vcm", c.model);
+    }
+    out += fmt::format("stage-2 faults (not compared): real {}, vcm {}\n", c.realStage2Faults, c.modelStage2Faults);
+    return out;
+}
+
+} // namespace vcm::replay

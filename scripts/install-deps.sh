@@ -54,6 +54,8 @@ packages=(
   # analyzer: trace-cmd files of the real-KVM reference (libtracecmd), and trace-cmd report to check them
   # (libtracecmd-dev does not depend on libtracefs-dev, which its pkg-config file and header need)
   trace-cmd libtracecmd-dev libtracefs-dev libtraceevent-dev
+  # the committed reference traces are xz-compressed (tests/reference/kvm/traces)
+  xz-utils
   # shared libraries
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   # vcm hunt: the Slurm recipe is tested on a one-node cluster (tests/hunt/slurm)

@@ -94,6 +94,7 @@ IngestResult ingestFollowing(const std::string& source, const std::filesystem::p
             if (builder.events() == 0)
                 throw CtfReadError(source + ": the trace holds no events");
             builder.finish();
+            db::fillVcpuWaits(database);
             result.events = builder.events();
             result.discardedEvents = builder.discardedEvents();
             result.lostPackets = builder.lostPackets();
@@ -159,6 +160,7 @@ IngestResult ingestTrace(const std::string& source, const std::filesystem::path&
         if (builder.events() == 0)
             throw CtfReadError(source + ": the trace holds no events");
         builder.finish();
+        db::fillVcpuWaits(database);
         auto meta = [&](const char* key, const std::string& value) {
             database.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").bind(1, key).bind(2, value).run();
         };

@@ -2,6 +2,7 @@
 -- overlapping [a, b]) use (track column, ts); the detectors look up by vCPU, address and flush.
 CREATE INDEX sched_slice_core_ts ON sched_slice (core, ts);
 CREATE INDEX sched_slice_vcpu_ts ON sched_slice (vcpu_id, ts);
+CREATE INDEX vcpu_wait_vcpu_ts ON vcpu_wait (vcpu_id, ts);
 CREATE INDEX migration_vcpu_ts ON migration (vcpu_id, ts);
 CREATE INDEX timer_tick_core_ts ON timer_tick (core, ts);
 CREATE INDEX sctlr_state_vcpu_ts ON sctlr_state (vcpu_id, ts);

@@ -1,4 +1,4 @@
--- The vcm trace database, schema version 1 (PRAGMA user_version = 1). docs/schema.md describes every table.
+-- The vcm trace database, schema version 3 (PRAGMA user_version = 3). docs/schema.md describes every table.
 -- Conventions (after Perfetto's trace processor): times are the model's virtual time in nanoseconds (`ts`,
 -- from the events' vtime_ns) and interval tables carry `ts` and `dur`; intervals still open when the trace
 -- ends have dur = run end - ts and open = 1. Entities have integer ids; vCPUs have one id across VMs
@@ -73,6 +73,19 @@ CREATE TABLE sched_slice (
     vcpu_id INTEGER NOT NULL,
     end_reason TEXT,         -- vcpu_stop.reason; NULL when the slice was still running at the end
     instructions INTEGER,
+    open INTEGER NOT NULL DEFAULT 0
+);
+
+-- A vCPU that was runnable but not running: from the end of a slice that left it runnable (slice_end, yield,
+-- preempted) to its next slice; to the run's end (open = 1) when it never ran again. Derived from sched_slice
+-- when a database is written (db::fillVcpuWaits), so that a waiting vCPU has a state of its own.
+CREATE TABLE vcpu_wait (
+    id INTEGER PRIMARY KEY,
+    ts INTEGER NOT NULL,
+    dur INTEGER NOT NULL,
+    vcpu_id INTEGER NOT NULL,
+    core INTEGER NOT NULL,   -- the core its last slice ran on
+    reason TEXT NOT NULL,    -- how that slice ended
     open INTEGER NOT NULL DEFAULT 0
 );
 

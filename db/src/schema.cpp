@@ -22,8 +22,15 @@ const std::vector<std::function<void(Database&)>> kMigrations = {
         db.exec("ALTER TABLE clobber ADD COLUMN overwritten_writer INTEGER");
         db.exec("ALTER TABLE clobber ADD COLUMN overwritten_write_ts INTEGER");
     },
+    // 2 -> 3: vcpu_wait, the stretches a runnable vCPU waited for a core, derived from sched_slice.
+    [](Database& db) {
+        db.exec("CREATE TABLE vcpu_wait (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, dur INTEGER NOT NULL, "
+                "vcpu_id INTEGER NOT NULL, core INTEGER NOT NULL, reason TEXT NOT NULL, open INTEGER NOT NULL DEFAULT 0)");
+        db.exec("CREATE INDEX vcpu_wait_vcpu_ts ON vcpu_wait (vcpu_id, ts)");
+        fillVcpuWaits(db);
+    },
 };
-static_assert(kSchemaVersion == 2, "add the migration from the previous version to kMigrations");
+static_assert(kSchemaVersion == 3, "add the migration from the previous version to kMigrations");
 
 } // namespace
 
@@ -36,6 +43,21 @@ void createSchema(Database& db)
 void createIndexes(Database& db)
 {
     db.exec(indexesSql());
+}
+
+void fillVcpuWaits(Database& db)
+{
+    // A slice that ended leaving its vCPU runnable opens a wait that its vCPU's next slice closes (the run's end
+    // when there is none). The same stretches vcm check's worst_scheduling_latency_ns measures.
+    db.exec(R"(DELETE FROM vcpu_wait;
+        INSERT INTO vcpu_wait (ts, dur, vcpu_id, core, reason, open)
+        SELECT stop, coalesce(next, run_end) - stop, vcpu_id, core, end_reason, next IS NULL FROM (
+            SELECT ts + dur AS stop, vcpu_id, core, end_reason,
+                   lead(ts) OVER (PARTITION BY vcpu_id ORDER BY ts, id) AS next,
+                   (SELECT max(coalesce(end_ts, 0)) FROM run) AS run_end
+            FROM sched_slice)
+        WHERE end_reason IN ('slice_end', 'yield', 'preempted') AND coalesce(next, run_end) > stop
+        ORDER BY stop, vcpu_id)");
 }
 
 namespace {

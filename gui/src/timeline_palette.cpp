@@ -55,6 +55,7 @@ QColor itemColour(TrackKind kind, std::int64_t style)
     case TrackKind::CoreHypervisor:
     case TrackKind::VmSegments: return style != 0 ? kLongSegment : kFlushSegment;
     case TrackKind::VmFlushes: return kFlush;
+    case TrackKind::VcpuWaiting: return kWaiting;
     case TrackKind::VcpuSctlr: return sctlrState(style);
     case TrackKind::VcpuTvm: return kTvm;
     case TrackKind::VcpuTraps: return trapKind(style);
@@ -83,6 +84,7 @@ std::vector<LegendEntry> legend()
         {cores, QStringLiteral("hypervisor flush work (a segment)"), kFlushSegment},
         {cores, QStringLiteral("a segment that kept work waiting over 1 ms (warning)"), kLongSegment},
         {cores, QStringLiteral("a full-guest flush of a VM"), kFlush},
+        {vcpus, QStringLiteral("runnable, waiting for a core"), kWaiting},
         {vcpus, QStringLiteral("SCTLR: MMU and caches off"), sctlrState(0)},
         {vcpus, QStringLiteral("SCTLR: MMU only"), sctlrState(1)},
         {vcpus, QStringLiteral("SCTLR: caches only"), sctlrState(2)},

@@ -120,6 +120,13 @@ public:
         for (const auto& [vcpu, name] : m_facts.vcpuNames) {
             const std::string where = "vcpu_id = " + std::to_string(vcpu);
             group(QStringLiteral("vCPU %1").arg(name));
+            // The wait of a runnable vCPU (problem 5 of issue 19: probev0 waiting 72 ms behind a flush had no state
+            // of its own). Databases of schema 2 gain the table when they are opened (db::openTraceDatabase).
+            if (hasRows(m_db, "vcpu_wait", where)) {
+                TrackQuery q{.table = "vcpu_wait", .from = "vcpu_wait", .where = where};
+                q.label = "'waiting for a core'";
+                track(QStringLiteral("waiting"), TrackKind::VcpuWaiting, vcpu, q);
+            }
             if (hasRows(m_db, "sctlr_state", where)) {
                 TrackQuery q{.table = "sctlr_state", .from = "sctlr_state", .where = where};
                 q.style = "CASE state WHEN 'off' THEN 0 WHEN 'mmu' THEN 1 WHEN 'caches' THEN 2 WHEN 'mmu_caches' THEN 3 "

@@ -100,7 +100,8 @@ TEST(TraceDatabaseSchema, VersionOneIsMigratedForwardKeepingItsRows)
     {
         Database db(file, Database::Mode::Create);
         vcm::db::createSchema(db);
-        // Version 1's tables: the current ones without the columns version 2 added.
+        // Version 1's tables: the current ones without the columns version 2 added and the table version 3 did.
+        db.exec("DROP TABLE vcpu_wait");
         db.exec("ALTER TABLE stale_read DROP COLUMN latest_write_ts");
         db.exec("ALTER TABLE clobber DROP COLUMN overwritten_writer");
         db.exec("ALTER TABLE clobber DROP COLUMN overwritten_write_ts");
@@ -110,10 +111,21 @@ TEST(TraceDatabaseSchema, VersionOneIsMigratedForwardKeepingItsRows)
                 "VALUES (1, 500, 5, 0, 4096, 1, 2, 3, 5, 'ram', 0, 'l1', 0)");
         db.exec("INSERT INTO clobber (id, ts, address, words, origin, origin_instance, line_version, "
                 "overwritten_version, cause) VALUES (1, 600, 4096, 1, 'l2', 0, 2, 3, 'eviction')");
+        // A vCPU preempted at 300 that runs again at 700, then ends its slice at 900 and never runs again (run
+        // end 1000): version 3 derives its two waits.
+        db.exec("INSERT INTO run (id, end_ts, complete) VALUES (1, 1000, 1)");
+        db.exec("INSERT INTO sched_slice (id, ts, dur, core, vcpu_id, end_reason) VALUES (1, 100, 200, 0, 0, "
+                "'preempted'), (2, 700, 200, 1, 0, 'slice_end')");
     }
-    ASSERT_EQ(vcm::db::kSchemaVersion, 2);
+    ASSERT_EQ(vcm::db::kSchemaVersion, 3);
     Database reader = vcm::db::openTraceDatabase(file);
-    EXPECT_EQ(reader.userVersion(), 2);
+    EXPECT_EQ(reader.userVersion(), 3);
+    {
+        vcm::db::Statement waits = reader.prepare(
+            "SELECT group_concat(ts || '+' || dur || '@' || core || ':' || open, ' ') FROM (SELECT * FROM vcpu_wait ORDER BY ts)");
+        ASSERT_TRUE(waits.step());
+        EXPECT_EQ(waits.columnText(0), "300+400@0:0 900+100@1:1") << "backfilled from the slices";
+    }
     EXPECT_EQ(reader.scalar("SELECT ts FROM stale_read WHERE id = 1"), 500);
     EXPECT_EQ(reader.scalar("SELECT count(*) FROM stale_read WHERE latest_write_ts IS NULL"), 1);
     EXPECT_EQ(reader.scalar("SELECT count(*) FROM clobber WHERE overwritten_writer IS NULL AND "

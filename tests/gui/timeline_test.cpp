@@ -397,8 +397,10 @@ TEST(Timeline, LiveSessionIsFollowedThenItsFindingsAppear)
     std::system((std::string(VCM_BINARY) + " replay " + trace.string() +
                  " --live --speed 0.0005 --live-wait-ms 1500 > /dev/null 2> " + err.string() + " &")
                     .c_str());
+    // Up to 60 s: the replay starts its own session daemon and relay first, which a loaded machine slows (a CI run
+    // beside a build once took more than 10 s).
     QString url;
-    for (int i = 0; i < 100 && url.isEmpty(); ++i) {
+    for (int i = 0; i < 600 && url.isEmpty(); ++i) {
         QTest::qWait(100);
         QFile file(QString::fromStdString(err.string()));
         if (file.open(QIODevice::ReadOnly)) {

@@ -7,13 +7,15 @@
 
 namespace vcm::db {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Creates every table of the current version in an empty database (with the one index that is cheaper to keep
 // up to date during a bulk load than to build after it, the partial maintenance_address) and sets user_version.
 void createSchema(Database& db);
 // Creates the other indexes (after a bulk load: building them once is faster than maintaining them per row).
 void createIndexes(Database& db);
+// Derives vcpu_wait from sched_slice (schema.sql says what a wait is). Writers call it once the slices are in.
+void fillVcpuWaits(Database& db);
 
 enum class TraceDatabaseAccess {
     Read,      // query, report, export, check, the GUI: the connection cannot change the file

@@ -27,6 +27,7 @@ inline const QColor kStaleRead{198, 40, 40};
 inline const QColor kClobber{136, 14, 79};
 inline const QColor kWriteLink{33, 33, 33};         // from a stale read (clobber) back to the write it missed (destroyed)
 inline const QColor kTvm{0, 151, 167};
+inline const QColor kWaiting{255, 241, 118};        // a runnable vCPU waiting for a core (pale yellow, not amber)
 inline const QColor kMarker{55, 71, 79};
 inline const QColor kConsole{96, 125, 139};
 inline const QColor kLossBackground{255, 236, 179};  // data loss: "unknown", hatched

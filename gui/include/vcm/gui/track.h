@@ -18,6 +18,7 @@ enum class TrackKind {
     CoreHypervisor, // hypervisor work on a core: flush segments (flush_segment by core)
     VmFlushes,      // full-guest flushes of a VM
     VmSegments,     // the segments of those flushes, linked, the long unpreempted ones in a warning colour
+    VcpuWaiting,    // runnable but not running: waiting for a core (vcpu_wait)
     VcpuSctlr,      // SCTLR_EL1 state band: off / MMU only / caches only / MMU+caches
     VcpuTvm,        // HCR_EL2.TVM armed
     VcpuTraps,      // traps as ticks, coloured by kind

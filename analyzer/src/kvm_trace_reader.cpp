@@ -44,7 +44,7 @@ bool trappedByTvm(const std::string& name)
 class KvmEventMapper {
 public:
     KvmEventMapper(tracecmd_input* input, std::string scenario, TraceDatabaseBuilder& builder, KvmTraceSummary& summary)
-        : m_input(input), m_tep(vcm_trace_cmd_tep(input)), m_scenario(std::move(scenario)), m_builder(builder),
+        : m_tep(vcm_trace_cmd_tep(input)), m_scenario(std::move(scenario)), m_builder(builder),
           m_summary(summary)
     {
     }
@@ -252,7 +252,6 @@ private:
         m_builder.rawEvent(event != nullptr ? fmt::format("{}:{}", event->system, name) : name, t, false, fields);
     }
 
-    tracecmd_input* m_input;
     tep_handle* m_tep;
     std::string m_scenario; // the file's stem: the run names no scenario
     TraceDatabaseBuilder& m_builder;

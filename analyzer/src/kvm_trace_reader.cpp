@@ -31,16 +31,6 @@ constexpr std::uint64_t kPageOffset = 0xfff;
 constexpr std::uint64_t kSctlrM = 1u << 0;
 constexpr std::uint64_t kSctlrC = 1u << 2;
 
-// The registers HCR_EL2.TVM traps writes to (Arm ARM D19.2.48), which KVM handles with access_vm_reg.
-bool trappedByTvm(const std::string& name)
-{
-    for (const char* r : {"SCTLR_EL1", "TTBR0_EL1", "TTBR1_EL1", "TCR_EL1", "ESR_EL1", "FAR_EL1", "AFSR0_EL1",
-                          "AFSR1_EL1", "MAIR_EL1", "AMAIR_EL1", "CONTEXTIDR_EL1"})
-        if (name == r)
-            return true;
-    return false;
-}
-
 class KvmEventMapper {
 public:
     KvmEventMapper(tracecmd_input* input, std::string scenario, TraceDatabaseBuilder& builder, KvmTraceSummary& summary)
@@ -95,7 +85,6 @@ private:
     };
     struct Vcpu {
         std::uint32_t index = 0;
-        bool cachesOn = false;
         std::optional<PendingFault> pendingFault;
     };
 
@@ -190,7 +179,6 @@ private:
             }
             if (now) // kvm_toggle_cache: "If switching it on, stop trapping VM ops"
                 m_builder.tvmChange(t, kVm, v.index, false);
-            v.cachesOn = now;
         } else {
             return false;
         }
@@ -204,11 +192,10 @@ private:
             static_cast<unsigned>(need(event, record, "Op0")), static_cast<unsigned>(need(event, record, "Op1")),
             static_cast<unsigned>(need(event, record, "CRn")), static_cast<unsigned>(need(event, record, "CRm")),
             static_cast<unsigned>(need(event, record, "Op2")), !write);
-        const std::string reg = systemRegisterAt(iss);
-        if (reg == "DC ISW" || reg == "DC CSW" || reg == "DC CISW") {
-            const std::uint32_t op = reg == "DC ISW" ? 0 : reg == "DC CSW" ? 1 : 2;
-            m_builder.trap(t, kVm, v.index, core, tracer::TrapKind::SetWay, op, 0, 0, 0);
-        } else if (write && trappedByTvm(reg)) {
+        // access_dcsw, access_vm_reg (the TVM-trapped writes), and every other trapped register.
+        if (const std::optional<std::uint32_t> op = setWayOperationAt(iss)) {
+            m_builder.trap(t, kVm, v.index, core, tracer::TrapKind::SetWay, *op, 0, 0, 0);
+        } else if (write && trappedByTvmAt(iss)) {
             m_builder.trap(t, kVm, v.index, core, tracer::TrapKind::VmRegister, *systemRegisterValueAt(iss), 0, 0, 0);
         } else {
             m_builder.trap(t, kVm, v.index, core, tracer::TrapKind::SystemRegister, iss, 0, 0, 0);

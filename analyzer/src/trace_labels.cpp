@@ -77,10 +77,17 @@ constexpr std::array kSystemRegisters{
     RegisterEncoding{"CNTP_CVAL_EL0", 3, 3, 14, 2, 2}, RegisterEncoding{"CNTP_TVAL_EL0", 3, 3, 14, 2, 0},
     RegisterEncoding{"MPIDR_EL1", 3, 0, 0, 0, 5},      RegisterEncoding{"DCZID_EL0", 3, 3, 0, 0, 7},
 };
-// System instructions and registers a trace may name that cpu::SystemRegister does not hold.
+// HCR_EL2.TVM traps writes to the first of them, SCTLR_EL1 to AFSR1_EL1 (cpu::trappedByTvm, Arm ARM D19.2.48).
+constexpr std::size_t kTrappedByTvm = 11;
+// The set/way operations in the order of a setway trap's detail (memory::SetWayOp).
+constexpr std::array kSetWayOperations{
+    RegisterEncoding{"DC ISW", 1, 0, 7, 6, 2},
+    RegisterEncoding{"DC CSW", 1, 0, 7, 10, 2},
+    RegisterEncoding{"DC CISW", 1, 0, 7, 14, 2},
+};
+// Registers a trace may name that cpu::SystemRegister does not hold.
 constexpr std::array kOtherEncodings{
-    RegisterEncoding{"DC ISW", 1, 0, 7, 6, 2},     RegisterEncoding{"DC CSW", 1, 0, 7, 10, 2},
-    RegisterEncoding{"DC CISW", 1, 0, 7, 14, 2},   RegisterEncoding{"OSLAR_EL1", 2, 0, 1, 0, 4},
+    RegisterEncoding{"OSLAR_EL1", 2, 0, 1, 0, 4},
     RegisterEncoding{"OSLSR_EL1", 2, 0, 1, 1, 4},  RegisterEncoding{"OSDLR_EL1", 2, 0, 1, 3, 4},
     RegisterEncoding{"MDSCR_EL1", 2, 0, 0, 2, 2},  RegisterEncoding{"ACTLR_EL1", 3, 0, 1, 0, 1},
     RegisterEncoding{"CPACR_EL1", 3, 0, 1, 0, 2},  RegisterEncoding{"VBAR_EL1", 3, 0, 12, 0, 0},
@@ -112,9 +119,24 @@ std::optional<std::uint32_t> systemRegisterValueAt(std::uint32_t iss)
     return std::nullopt;
 }
 
+std::optional<std::uint32_t> setWayOperationAt(std::uint32_t iss)
+{
+    if (const RegisterEncoding* r = findEncoding(kSetWayOperations, iss))
+        return static_cast<std::uint32_t>(r - kSetWayOperations.data());
+    return std::nullopt;
+}
+
+bool trappedByTvmAt(std::uint32_t iss)
+{
+    const std::optional<std::uint32_t> value = systemRegisterValueAt(iss);
+    return value && *value < kTrappedByTvm;
+}
+
 std::string systemRegisterAt(std::uint32_t iss)
 {
     if (const RegisterEncoding* r = findEncoding(kSystemRegisters, iss))
+        return r->name;
+    if (const RegisterEncoding* r = findEncoding(kSetWayOperations, iss))
         return r->name;
     if (const RegisterEncoding* r = findEncoding(kOtherEncodings, iss))
         return r->name;
@@ -154,7 +176,7 @@ std::string trapWhat(tracer::TrapKind kind, std::uint32_t detail)
 {
     switch (kind) {
     case tracer::TrapKind::SetWay:
-        return pick(std::array{"DC ISW", "DC CSW", "DC CISW"}, detail);
+        return detail < kSetWayOperations.size() ? kSetWayOperations[detail].name : "unknown";
     case tracer::TrapKind::VmRegister:
         return systemRegisterName(detail);
     case tracer::TrapKind::Stage2Fault:
@@ -162,7 +184,7 @@ std::string trapWhat(tracer::TrapKind kind, std::uint32_t detail)
     case tracer::TrapKind::Smccc:
         return smcccFunctionName(detail);
     case tracer::TrapKind::Undefined:
-        return fmt::format("UNDEF for {}", pick(std::array{"DC ISW", "DC CSW", "DC CISW"}, detail));
+        return fmt::format("UNDEF for {}", trapWhat(tracer::TrapKind::SetWay, detail));
     case tracer::TrapKind::SystemRegister:
         return fmt::format("{} {}", systemRegisterAt(detail), (detail & kIssDirection) != 0 ? "read" : "write");
     case tracer::TrapKind::Mmio:

@@ -1,7 +1,7 @@
 // vcm compare-reference (reference_comparison.h).
 #include "vcm/replay/reference_comparison.h"
 
-#include "vcm/analyzer/ingest.h"
+#include "vcm/analyzer/kvm_trace_reader.h"
 #include "vcm/analyzer/trace_database_builder.h"
 #include "vcm/db/schema.h"
 #include "vcm/hyp/scenario/scenario.h"
@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <tuple>
 
 namespace vcm::replay {
@@ -84,6 +85,21 @@ ram_mib = {ram}
                        fmt::arg("guest", o.guest), fmt::arg("cpu", cpu.name), fmt::arg("l1", cpu.l1Kib),
                        fmt::arg("l1ways", cpu.l1Ways), fmt::arg("l2", cpu.l2Kib), fmt::arg("l2ways", cpu.l2Ways),
                        fmt::arg("policy", o.policy), fmt::arg("knobs", knobs), fmt::arg("ram", kReferenceRamMib));
+}
+
+// An in-memory database of what `fill` gives a builder: only rows, no detectors (the steps need no findings).
+db::Database stepsDatabase(const std::function<void(analyzer::TraceDatabaseBuilder&)>& fill)
+{
+    db::Database database(":memory:", db::Database::Mode::Create);
+    db::createSchema(database);
+    {
+        db::Transaction transaction(database);
+        analyzer::TraceDatabaseBuilder builder(database);
+        fill(builder);
+        builder.finish();
+        transaction.commit();
+    }
+    return database;
 }
 
 std::string hex(std::int64_t value)
@@ -161,13 +177,11 @@ ReferenceComparison compareWithReference(const ReferenceOptions& o)
     const ReferenceCpu& cpu = referenceCpu(o.cpu);
     ReferenceComparison result;
 
-    ScratchFile realDatabase("real.db");
-    analyzer::ingestTrace(o.realTrace.string(), realDatabase.path(), {});
-    {
-        db::Database real = db::openTraceDatabase(realDatabase.path());
-        result.real = referenceSteps(real);
-        result.realStage2Faults = stage2Faults(real);
-    }
+    db::Database real = stepsDatabase([&](analyzer::TraceDatabaseBuilder& builder) {
+        analyzer::readKvmTrace(o.realTrace, builder);
+    });
+    result.real = referenceSteps(real);
+    result.realStage2Faults = stage2Faults(real);
 
     ScratchFile scenarioFile(o.guest + ".toml");
     std::ofstream(scenarioFile.path()) << referenceScenario(o, cpu);
@@ -177,17 +191,11 @@ ReferenceComparison compareWithReference(const ReferenceOptions& o)
     } catch (const std::exception& e) {
         throw ReferenceError(fmt::format("the reference run of {} under {}: {}", o.guest, o.policy, e.what()));
     }
-    db::Database model(":memory:", db::Database::Mode::Create);
-    db::createSchema(model);
-    {
-        db::Transaction transaction(model);
-        analyzer::TraceDatabaseBuilder builder(model);
+    db::Database model = stepsDatabase([&](analyzer::TraceDatabaseBuilder& builder) {
         const hyp::scenario::RunReport report = hyp::scenario::runScenario(scenario, o.guestDirectory, &builder);
-        builder.finish();
-        transaction.commit();
         if (!report.guests.empty())
             result.modelConsole = report.guests.front().console;
-    }
+    });
     result.model = referenceSteps(model);
     result.modelStage2Faults = stage2Faults(model);
 

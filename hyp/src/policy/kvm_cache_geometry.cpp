@@ -18,8 +18,8 @@ constexpr unsigned ctypeShift(unsigned level)
     return 3 * (level - 1);
 }
 
-} // namespace
-
+// reset_clidr(): from CTR_EL0.IDC and DIC. Without IDC, a level-1 data cache marked LoUU, LoUIS and LoC; with IDC,
+// a unified cache as LoC (level 1 with DIC, else 2); an instruction cache at level 1 unless DIC.
 std::uint64_t kvmClidr(std::uint64_t ctr)
 {
     std::uint64_t clidr = 0;
@@ -37,6 +37,19 @@ std::uint64_t kvmClidr(std::uint64_t ctr)
     return clidr | loc << kClidrLoC;
 }
 
+// get_ccsidr() without a VMM-provided value: one set, one way, the line size of CTR_EL0's DminLine (IminLine for
+// an instruction cache, CSSELR_EL1.InD).
+std::uint64_t kvmCcsidr(std::uint64_t ctr, std::uint64_t csselr)
+{
+    // CTR_EL0 gives log2(words): + 2 is log2(bytes); CCSIDR_EL1.LineSize is log2(bytes) - 4. NumSets and
+    // Associativity 0: one set, one way.
+    const bool instruction = (csselr & 1) != 0;
+    const std::uint64_t log2Words = instruction ? ctr & 0xf : (ctr >> 16) & 0xf;
+    return (log2Words + 2) - 4;
+}
+
+} // namespace
+
 std::uint64_t kvmCacheIdRegisterAccess(cpu::Vcpu& vcpu, cpu::SystemRegister reg, std::optional<std::uint64_t> written)
 {
     const std::uint64_t ctr = vcpu.readRegister(cpu::SystemRegister::CtrEl0);
@@ -50,15 +63,6 @@ std::uint64_t kvmCacheIdRegisterAccess(cpu::Vcpu& vcpu, cpu::SystemRegister reg,
             vcpu.writeRegister(reg, *written);
         return vcpu.readRegister(reg);
     }
-}
-
-std::uint64_t kvmCcsidr(std::uint64_t ctr, std::uint64_t csselr)
-{
-    // CTR_EL0 gives log2(words): + 2 is log2(bytes); CCSIDR_EL1.LineSize is log2(bytes) - 4. NumSets and
-    // Associativity 0: one set, one way.
-    const bool instruction = (csselr & 1) != 0;
-    const std::uint64_t log2Words = instruction ? ctr & 0xf : (ctr >> 16) & 0xf;
-    return (log2Words + 2) - 4;
 }
 
 } // namespace vcm::hyp::policy

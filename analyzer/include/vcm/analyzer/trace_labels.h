@@ -25,6 +25,10 @@ const char* systemRegisterName(std::uint32_t value);
 std::string systemRegisterAt(std::uint32_t iss);
 // The cpu::SystemRegister value (systemRegisterName's argument) of the register `iss` encodes, if it has one.
 std::optional<std::uint32_t> systemRegisterValueAt(std::uint32_t iss);
+// The set/way operation `iss` encodes, as a setway trap's detail (DC ISW 0, DC CSW 1, DC CISW 2), if it is one.
+std::optional<std::uint32_t> setWayOperationAt(std::uint32_t iss);
+// Whether HCR_EL2.TVM traps writes to the register `iss` encodes (SCTLR_EL1 ... AFSR1_EL1).
+bool trappedByTvmAt(std::uint32_t iss);
 // What a trap was, for people: "DC CISW", "SCTLR_EL1", "stage-2 fault".
 // PSCI function names by SMCCC id; other ids as "SMCCC 0x...".
 std::string smcccFunctionName(std::uint32_t functionId);

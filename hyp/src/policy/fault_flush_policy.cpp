@@ -4,6 +4,7 @@
 // SCTLR_EL1 is trapped (TVM) until the guest turns M and C on, and at that transition the VM's pages are
 // cleaned and invalidated (9d218a1fcf4c "flush VM pages before letting the guest enable caches"), with a
 // reschedule point per 1 GiB as stage2_flush_vm has. Set/way operations are not trapped.
+#include "on_demand_stage2.h"
 #include "policy_factories.h"
 
 #include "vcm/hyp/machine.h"
@@ -13,8 +14,8 @@ namespace {
 
 class FaultFlushPolicy final : public CachePolicy {
 public:
-    FaultFlushPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule)
-        : CachePolicy(machine, costs), m_rule(rule)
+    FaultFlushPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, std::uint64_t blockPages)
+        : CachePolicy(machine, costs), m_rule(rule), m_stage2(blockPages)
     {
     }
     const char* name() const override { return "fault-flush"; }
@@ -23,8 +24,7 @@ public:
     {
         CachePolicy::onVmCreated(vmIndex);
         // Nothing is faulted in yet: every first access goes through onStage2Fault.
-        const VmSpec& spec = m_machine.vmSpec(m_vm);
-        m_machine.stage2(m_vm).setValid(spec.ramIpa >> 12, spec.ramBytes >> 12, false);
+        m_stage2.start(m_machine, m_vm);
     }
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
@@ -34,18 +34,12 @@ public:
 
     bool onStage2Fault(cpu::Vcpu& vcpu, std::uint64_t ipa) override
     {
-        vm::Stage2Table& stage2 = m_machine.stage2(m_vm);
-        const vm::Gfn gfn = ipa >> 12;
-        const auto leaf = stage2.lookup(gfn);
-        if (!leaf || leaf->valid)
-            return false;
-        if (!vcpu.cachesOn()) {
-            const vm::Mfn mfn = leaf->mfn + (gfn - leaf->gfn);
-            m_machine.memory().maintainRange(m_machine.hypervisorAgent(vcpu.core()),
-                                             memory::ByAddressOp::CleanInvalidateToPoC, mfn << 12, 4096);
-        }
-        stage2.setValid(gfn, 1, true);
-        return true;
+        return m_stage2.onFault(m_machine, m_vm, ipa, [&](const FaultedBlock& block) {
+            if (!vcpu.cachesOn())
+                m_machine.memory().maintainRange(m_machine.hypervisorAgent(vcpu.core()),
+                                                 memory::ByAddressOp::CleanInvalidateToPoC, block.mfn << 12,
+                                                 block.pages << 12);
+        });
     }
 
     void onVmRegisterWrite(cpu::Vcpu& vcpu, cpu::SystemRegister reg, std::uint64_t, std::uint64_t newValue) override
@@ -61,15 +55,19 @@ public:
 
 private:
     PreemptionRule m_rule;
+    OnDemandStage2 m_stage2;
 };
 
 } // namespace
 
-std::unique_ptr<CachePolicy> createFaultFlushPolicy(Machine& machine, KnobReader&, FlushCosts costs)
+std::unique_ptr<CachePolicy> createFaultFlushPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
 {
     PreemptionRule rule;
     rule.kind = PreemptionRule::Kind::ReschedPerChunk;
-    return std::make_unique<FaultFlushPolicy>(machine, costs, rule);
+    // Stage-2 blocks for hugetlbfs (3.11) and THP (3.12) came before the series; its scenarios use 4 KiB pages, and
+    // coherent_cache_guest_page cleans whatever size was mapped.
+    const std::uint64_t blockPages = stage2BlockPages("fault-flush", knobs.unsignedInteger("stage2_block_kib", 4));
+    return std::make_unique<FaultFlushPolicy>(machine, costs, rule, blockPages);
 }
 
 } // namespace vcm::hyp::policy

@@ -4,8 +4,11 @@
 // KVM still sets TSW and access_dcsw does nothing ("Only track S/W ops if we don't have FWB"): set/way operations
 // trap and are ignored, as the 6.12 reference trace on -cpu max shows (knob trap_setway=false leaves them
 // untrapped; with FWB the local set/way maintenance is harmless either way). As 6.12 does, HCR_EL2.TID2 traps the
-// cache ID registers and the guest sees one set of one way (kvm_cache_geometry.h).
+// cache ID registers and the guest sees one set of one way (kvm_cache_geometry.h). Stage 2 is mapped on demand as
+// under kvm (knob stage2_block_kib, default 2048), without the clean: __clean_dcache_guest_page returns at once
+// when the CPU has ARM64_HAS_STAGE2_FWB.
 #include "kvm_cache_geometry.h"
+#include "on_demand_stage2.h"
 #include "policy_factories.h"
 
 namespace vcm::hyp::policy {
@@ -13,10 +16,20 @@ namespace {
 
 class KvmFwbPolicy final : public CachePolicy {
 public:
-    KvmFwbPolicy(Machine& machine, FlushCosts costs, bool trapSetWay) : CachePolicy(machine, costs), m_trap(trapSetWay)
+    KvmFwbPolicy(Machine& machine, FlushCosts costs, bool trapSetWay, std::uint64_t blockPages)
+        : CachePolicy(machine, costs), m_trap(trapSetWay), m_stage2(blockPages)
     {
     }
     const char* name() const override { return "kvm-fwb"; }
+    void onVmCreated(std::size_t vmIndex) override
+    {
+        CachePolicy::onVmCreated(vmIndex);
+        m_stage2.start(m_machine, m_vm);
+    }
+    bool onStage2Fault(cpu::Vcpu&, std::uint64_t ipa) override
+    {
+        return m_stage2.onFault(m_machine, m_vm, ipa, [](const FaultedBlock&) {});
+    }
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
         vcpu.updateHcr([&](cpu::HcrEl2& hcr) {
@@ -35,13 +48,16 @@ public:
 
 private:
     bool m_trap;
+    OnDemandStage2 m_stage2;
 };
 
 } // namespace
 
 std::unique_ptr<CachePolicy> createKvmFwbPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
 {
-    return std::make_unique<KvmFwbPolicy>(machine, costs, knobs.boolean("trap_setway", true));
+    const bool trapSetWay = knobs.boolean("trap_setway", true);
+    const std::uint64_t blockPages = stage2BlockPages("kvm-fwb", knobs.unsignedInteger("stage2_block_kib", 2048));
+    return std::make_unique<KvmFwbPolicy>(machine, costs, trapSetWay, blockPages);
 }
 
 } // namespace vcm::hyp::policy

@@ -2,9 +2,16 @@
 //  - kvm (6.3 and later, 7af0c2534f4c): HCR_EL2.TID2 traps the cache ID registers and the guest is shown one set of
 //    one way per level (kvm_cache_geometry.h), so a set/way loop makes one trap per level; kvm-6.1 shows the
 //    machine's own geometry, and every DC CISW of a loop traps. Both flush the same way.
+//  - Stage 2 is mapped on demand (user_mem_abort): the first access to a block of RAM faults, and the block is
+//    cleaned and invalidated to the PoC before its descriptor is written (stage2_map_walker_try_leaf calls
+//    mm_ops->dcache_clean_inval_poc = clean_dcache_guest_page for a cacheable mapping), whatever the guest's
+//    caches are doing: what a VMM wrote through its own cacheable mapping is in RAM before the guest can see it.
+//    Knob stage2_block_kib: the mapping size, 2048 for kvm (the 6.12 reference traces fault in 2 MiB THP
+//    blocks: one fault for a whole test guest) and 4 for kvm-6.1 (4 KiB pages in the 6.1 traces).
 //  - HCR_EL2.TSW always, TVM set at vCPU reset "until M+C set in SCTLR_EL1" (HCR_GUEST_FLAGS / vcpu_reset_hcr).
-//  - kvm_set_way_flush: the first set/way trap with TVM clear runs stage2_flush_vm over every mapped page of
-//    the VM (no access tracking) and sets TVM.
+//  - kvm_set_way_flush: the first set/way trap with TVM clear runs stage2_flush_vm over every page faulted in
+//    so far (the walk skips what is not mapped: stage2_flush_walker flushes only cacheable, valid leaves) and
+//    sets TVM.
 //  - access_vm_reg -> kvm_toggle_cache: flush on a change of (M && C); clear TVM once caches are on.
 //  - stage2_flush_vm runs in the trap handler; stage2_apply_range_resched reschedules between 1 GiB chunks
 //    (cond_resched_rwlock_write). Modelled as EL2 work the vCPU finishes before returning to its guest, with
@@ -13,6 +20,7 @@
 //    armed once the caches are on, so every later VM-register write traps (what the analyzer's
 //    tvm_trap_after_caches_on finding exists to catch).
 #include "kvm_cache_geometry.h"
+#include "on_demand_stage2.h"
 #include "policy_factories.h"
 
 namespace vcm::hyp::policy {
@@ -20,11 +28,28 @@ namespace {
 
 class KvmPolicy final : public CachePolicy {
 public:
-    KvmPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool disarmTvm, bool fakeCacheGeometry)
-        : CachePolicy(machine, costs), m_rule(rule), m_disarmTvm(disarmTvm), m_fakeCacheGeometry(fakeCacheGeometry)
+    KvmPolicy(Machine& machine, FlushCosts costs, PreemptionRule rule, bool disarmTvm, bool fakeCacheGeometry,
+              std::uint64_t blockPages)
+        : CachePolicy(machine, costs), m_rule(rule), m_disarmTvm(disarmTvm), m_fakeCacheGeometry(fakeCacheGeometry),
+          m_stage2(blockPages)
     {
     }
     const char* name() const override { return m_fakeCacheGeometry ? "kvm" : "kvm-6.1"; }
+
+    void onVmCreated(std::size_t vmIndex) override
+    {
+        CachePolicy::onVmCreated(vmIndex);
+        m_stage2.start(m_machine, m_vm);
+    }
+
+    bool onStage2Fault(cpu::Vcpu& vcpu, std::uint64_t ipa) override
+    {
+        return m_stage2.onFault(m_machine, m_vm, ipa, [&](const FaultedBlock& block) {
+            m_machine.memory().maintainRange(m_machine.hypervisorAgent(vcpu.core()),
+                                             memory::ByAddressOp::CleanInvalidateToPoC, block.mfn << 12,
+                                             block.pages << 12);
+        });
+    }
 
     void onVcpuReset(cpu::Vcpu& vcpu) override
     {
@@ -44,7 +69,7 @@ public:
     void onSetWay(cpu::Vcpu& vcpu, memory::SetWayOp, std::uint64_t) override
     {
         if (!vcpu.hcr().tvm) {
-            requestFlush(vcpu, FlushReason::SetWay, vm::WalkFilter::AllMapped, m_rule);
+            requestFlush(vcpu, FlushReason::SetWay, vm::WalkFilter::ValidOnly, m_rule);
             vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = true; });
         }
     }
@@ -55,7 +80,7 @@ public:
         vcpu.writeRegister(reg, newValue);
         const bool nowEnabled = vcpu.cachesOn();
         if (wasEnabled != nowEnabled)
-            requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, vm::WalkFilter::AllMapped,
+            requestFlush(vcpu, nowEnabled ? FlushReason::CachesOn : FlushReason::CachesOff, vm::WalkFilter::ValidOnly,
                          m_rule);
         if (nowEnabled && m_disarmTvm)
             vcpu.updateHcr([&](cpu::HcrEl2& hcr) { hcr.tvm = false; });
@@ -65,6 +90,7 @@ private:
     PreemptionRule m_rule;
     bool m_disarmTvm;
     bool m_fakeCacheGeometry;
+    OnDemandStage2 m_stage2;
 };
 
 } // namespace
@@ -80,7 +106,10 @@ std::unique_ptr<CachePolicy> createKvm(Machine& machine, KnobReader& knobs, Flus
         throw PolicyError("policy kvm: resched_chunk_mib must be at least 1");
     rule.chunkPages = chunkMiB << 8; // 256 pages of 4 KiB per MiB
     const bool disarmTvm = knobs.boolean("disarm_tvm", true);
-    return std::make_unique<KvmPolicy>(machine, costs, rule, disarmTvm, fakeCacheGeometry);
+    const char* name = fakeCacheGeometry ? "kvm" : "kvm-6.1";
+    const std::uint64_t blockPages =
+        stage2BlockPages(name, knobs.unsignedInteger("stage2_block_kib", fakeCacheGeometry ? 2048 : 4));
+    return std::make_unique<KvmPolicy>(machine, costs, rule, disarmTvm, fakeCacheGeometry, blockPages);
 }
 
 } // namespace

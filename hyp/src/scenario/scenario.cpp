@@ -173,6 +173,7 @@ void readVms(Table& root, Scenario& s)
                                             where(s.file, item), plan.spec.name));
         plan.spec.pinned = t.boolean("pinned", false);
         plan.spec.secondariesStartOff = t.boolean("secondaries_start_off", false);
+        plan.spec.ramInUse = t.boolean("ram_in_use", false);
         plan.spec.vcpuCores.clear();
         if (const toml::array* cores = t.array("vcpus")) {
             for (const toml::node& c : *cores) {

@@ -49,10 +49,14 @@ TEST_P(Edk2Shell, ReachesTheShellAndPowersOff)
     const scenario::RunReport r = bootEdk2({"policy.name=\"" + policy + "\""});
     expectShellAndPowerOff(r);
     if (policy == "kvm") {
-        // Until PrePi turns its caches on, KVM traps the VM registers; then one flush of all of RAM.
+        // Until PrePi turns its caches on, KVM traps the VM registers; then one flush of what stage 2 has mapped,
+        // which is nothing: ArmVirtQemu turns the MMU and caches on with tables in flash before its first access to
+        // RAM, so no stage-2 fault has mapped a block yet. Measured: 0 pages (it was all 32768 of RAM when stage 2
+        // was mapped up front), then 20 faults of 2 MiB blocks.
         EXPECT_GT(r.traps.tvm, 0u);
         EXPECT_EQ(r.flushes, 1u);
-        EXPECT_EQ(r.flushPages, (128u << 20) / 4096u);
+        EXPECT_EQ(r.flushPages, 0u);
+        EXPECT_GT(r.traps.stage2Fault, 0u) << "KVM maps guest RAM on first touch";
     } else if (policy == "xen") {
         EXPECT_EQ(r.traps.tvm, 0u);
         EXPECT_EQ(r.flushes, 0u);

@@ -46,11 +46,15 @@ TEST_P(LinuxBoot, ReachesInitWhichChecksItsBufferAndPowersOff)
     EXPECT_EQ(r.traps.tvmAfterCachesOn, 0u) << "no policy keeps TVM on once a vCPU's caches are on";
     const std::string policy = GetParam();
     if (policy == "kvm") {
-        // KVM traps the VM registers until the kernel turns its caches on (kvm_toggle_cache), then flushes the
-        // whole of guest RAM once per vCPU (stage2_flush_vm) and stops trapping.
+        // KVM traps the VM registers until the kernel turns its caches on (kvm_toggle_cache), then flushes what
+        // stage 2 has mapped so far once per vCPU (stage2_flush_vm) and stops trapping. RAM is mapped on first
+        // touch in 2 MiB blocks. Measured: 36 faults, 13'824 pages flushed (27 blocks over the two flushes).
         EXPECT_GT(r.traps.tvm, 0u);
         EXPECT_EQ(r.flushes, 2u) << "one caches-on flush per vCPU";
-        EXPECT_EQ(r.flushPages, 2u * (512u << 20) / 4096u) << "all of RAM each time";
+        EXPECT_GT(r.traps.stage2Fault, 0u);
+        EXPECT_GT(r.flushPages, 0u);
+        EXPECT_EQ(r.flushPages % 512, 0u) << "whole 2 MiB blocks";
+        EXPECT_LE(r.flushPages, 2 * 512 * r.traps.stage2Fault) << "at most the blocks faulted in, twice";
     } else if (policy == "xen" || policy == "kvm-fwb" || policy == "native") {
         EXPECT_EQ(r.traps.tvm, 0u) << "Xen traps the VM registers only after set/way operations, which Linux has none of";
         EXPECT_EQ(r.flushes, 0u);
@@ -105,7 +109,7 @@ TEST_P(LinuxThroughUboot, BootiStartsTheKernelWhichReachesInit)
         EXPECT_GT(r.traps.cacheIdRegister, 0u);
         EXPECT_GT(r.traps.setWay, 0u);
         EXPECT_LT(r.traps.setWay, 10u);
-        EXPECT_GE(r.flushes, 2u) << "set/way and caches-on flushes of the whole VM";
+        EXPECT_GE(r.flushes, 2u) << "set/way and caches-on flushes of what stage 2 has mapped";
     } else {
         EXPECT_GT(r.traps.setWay, 10'000u) << "U-Boot's dcache_disable walks every set and way of L1 and L2, twice";
     }

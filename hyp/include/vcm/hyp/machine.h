@@ -62,6 +62,9 @@ struct VmSpec {
     const board::BoardBus* board = nullptr;
     // PSCI boot protocol: vCPUs other than the first are off until CPU_ON (as on QEMU's virt board).
     bool secondariesStartOff = false;
+    // The guest has already touched all of its RAM (a long-running guest): a policy that maps stage 2 on demand
+    // (kvm, fault-flush) starts with every page faulted in. Policies that map RAM at creation are unaffected.
+    bool ramInUse = false;
 };
 
 struct VcpuSummary {

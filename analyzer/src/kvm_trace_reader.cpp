@@ -28,6 +28,7 @@ constexpr std::int64_t kArmExceptionIrq = 0;
 // kvm_mmio's type (include/trace/events/kvm.h): KVM_TRACE_MMIO_READ_UNSATISFIED 0, READ 1, WRITE 2.
 constexpr std::int64_t kMmioWrite = 2;
 constexpr std::uint64_t kPageOffset = 0xfff;
+constexpr std::uint64_t kEcInstructionAbortLowerEl = 0x20; // ESR_ELx.EC (Arm ARM D17.2.37)
 constexpr std::uint64_t kSctlrM = 1u << 0;
 constexpr std::uint64_t kSctlrC = 1u << 2;
 
@@ -82,6 +83,7 @@ private:
         std::uint64_t t = 0;
         std::uint32_t core = 0;
         std::uint64_t ipa = 0;
+        bool instructionFetch = false;
     };
     struct Vcpu {
         std::uint32_t index = 0;
@@ -154,7 +156,10 @@ private:
             // The faulting IPA: the page (HPFAR_EL2) with the offset of the address within it (FAR_EL2).
             const auto ipa = static_cast<std::uint64_t>(need(event, record, "ipa"));
             const auto far = static_cast<std::uint64_t>(need(event, record, "hxfar"));
-            v.pendingFault = PendingFault{t, core, (ipa & ~kPageOffset) | (far & kPageOffset)};
+            // ESR_EL2.EC (bits [31:26]) 0x20: an instruction abort from a lower EL; 0x24 a data abort.
+            const auto esr = static_cast<std::uint64_t>(need(event, record, "hsr"));
+            const bool instructionFetch = ((esr >> 26) & 0x3f) == kEcInstructionAbortLowerEl;
+            v.pendingFault = PendingFault{t, core, (ipa & ~kPageOffset) | (far & kPageOffset), instructionFetch};
         } else if (name == "kvm_mmio") {
             const auto gpa = static_cast<std::uint64_t>(need(event, record, "gpa"));
             // kvm_guest_fault's ipa is the page HPFAR_EL2 gives (6.12) or the whole IPA (6.1): compare pages.
@@ -219,7 +224,8 @@ private:
             const std::uint32_t detail = (mmio->store ? 0x80u : 0u) | (mmio->length & 0xfu);
             m_builder.trap(f.t, kVm, v.index, f.core, tracer::TrapKind::Mmio, detail, f.ipa, 0, mmio->value);
         } else {
-            m_builder.trap(f.t, kVm, v.index, f.core, tracer::TrapKind::Stage2Fault, 0, f.ipa, 0, 0);
+            m_builder.trap(f.t, kVm, v.index, f.core, tracer::TrapKind::Stage2Fault,
+                           f.instructionFetch ? tracer::kStage2FaultInstructionFetch : 0, f.ipa, 0, 0);
         }
     }
 

@@ -4,6 +4,8 @@
 #include "vcm/analyzer/kvm_trace_reader.h"
 #include "vcm/analyzer/trace_database_builder.h"
 #include "vcm/db/schema.h"
+#include "vcm/tracer/event_sink.h"
+#include "vcm/hyp/policy/cache_policy.h"
 #include "vcm/hyp/scenario/scenario.h"
 #include "vcm/hyp/scenario/scenario_run.h"
 
@@ -45,15 +47,23 @@ private:
 
 // The scenario of a reference run: one core with the CPU's caches (no system cache: QEMU's virt board has none
 // either), one VM of one vCPU with the rig's RAM, the guest, the policy and its knobs.
-std::string referenceScenario(const ReferenceOptions& o, const ReferenceCpu& cpu)
+hyp::policy::PolicyKnobs knobsOf(const ReferenceOptions& o)
 {
-    std::string knobs;
+    hyp::policy::PolicyKnobs knobs;
     for (const std::string& k : o.knobs) {
         const auto equals = k.find('=');
         if (equals == std::string::npos || equals == 0)
             throw ReferenceError(fmt::format("knob '{}': expected NAME=VALUE", k));
-        knobs += fmt::format("{} = \"{}\"\n", k.substr(0, equals), k.substr(equals + 1));
+        knobs[k.substr(0, equals)] = k.substr(equals + 1);
     }
+    return knobs;
+}
+
+std::string referenceScenario(const ReferenceOptions& o, const ReferenceCpu& cpu)
+{
+    std::string knobs;
+    for (const auto& [name, value] : knobsOf(o))
+        knobs += fmt::format("{} = \"{}\"\n", name, value);
     return fmt::format(R"(name = "reference-{guest}-{cpu}"
 description = "{guest} as the real-KVM reference rig runs it, on {cpu}'s caches"
 seed = 1
@@ -142,7 +152,8 @@ std::vector<ReferenceStep> referenceSteps(db::Database& database)
     db::Statement q = database.prepare(R"(
         WITH first_vcpu AS (SELECT min(id) AS id FROM vcpu)
         SELECT ts, 0 AS rank, id, kind, what, detail, operand, new_value FROM trap
-            WHERE vcpu_id = (SELECT id FROM first_vcpu) AND kind IN ('setway', 'vm_register', 'system_register', 'mmio')
+            WHERE vcpu_id = (SELECT id FROM first_vcpu)
+                AND kind IN ('setway', 'vm_register', 'system_register', 'mmio', 'stage2_fault')
         UNION ALL
         SELECT ts, 1, id, 'flush', reason, 0, 0, 0 FROM flush WHERE vcpu_id = (SELECT id FROM first_vcpu)
         ORDER BY 1, 2, 3)");
@@ -150,27 +161,60 @@ std::vector<ReferenceStep> referenceSteps(db::Database& database)
     while (q.step()) {
         const std::string kind = q.columnText(3);
         const std::string what = q.columnText(4);
-        std::string text;
-        if (kind == "setway")
-            text = "trap " + what;
-        else if (kind == "vm_register")
-            text = "trap " + what + " write";
-        else if (kind == "system_register")
-            text = "trap " + what;
-        else if (kind == "mmio")
-            text = fmt::format("exit to the VMM: {} {} at {}", (q.columnInt(5) & 0x80) != 0 ? "store" : "load",
-                               hex(q.columnInt(7)), hex(q.columnInt(6)));
-        else
-            text = "flush (" + what + ")";
-        steps.push_back({static_cast<std::uint64_t>(q.columnInt(0)), std::move(text)});
+        ReferenceStep step{static_cast<std::uint64_t>(q.columnInt(0)), {}, std::nullopt, false};
+        if (kind == "setway") {
+            step.text = "trap " + what;
+        } else if (kind == "vm_register") {
+            step.text = "trap " + what + " write";
+        } else if (kind == "system_register") {
+            step.text = "trap " + what;
+        } else if (kind == "mmio") {
+            step.text = fmt::format("exit to the VMM: {} {} at {}", (q.columnInt(5) & 0x80) != 0 ? "store" : "load",
+                                    hex(q.columnInt(7)), hex(q.columnInt(6)));
+        } else if (kind == "stage2_fault") {
+            // By page: a hardware trace's IPA of a stage-1 walk's fault is the table's page (HPFAR_EL2) with the
+            // offset of the VA being translated (FAR_EL2), vcm's the descriptor's own address.
+            step.faultIpa = static_cast<std::uint64_t>(q.columnInt(6));
+            step.instructionFetch = q.columnInt(5) == tracer::kStage2FaultInstructionFetch;
+            step.text = fmt::format("stage-2 fault{} on IPA page {:#x}", step.instructionFetch ? " (instruction fetch)" : "",
+                                    *step.faultIpa & ~std::uint64_t{0xfff});
+        } else {
+            step.text = "flush (" + what + ")";
+        }
+        steps.push_back(std::move(step));
     }
     return steps;
 }
 
-std::int64_t stage2Faults(db::Database& database)
+namespace {
+
+// Sets aside the real trace's instruction-fetch faults and vcm's faults on the blocks they mapped (see the header).
+void setAsideInstructionFaults(ReferenceComparison& c)
 {
-    return database.scalar("SELECT count(*) FROM trap WHERE kind = 'stage2_fault'");
+    const std::uint64_t blockMask = ~(c.blockBytes - 1);
+    std::vector<std::uint64_t> fetchedBlocks;
+    std::erase_if(c.real, [&](const ReferenceStep& step) {
+        if (!step.faultIpa)
+            return false;
+        ++c.realFaults;
+        if (!step.instructionFetch)
+            return false;
+        ++c.realInstructionFaults;
+        fetchedBlocks.push_back(*step.faultIpa & blockMask);
+        return true;
+    });
+    std::erase_if(c.model, [&](const ReferenceStep& step) {
+        if (!step.faultIpa)
+            return false;
+        ++c.modelFaults;
+        if (std::find(fetchedBlocks.begin(), fetchedBlocks.end(), *step.faultIpa & blockMask) == fetchedBlocks.end())
+            return false;
+        ++c.modelFaultsInFetchedBlocks;
+        return true;
+    });
 }
+
+} // namespace
 
 ReferenceComparison compareWithReference(const ReferenceOptions& o)
 {
@@ -181,7 +225,11 @@ ReferenceComparison compareWithReference(const ReferenceOptions& o)
         analyzer::readKvmTrace(o.realTrace, builder);
     });
     result.real = referenceSteps(real);
-    result.realStage2Faults = stage2Faults(real);
+    try {
+        result.blockBytes = hyp::policy::onDemandStage2BlockBytes(o.policy, knobsOf(o)).value_or(4096);
+    } catch (const std::exception& e) {
+        throw ReferenceError(e.what());
+    }
 
     ScratchFile scenarioFile(o.guest + ".toml");
     std::ofstream(scenarioFile.path()) << referenceScenario(o, cpu);
@@ -197,7 +245,7 @@ ReferenceComparison compareWithReference(const ReferenceOptions& o)
             result.modelConsole = report.guests.front().console;
     });
     result.model = referenceSteps(model);
-    result.modelStage2Faults = stage2Faults(model);
+    setAsideInstructionFaults(result);
 
     const std::size_t common = std::min(result.real.size(), result.model.size());
     for (std::size_t i = 0; i < common && !result.firstDifference; ++i)
@@ -212,7 +260,8 @@ std::string renderComparison(const ReferenceComparison& c, std::size_t context)
 {
     std::string out;
     if (!c.firstDifference) {
-        out += fmt::format("equal: {} steps (trapped registers and set/way operations, exits to the VMM, flushes)\n",
+        out += fmt::format("equal: {} steps (trapped registers and set/way operations, exits to the VMM, stage-2 "
+                           "faults, flushes)\n",
                            c.real.size());
     } else {
         const std::size_t at = *c.firstDifference;
@@ -228,7 +277,10 @@ std::string renderComparison(const ReferenceComparison& c, std::size_t context)
         side("real KVM", c.real);
         side("vcm", c.model);
     }
-    out += fmt::format("stage-2 faults (not compared): real {}, vcm {}\n", c.realStage2Faults, c.modelStage2Faults);
+    out += fmt::format("stage-2 faults: real {} ({} on instruction fetches, set aside), vcm {} ({} in the {} KiB "
+                       "blocks those mapped, set aside)\n",
+                       c.realFaults, c.realInstructionFaults, c.modelFaults, c.modelFaultsInFetchedBlocks,
+                       c.blockBytes >> 10);
     return out;
 }
 

@@ -109,6 +109,9 @@ TEST(KvmTrace, EveryReferenceTraceIngestsWithTheCountsTraceCmdReportShows)
                       lines(report, R"( kvm_sys_access: .* Op0=1 Op1=0 CRn=7 CRm=(6|10|14) Op2=2)"));
             EXPECT_EQ(scalar(db, "SELECT count(*) FROM trap WHERE kind IN ('stage2_fault', 'mmio')"),
                       lines(report, " kvm_guest_fault: "));
+            EXPECT_EQ(scalar(db, "SELECT count(*) FROM trap WHERE kind = 'stage2_fault' AND detail = 1"),
+                      lines(report, R"( kvm_guest_fault: .* hsr 0x8[23][0-9a-f]{6},)"))
+                << "instruction aborts (ESR_EL2.EC 0x20) are marked as instruction fetches";
             EXPECT_EQ(scalar(db, "SELECT count(*) FROM trap WHERE kind = 'mmio'"),
                       lines(report, " kvm_userspace_exit: +reason KVM_EXIT_MMIO"))
                 << "every MMIO trap of these guests is an exit to the VMM";

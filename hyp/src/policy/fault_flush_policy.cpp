@@ -66,7 +66,7 @@ std::unique_ptr<CachePolicy> createFaultFlushPolicy(Machine& machine, KnobReader
     rule.kind = PreemptionRule::Kind::ReschedPerChunk;
     // Stage-2 blocks for hugetlbfs (3.11) and THP (3.12) came before the series; its scenarios use 4 KiB pages, and
     // coherent_cache_guest_page cleans whatever size was mapped.
-    const std::uint64_t blockPages = stage2BlockPages("fault-flush", knobs.unsignedInteger("stage2_block_kib", 4));
+    const std::uint64_t blockPages = onDemandBlockPages("fault-flush", knobs);
     return std::make_unique<FaultFlushPolicy>(machine, costs, rule, blockPages);
 }
 

@@ -56,7 +56,7 @@ private:
 std::unique_ptr<CachePolicy> createKvmFwbPolicy(Machine& machine, KnobReader& knobs, FlushCosts costs)
 {
     const bool trapSetWay = knobs.boolean("trap_setway", true);
-    const std::uint64_t blockPages = stage2BlockPages("kvm-fwb", knobs.unsignedInteger("stage2_block_kib", 2048));
+    const std::uint64_t blockPages = onDemandBlockPages("kvm-fwb", knobs);
     return std::make_unique<KvmFwbPolicy>(machine, costs, trapSetWay, blockPages);
 }
 

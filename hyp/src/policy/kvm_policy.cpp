@@ -106,9 +106,7 @@ std::unique_ptr<CachePolicy> createKvm(Machine& machine, KnobReader& knobs, Flus
         throw PolicyError("policy kvm: resched_chunk_mib must be at least 1");
     rule.chunkPages = chunkMiB << 8; // 256 pages of 4 KiB per MiB
     const bool disarmTvm = knobs.boolean("disarm_tvm", true);
-    const char* name = fakeCacheGeometry ? "kvm" : "kvm-6.1";
-    const std::uint64_t blockPages =
-        stage2BlockPages(name, knobs.unsignedInteger("stage2_block_kib", fakeCacheGeometry ? 2048 : 4));
+    const std::uint64_t blockPages = onDemandBlockPages(fakeCacheGeometry ? "kvm" : "kvm-6.1", knobs);
     return std::make_unique<KvmPolicy>(machine, costs, rule, disarmTvm, fakeCacheGeometry, blockPages);
 }
 

@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+#include <stdexcept>
+
 namespace vcm::hyp::policy {
 
 OnDemandStage2::OnDemandStage2(std::uint64_t blockPages) : m_blockPages(blockPages) {}
@@ -39,13 +43,39 @@ bool OnDemandStage2::onFault(Machine& machine, std::size_t vm, std::uint64_t ipa
     return true;
 }
 
-std::uint64_t stage2BlockPages(std::string_view policy, std::uint64_t kib)
+namespace {
+
+// What each policy that maps on demand uses when its knob is not set, from the reference traces
+// (docs/kvm-reference.md): 6.12 faults in 2 MiB THP blocks, 6.1 in 4 KiB pages.
+struct BlockDefault {
+    std::string_view policy;
+    std::uint64_t kib;
+};
+constexpr BlockDefault kBlockDefaults[] = {{"kvm", 2048}, {"kvm-6.1", 4}, {"kvm-fwb", 2048}, {"fault-flush", 4}};
+
+} // namespace
+
+std::uint64_t onDemandBlockPages(std::string_view policy, KnobReader& knobs)
 {
+    const auto known = std::find_if(std::begin(kBlockDefaults), std::end(kBlockDefaults),
+                                    [&](const BlockDefault& d) { return d.policy == policy; });
+    if (known == std::end(kBlockDefaults))
+        throw std::logic_error(fmt::format("policy {} does not map stage 2 on demand", policy));
+    const std::uint64_t kib = knobs.unsignedInteger("stage2_block_kib", known->kib);
     if (kib != 4 && kib != 2048 && kib != 1024 * 1024)
         throw PolicyError(fmt::format("policy {}: stage2_block_kib must be 4, 2048 or 1048576 (a page, a 2 MiB or a "
                                       "1 GiB block), not {}",
                                       policy, kib));
     return kib / 4;
+}
+
+std::optional<std::uint64_t> onDemandStage2BlockBytes(std::string_view policy, const PolicyKnobs& knobs)
+{
+    if (std::none_of(std::begin(kBlockDefaults), std::end(kBlockDefaults),
+                     [&](const BlockDefault& d) { return d.policy == policy; }))
+        return std::nullopt;
+    KnobReader reader(policy, knobs);
+    return onDemandBlockPages(policy, reader) << 12;
 }
 
 } // namespace vcm::hyp::policy

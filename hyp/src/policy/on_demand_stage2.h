@@ -6,6 +6,7 @@
 #pragma once
 
 #include "vcm/hyp/machine.h"
+#include "vcm/hyp/policy/cache_policy.h"
 
 #include <cstdint>
 #include <functional>
@@ -41,7 +42,8 @@ private:
     std::uint64_t m_blockPages;
 };
 
-// The knob stage2_block_kib (4, 2048 or 1048576) of the policies that map on demand, as a number of pages.
-std::uint64_t stage2BlockPages(std::string_view policy, std::uint64_t kib);
+// The mapping size of a policy that maps on demand, in pages: its knob stage2_block_kib (4, 2048 or 1048576), or its
+// default (onDemandStage2BlockBytes in cache_policy.h).
+std::uint64_t onDemandBlockPages(std::string_view policy, KnobReader& knobs);
 
 } // namespace vcm::hyp::policy

@@ -2,8 +2,10 @@
 // (a trace-cmd file of tests/reference/kvm, docs/kvm-reference.md). Both runs become the same sequence of steps,
 // read from their trace databases: trapped system registers by name and direction, set/way operations, exits to
 // the VMM (the guest port's stores) and flush requests with their reason (set/way, caches on, caches off: KVM's
-// kvm_set_way_flush and kvm_toggle_cache when it saw the caches change). Timing is not compared,
-// and neither are stage-2 faults (vcm maps a VM's RAM up front; their counts are reported beside).
+// kvm_set_way_flush and kvm_toggle_cache when it saw the caches change), and stage-2 faults by IPA page. Timing is
+// not compared. vcm's engine takes no stage-2 fault on an instruction fetch (it fetches from its own copy of RAM), so
+// the real trace's instruction-fetch faults are set aside, and so are vcm's faults on the blocks those mapped (the
+// first data access there, which real KVM found mapped already); both are counted in the report.
 #pragma once
 
 #include "vcm/db/database.h"
@@ -37,19 +39,23 @@ const ReferenceCpu& referenceCpu(const std::string& name);
 struct ReferenceStep {
     std::uint64_t ts = 0;
     std::string text; // e.g. "trap DC CISW", "exit to the VMM: store 0x40000730 to 0xb000008", "caches on"
+    std::optional<std::uint64_t> faultIpa; // a stage-2 fault's IPA
+    bool instructionFetch = false;         // ... taken on an instruction fetch
 };
 
 // The comparable steps of vCPU 0 of a trace database, in time order.
 std::vector<ReferenceStep> referenceSteps(db::Database& database);
-std::int64_t stage2Faults(db::Database& database);
 
 struct ReferenceComparison {
     std::vector<ReferenceStep> real;
     std::vector<ReferenceStep> model;
     std::optional<std::size_t> firstDifference; // index into both; empty: equal
-    std::int64_t realStage2Faults = 0;
-    std::int64_t modelStage2Faults = 0;
-    std::string modelConsole; // what the guest printed under vcm
+    std::size_t realFaults = 0;                 // stage-2 faults in the real trace ...
+    std::size_t realInstructionFaults = 0;      // ... of which on instruction fetches (set aside)
+    std::size_t modelFaults = 0;                // stage-2 faults under vcm ...
+    std::size_t modelFaultsInFetchedBlocks = 0; // ... of which in blocks the real instruction faults mapped (set aside)
+    std::uint64_t blockBytes = 4096;            // what one fault maps under the policy compared
+    std::string modelConsole;                   // what the guest printed under vcm
 };
 
 struct ReferenceOptions {

@@ -21,6 +21,8 @@ namespace vcm::tracer {
 // SystemRegister: an access trapped for a reason other than TVM or TSW (the cache ID registers under
 // HCR_EL2.TID2/TID4, as KVM traps them to fake the geometry); detail is its ESR_ELx ISS for EC 0x18 with Rt 0
 // (tracer::systemRegisterIss), so any register can be named.
+// Stage2Fault: operand = the faulting IPA; detail = kStage2FaultInstructionFetch for an instruction fetch (a
+// hardware trace's EC 0x20), else 0.
 enum class TrapKind : std::uint8_t {
     SetWay = 0,
     VmRegister = 1,
@@ -37,6 +39,7 @@ constexpr std::uint32_t systemRegisterIss(unsigned op0, unsigned op1, unsigned c
     return (op0 & 3u) << 20 | (op2 & 7u) << 17 | (op1 & 7u) << 14 | (crn & 15u) << 10 | (crm & 15u) << 1 |
            (read ? 1u : 0u);
 }
+constexpr std::uint32_t kStage2FaultInstructionFetch = 1;
 enum class FlushReason : std::uint8_t { SetWay = 0, CachesOn = 1, CachesOff = 2, Fault = 3 };
 enum class VcpuStopReason : std::uint8_t { SliceEnd = 0, Yield = 1, Exit = 2, Fault = 3, Hypervisor = 4, Preempted = 5, PoweredOff = 6, WaitForInterrupt = 7 };
 enum class ValueSourceKind : std::uint8_t { Ram = 0, L1 = 1, L2 = 2, SystemCache = 3, Nowhere = 4 };

@@ -82,6 +82,11 @@ private:
 };
 
 std::vector<std::string> policyNames();
+
+// The size of what one stage-2 fault maps under a policy that maps the VM's RAM on demand (kvm, kvm-6.1, kvm-fwb,
+// fault-flush: their knob stage2_block_kib or its default), in bytes; nothing for a policy that maps all of RAM when
+// the VM is created. Throws PolicyError for a bad knob value.
+std::optional<std::uint64_t> onDemandStage2BlockBytes(std::string_view policy, const PolicyKnobs& knobs);
 // Throws PolicyError for an unknown name or knob.
 std::unique_ptr<CachePolicy> createPolicy(std::string_view name, Machine& machine, const PolicyKnobs& knobs = {});
 

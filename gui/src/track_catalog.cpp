@@ -161,6 +161,14 @@ public:
     void memoryGroup()
     {
         group(QStringLiteral("memory"));
+        if (!m_facts.hasOracle) {
+            // A hardware trace: no track could show stale data, and no tracks at all would read as "none". One band
+            // over the run (the no_oracle finding) says it is unknown, where the stale-data tracks would be.
+            TrackQuery q{.table = "finding", .from = "finding", .where = "kind = 'no_oracle'"};
+            q.style = "0";
+            q.label = "'unknown: no coherence oracle watched this run'";
+            track(QStringLiteral("stale data: unknown"), TrackKind::Findings, -1, q);
+        }
         std::vector<std::int64_t> pages;
         db::Statement distinct = m_db.prepare("SELECT DISTINCT page FROM stale_window ORDER BY page LIMIT " +
                                               std::to_string(kMaximumPageTracks + 1));

@@ -11,6 +11,7 @@
 #include <QTest>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
@@ -43,6 +44,20 @@ TEST(HardwareTrace, ATraceCmdFileIsIngestedOpenedAndSaysItHasNoOracle)
     for (int row = 0; row < window.findings()->rowCount(); ++row)
         noOracleFinding |= window.findings()->finding(row).kind == QStringLiteral("no_oracle");
     EXPECT_TRUE(noOracleFinding) << "the findings say it too";
+    // And the tracks: where the stale-data tracks would be, one band over the run says "unknown", not nothing.
+    const auto& groups = window.source()->groups();
+    const auto memory = std::find_if(groups.begin(), groups.end(),
+                                     [](const vcm::gui::TrackGroup& g) { return g.name == QStringLiteral("memory"); });
+    ASSERT_NE(memory, groups.end()) << "a memory group even without stale data";
+    ASSERT_EQ(memory->tracks.size(), 1u);
+    const vcm::gui::TrackInfo& unknown = window.source()->tracks().at(static_cast<std::size_t>(memory->tracks.front()));
+    EXPECT_EQ(unknown.name, QStringLiteral("stale data: unknown"));
+    const std::int64_t end = window.source()->facts().endTs;
+    const auto rows = window.source()->sample(memory->tracks.front(), {0, static_cast<double>(end + 1)}, 100);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows.front().ts, 0);
+    EXPECT_EQ(rows.front().end, end) << "the whole run";
+    EXPECT_EQ(rows.front().label, QStringLiteral("unknown: no coherence oracle watched this run"));
     fs::remove(dat);
     fs::remove(database.toStdString());
 }

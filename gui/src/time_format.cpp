@@ -74,4 +74,27 @@ QString formatTick(double ns, double step)
     return QStringLiteral("%1 %2").arg(ns / unit.ns, 0, 'f', decimals).arg(QLatin1String(unit.name));
 }
 
+std::optional<double> rulerOrigin(double viewStart, double step)
+{
+    const double first = std::ceil(viewStart / step);
+    if (first < 1000)
+        return std::nullopt;
+    return first * step;
+}
+
+QString formatRulerLabel(double ns, double step, std::optional<double> origin)
+{
+    if (!origin)
+        return formatTick(ns, step);
+    if (std::fabs(ns - *origin) >= step / 2)
+        return QStringLiteral("+") + formatTick(ns - *origin, step);
+    // The origin in the unit of its own magnitude, with the decimals the step needs there.
+    const Unit unit = unitFor(std::fabs(ns));
+    const double stepInUnit = step / unit.ns;
+    int decimals = 0;
+    while (decimals < 9 && stepInUnit * std::pow(10.0, decimals) < 1 - 1e-9)
+        ++decimals;
+    return QStringLiteral("%1 %2").arg(ns / unit.ns, 0, 'f', decimals).arg(QLatin1String(unit.name));
+}
+
 } // namespace vcm::gui

@@ -37,13 +37,19 @@ void TimelineWidget::paintRuler(QPainter& painter)
                      tr("width %1").arg(formatDuration(m_range.width())));
     const double nsPerPixel = m_range.width() / plotWidth();
     const double step = rulerStep(nsPerPixel, 90);
+    const std::optional<double> origin = rulerOrigin(m_range.start, step);
+    const QFontMetrics metrics = painter.fontMetrics();
+    const int plotRight = kLabelWidth + plotWidth();
     painter.save();
     painter.setClipRect(QRect(kLabelWidth, 0, plotWidth(), height()));
     for (double t = std::ceil(m_range.start / step) * step; t < m_range.end; t += step) {
         const int x = toInt(xForTime(t));
         painter.setPen(palette::kText);
         painter.drawLine(x, kRulerHeight - 6, x, kRulerHeight);
-        painter.drawText(x + 3, kRulerHeight - 8, formatTick(t, step));
+        // A label that would not fit before the plot's right edge is left out rather than cut.
+        const QString label = formatRulerLabel(t, step, origin);
+        if (x + 3 + metrics.horizontalAdvance(label) <= plotRight)
+            painter.drawText(x + 3, kRulerHeight - 8, label);
     }
     painter.restore();
     painter.setPen(palette::kGrid.darker(130));

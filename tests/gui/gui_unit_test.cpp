@@ -63,6 +63,15 @@ TEST(TimeFormat, UnitsAdaptFromNanosecondsToSeconds)
     EXPECT_EQ(rulerStep(3000, 90), 500000);
     EXPECT_EQ(formatTick(2.5e6, 5e5), QStringLiteral("2.5 ms"));
     EXPECT_EQ(formatTick(3e9, 1e9), QStringLiteral("3 s"));
+    // Zoomed in far from 0 the ruler counts from the view's first tick (issue 19: "73182 us" labels).
+    EXPECT_FALSE(rulerOrigin(2.5e6, 5e5).has_value());
+    const std::optional<double> origin = rulerOrigin(73'181'500, 1000);
+    ASSERT_TRUE(origin.has_value());
+    EXPECT_EQ(*origin, 73'182'000);
+    EXPECT_EQ(formatRulerLabel(73'182'000, 1000, origin), QStringLiteral("73.182 ms"));
+    EXPECT_EQ(formatRulerLabel(73'184'000, 1000, origin), QStringLiteral("+2 us"));
+    EXPECT_EQ(formatRulerLabel(2.5e6, 5e5, std::nullopt), QStringLiteral("2.5 ms"));
+    EXPECT_EQ(formatRulerLabel(1'500'000'020, 20, rulerOrigin(1'500'000'010, 20)), QStringLiteral("1.50000002 s"));
     EXPECT_EQ(parseRange(QStringLiteral("1ms:2.5ms")), (TimeRange{1e6, 2.5e6}));
     EXPECT_EQ(parseRange(QStringLiteral("100:200")), (TimeRange{100, 200}));
     EXPECT_FALSE(parseRange(QStringLiteral("200:100")).has_value());

@@ -3,6 +3,8 @@
 
 #include <QString>
 
+#include <optional>
+
 #include <cstdint>
 
 namespace vcm::gui {
@@ -20,5 +22,11 @@ QString formatTimeIn(double ns, double unitNs);
 double rulerStep(double nsPerPixel, double minimumPixels);
 // A tick label with as many decimals as the step needs, in the unit of the step.
 QString formatTick(double ns, double step);
+// Where the ruler counts from when absolute labels would be long: zoomed in far from the start of the run (a view
+// starting 1000 steps or more from 0, "73182 us"), the first tick of the view, else nothing (absolute labels).
+std::optional<double> rulerOrigin(double viewStart, double step);
+// A tick's label: absolute without an origin; with one, the origin's own tick absolute in its own unit ("73.182 ms")
+// and the others counted from it ("+2 us"), as Perfetto's ruler does.
+QString formatRulerLabel(double ns, double step, std::optional<double> origin);
 
 } // namespace vcm::gui

@@ -14,9 +14,16 @@ AreaStatistics computeAreaStatistics(TraceSource& source, const AreaSelection& a
 {
     AreaStatistics statistics;
     std::map<std::int64_t, std::int64_t> buckets;
+    // Tracks are named within their group ("vCPU" of each core): a row names the group too, "core 1: vCPU".
+    std::map<int, QString> groupOf;
+    for (const TrackGroup& group : source.groups())
+        for (const int track : group.tracks)
+            groupOf.emplace(track, group.name);
     for (const int track : area.tracks) {
         const TrackInfo& info = source.tracks().at(static_cast<std::size_t>(track));
-        statistics.rowsPerTrack.emplace_back(info.name + QStringLiteral(" (") + QString::fromStdString(info.query.table) +
+        const auto group = groupOf.find(track);
+        const QString name = (group == groupOf.end() ? QString() : group->second + QStringLiteral(": ")) + info.name;
+        statistics.rowsPerTrack.emplace_back(name + QStringLiteral(" (") + QString::fromStdString(info.query.table) +
                                                  QStringLiteral(")"),
                                              source.countRows(track, area.range));
         if (info.kind != TrackKind::CoreHypervisor && info.kind != TrackKind::VmSegments)

@@ -2,6 +2,7 @@
 // directory and opened, and the window says the run had no coherence oracle instead of looking clean.
 #include "gui_test_support.h"
 
+#include "vcm/gui/area_statistics_panel.h"
 #include "vcm/gui/findings_model.h"
 #include "vcm/gui/ingest_job.h"
 #include "vcm/gui/main_window.h"
@@ -60,6 +61,33 @@ TEST(HardwareTrace, ATraceCmdFileIsIngestedOpenedAndSaysItHasNoOracle)
     EXPECT_EQ(rows.front().label, QStringLiteral("unknown: no coherence oracle watched this run"));
     fs::remove(dat);
     fs::remove(database.toStdString());
+}
+
+// Area statistics name each track with its group: the vCPU ran on two host CPUs in this recording, and both cores'
+// tracks are called "vCPU" (issue 19: "vCPU (sched_slice)" four times without the core).
+TEST(HardwareTrace, AreaStatisticsNameTheCoreOfEachTrack)
+{
+    vcm::gui::test::application();
+    const fs::path dat = vcm::gui::test::workDirectory() / "two-cores.dat";
+    const std::string command = "xz -dc '" + (fs::path(VCM_KVM_TRACES_DIR) / "6.1-neoverse-n1" /
+                                              "bootloader-setway.dat.xz").string() + "' > '" + dat.string() + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    const fs::path db = vcm::gui::test::workDirectory() / "two-cores.db";
+    ASSERT_EQ(vcm::gui::test::vcm("ingest -q " + dat.string() + " -o " + db.string()), 0);
+    vcm::gui::TraceSource source(db);
+    vcm::gui::AreaSelection area{{0, static_cast<double>(source.facts().endTs + 1)}, {}};
+    for (int track = 0; track < static_cast<int>(source.tracks().size()); ++track)
+        area.tracks.push_back(track);
+    const vcm::gui::AreaStatistics statistics = vcm::gui::computeAreaStatistics(source, area);
+    std::vector<QString> vcpuRows;
+    for (const auto& [name, rows] : statistics.rowsPerTrack)
+        if (name.endsWith(QStringLiteral("vCPU (sched_slice)"))) {
+            vcpuRows.push_back(name);
+            EXPECT_GT(rows, 0) << name.toStdString();
+        }
+    ASSERT_EQ(vcpuRows.size(), 2u);
+    EXPECT_EQ(vcpuRows[0], QStringLiteral("core 0: vCPU (sched_slice)"));
+    EXPECT_EQ(vcpuRows[1], QStringLiteral("core 1: vCPU (sched_slice)"));
 }
 
 } // namespace

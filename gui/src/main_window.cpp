@@ -105,8 +105,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     auto* bottom = new QSplitter(Qt::Horizontal, this);
     bottom->addWidget(tabs);
     bottom->addWidget(m_details);
-    bottom->setStretchFactor(0, 3);
-    bottom->setStretchFactor(1, 2);
+    // Details and the tabs share the bottom evenly: a finding's explanation and evidence need the width (issue 19:
+    // sized by its hint the panel was a fifth of the window), and it never gets too narrow to read.
+    m_details->setMinimumWidth(320);
+    bottom->setStretchFactor(0, 1);
+    bottom->setStretchFactor(1, 1);
+    bottom->setSizes({1000, 1000});
     auto* split = new QSplitter(Qt::Vertical, this);
     m_split = split;
     split->addWidget(m_timeline);

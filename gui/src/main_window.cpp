@@ -1,7 +1,10 @@
 #include "vcm/gui/main_window.h"
 
+#include "vcm/gui/marks_panel.h"
+
 #include "vcm/gui/compare_view.h"
 #include "vcm/gui/legend_panel.h"
+#include "vcm/gui/marks_panel.h"
 #include "vcm/gui/svg_export.h"
 
 #include "vcm/analyzer/ingest.h"
@@ -23,8 +26,9 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QInputDialog>
-#include <QLabel>
+#include <QClipboard>
 #include <QDockWidget>
+#include <QLabel>
 #include <QMenuBar>
 #include <QVBoxLayout>
 #include <QLineEdit>
@@ -94,6 +98,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_details = new DetailsPanel(this);
     m_events = new EventTablePanel(this);
     m_area = new AreaStatisticsPanel(this);
+    m_marks = new MarksPanel(m_timeline, this);
 
     auto* tabs = new QTabWidget(this);
     m_tabs = tabs;
@@ -102,6 +107,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     tabs->addTab(findingsPage, tr("Findings"));
     tabs->addTab(m_events, tr("Events"));
     tabs->addTab(m_area, tr("Area"));
+    tabs->addTab(m_marks, tr("Marks"));
     auto* bottom = new QSplitter(Qt::Horizontal, this);
     bottom->addWidget(tabs);
     bottom->addWidget(m_details);
@@ -179,6 +185,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_timeline, &TimelineWidget::keysHelpRequested, this, &MainWindow::showKeys);
     connect(m_findingsView, &QTableView::activated, this,
             [this](const QModelIndex& index) { activateFinding(m_findingsProxy->mapToSource(index).row()); });
+    m_findingsView->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_findingsView, &QWidget::customContextMenuRequested, this, [this](const QPoint& position) {
+        const QModelIndex index = m_findingsView->indexAt(position);
+        if (!index.isValid())
+            return;
+        const std::unique_ptr<QMenu> menu = createFindingMenu(m_findingsProxy->mapToSource(index).row());
+        menu->exec(m_findingsView->viewport()->mapToGlobal(position));
+    });
     connect(m_details, &DetailsPanel::rowLinkActivated, this, &MainWindow::showRow);
     connect(m_details, &DetailsPanel::timeLinkActivated, this,
             [this](qint64 from, qint64 to) { showSpan(static_cast<double>(from), static_cast<double>(to)); });
@@ -443,6 +457,24 @@ void MainWindow::activateFinding(int row)
     const QModelIndex shown = m_findingsProxy->mapFromSource(m_findings->index(row, 0));
     if (shown.isValid())
         m_findingsView->selectRow(shown.row());
+}
+
+std::unique_ptr<QMenu> MainWindow::createFindingMenu(int row)
+{
+    auto menu = std::make_unique<QMenu>(this);
+    menu->setObjectName(QStringLiteral("findingContextMenu"));
+    if (row < 0 || row >= m_findings->rowCount())
+        return menu;
+    const FindingRow& finding = m_findings->finding(row);
+    menu->addAction(tr("Show on the timeline, with its cause"), this, [this, row] { activateFinding(row); });
+    menu->addAction(tr("Mark its start (%1)").arg(formatTime(static_cast<double>(finding.ts))), this,
+                    [this, ts = finding.ts] { m_timeline->addMark(static_cast<double>(ts)); });
+    menu->addAction(tr("Show only %1 findings").arg(finding.kind), this,
+                    [this, kind = finding.kind] { m_findingsFilter->setText(kind); });
+    menu->addSeparator();
+    menu->addAction(tr("Copy the explanation"), this,
+                    [text = finding.explanation] { QApplication::clipboard()->setText(text); });
+    return menu;
 }
 
 void MainWindow::showRow(const RowRef& row)

@@ -91,7 +91,8 @@ QString TimelineWidget::keysHelp()
               "click\tselect an event; click a group name to collapse it\n"
               "double-click\tfocus the event\n"
               ". / ,\tnext / previous event on the track under the pointer\n"
-              "M\tmark the time under the pointer (Shift+M clears the marks)\n"
+              "M\tmark the time under the pointer (Shift+M clears the marks; the Marks tab lists them)\n"
+              "right-click\tthe menu of that place: marks, focus, collapse, copy the time\n"
               "F\tfocus the selection or the area\n"
               "Home\tshow the whole run\n"
               "Esc\tclear the selection\n"
@@ -148,14 +149,12 @@ void TimelineWidget::keyPressEvent(QKeyEvent* event)
         break;
     }
     case Qt::Key_M:
-        if (shift) {
-            m_marks.clear();
-        } else {
-            m_marks.push_back(m_pointer && m_pointer->x() >= kLabelWidth ? timeForX(m_pointer->x())
-                              : m_selection                              ? static_cast<double>(m_selection->ts)
-                                                                         : (m_range.start + m_range.end) / 2);
-        }
-        update();
+        if (shift)
+            clearMarks();
+        else
+            addMark(m_pointer && m_pointer->x() >= kLabelWidth ? timeForX(m_pointer->x())
+                    : m_selection                              ? static_cast<double>(m_selection->ts)
+                                                               : (m_range.start + m_range.end) / 2);
         break;
     case Qt::Key_F: focusSelection(); break;
     case Qt::Key_Home: showWholeRun(); break;

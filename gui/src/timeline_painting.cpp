@@ -223,11 +223,23 @@ void TimelineWidget::paintOverlays(QPainter& painter)
         painter.drawLine(x0, kRulerHeight, x0, height());
         painter.drawLine(x1, kRulerHeight, x1, height());
     }
+    // Marks: a line with the name and time; between two neighbours, the distance where it fits.
     painter.setPen(QPen(palette::kMark, 1));
-    for (const double mark : m_marks) {
-        const int x = toInt(xForTime(mark));
+    const QFontMetrics metrics = painter.fontMetrics();
+    const auto& marks = m_marks.all();
+    for (std::size_t i = 0; i < marks.size(); ++i) {
+        const int x = toInt(xForTime(marks[i].time));
         painter.drawLine(x, 0, x, height());
-        painter.drawText(x + 3, kRulerHeight + 12, formatTime(mark));
+        painter.drawText(x + 3, kRulerHeight + 12, marks[i].name + QStringLiteral("  ") + formatTime(marks[i].time));
+        if (const std::optional<double> distance = m_marks.distanceFromPrevious(i)) {
+            const int from = toInt(xForTime(marks[i - 1].time));
+            const QString text = QStringLiteral("\u0394 ") + formatDuration(*distance);
+            const int y = kRulerHeight + 26;
+            if (metrics.horizontalAdvance(text) + 8 < x - from) {
+                painter.drawLine(from, y, x, y);
+                painter.drawText(QRect(from, y - metrics.height() - 1, x - from, metrics.height()), Qt::AlignCenter, text);
+            }
+        }
     }
     painter.restore();
 }

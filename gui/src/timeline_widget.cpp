@@ -130,6 +130,7 @@ void TimelineWidget::setSource(TraceSource* source)
     m_highlighted.clear();
     m_area.reset();
     m_marks.clear();
+    emit marksChanged();
     m_drawn.assign(source ? source->tracks().size() : 0, {});
     relayout();
     restartBackgroundSampler();

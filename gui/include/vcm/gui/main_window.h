@@ -25,6 +25,7 @@ namespace vcm::gui {
 class AreaStatisticsPanel;
 class DetailsPanel;
 class LegendPanel;
+class MarksPanel;
 class CompareView;
 class EventTablePanel;
 class FindingsModel;
@@ -68,10 +69,13 @@ public:
     LegendPanel* legend() const { return m_legend; }
     EventTablePanel* events() const { return m_events; }
     AreaStatisticsPanel* areaStatistics() const { return m_area; }
+    MarksPanel* marks() const { return m_marks; }
     TraceSource* source() const { return m_source.get(); }
 
     // Zooms the timeline to the finding's range and its evidence, selects it and outlines its evidence.
     void activateFinding(int row);
+    // The findings list's context menu for the finding in row `row` of findings(), owned by the caller.
+    std::unique_ptr<QMenu> createFindingMenu(int row);
     // Selects a row of an event table on the timeline and frames it.
     void showRow(const RowRef& row);
     // Frames [from, to] with a margin on each side (a stale read and the write it missed).
@@ -120,6 +124,7 @@ private:
     QDockWidget* m_legendDock = nullptr;
     EventTablePanel* m_events = nullptr;
     AreaStatisticsPanel* m_area = nullptr;
+    MarksPanel* m_marks = nullptr;
     IngestJob* m_ingest = nullptr;
     QLabel* m_status = nullptr;
     QLabel* m_rangeLabel = nullptr;

@@ -6,13 +6,15 @@
 //   Ctrl+wheel zoom (one notch = one W/S); Shift+wheel pan (one notch = one A/D); wheel scrolls the tracks
 //   drag       pan; Shift+drag selects an area (time range x tracks); click selects; double-click focuses
 //   . / ,      next / previous event on the track under the pointer (or of the selection)
-//   M          mark the time under the pointer; Shift+M clears the marks
+//   M          mark the time under the pointer (named M1, M2, ...; listed in the Marks tab); Shift+M clears them
+//   right-click a menu of what can be done at that place: mark, focus, zoom to the area, collapse, copy the time
 //   F          focus the selection (or the area); Home shows the whole run; Esc clears the selection
 //   ?          lists the keys
 #pragma once
 
 #include "vcm/gui/time_range.h"
 #include "vcm/gui/timeline_layout.h"
+#include "vcm/gui/timeline_marks.h"
 #include "vcm/gui/trace_source.h"
 
 #include <QWidget>
@@ -22,6 +24,7 @@
 #include <optional>
 #include <vector>
 
+class QMenu;
 class QScrollBar;
 
 namespace vcm::gui {
@@ -97,7 +100,15 @@ public:
     // Rows drawn with the evidence outline (the selected finding's evidence).
     void setHighlightedRows(std::vector<RowRef> rows);
     const std::optional<AreaSelection>& areaSelection() const { return m_area; }
-    const std::vector<double>& marks() const { return m_marks; }
+    // The marks, in time order.
+    const std::vector<TimelineMark>& marks() const { return m_marks.all(); }
+    void addMark(double time);
+    void renameMark(std::size_t index, const QString& name);
+    void removeMark(std::size_t index);
+    void clearMarks();
+
+    // The context menu of `position` (widget coordinates), owned by the caller: what can be done there.
+    std::unique_ptr<QMenu> createContextMenu(const QPoint& position);
 
     void zoomStep(int steps, double anchorFraction);
     void panStep(double steps);
@@ -111,6 +122,7 @@ signals:
     void rangeChanged(vcm::gui::TimeRange range);
     void selectionChanged();
     void areaSelectionChanged();
+    void marksChanged();
     void keysHelpRequested();
 
 protected:
@@ -123,6 +135,7 @@ protected:
     void mouseDoubleClickEvent(QMouseEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void leaveEvent(QEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
     std::optional<TimeBounds> m_axisBounds;
@@ -160,7 +173,7 @@ private:
     std::optional<TimelineSelection> m_selection;
     std::vector<RowRef> m_highlighted;
     std::optional<AreaSelection> m_area;
-    std::vector<double> m_marks;
+    TimelineMarks m_marks;
 
     std::optional<QPoint> m_pointer;
     enum class Drag { None, Pan, Area };

@@ -71,13 +71,24 @@ TEST(TimelineMarks, AreNamedKeptInTimeOrderAndMeasureTheirDistance)
     EXPECT_EQ(marks.all()[marks.add(5)].name, QStringLiteral("M1")) << "numbering starts again after a clear";
 }
 
-TEST(Marks, TheTimelineMenuAddsMarksTheMarksTabListsThemWithDistancesAndEditsThem)
-{
-    vcm::gui::test::application();
+// A shown window with the reference database open.
+class OpenWindow : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        window.resize(1280, 800);
+        window.show();
+        ASSERT_TRUE(window.openDatabase(QString::fromStdString(referenceDatabase().string())));
+    }
+    QApplication& application = vcm::gui::test::application(); // before any widget
     MainWindow window;
-    window.resize(1280, 800);
-    window.show();
-    ASSERT_TRUE(window.openDatabase(QString::fromStdString(referenceDatabase().string())));
+};
+
+using Marks = OpenWindow;
+using ContextMenus = OpenWindow;
+
+TEST_F(Marks, TheTimelineMenuAddsMarksTheMarksTabListsThemWithDistancesAndEditsThem)
+{
     vcm::gui::TimelineWidget& timeline = *window.timeline();
     const int x1 = timeline.plotLeft() + timeline.plotWidth() / 4;
     const int x2 = timeline.plotLeft() + timeline.plotWidth() / 2;
@@ -113,13 +124,8 @@ TEST(Marks, TheTimelineMenuAddsMarksTheMarksTabListsThemWithDistancesAndEditsThe
     EXPECT_EQ(table->rowCount(), 0);
 }
 
-TEST(ContextMenus, TheTimelineMenuFramesAndCollapsesAndTheFindingsMenuFiltersAndMarks)
+TEST_F(ContextMenus, TheTimelineMenuFramesAndCollapsesAndTheFindingsMenuFiltersAndMarks)
 {
-    vcm::gui::test::application();
-    MainWindow window;
-    window.resize(1280, 800);
-    window.show();
-    ASSERT_TRUE(window.openDatabase(QString::fromStdString(referenceDatabase().string())));
     vcm::gui::TimelineWidget& timeline = *window.timeline();
 
     // On a track: collapse its group; anywhere: the whole run.

@@ -4,6 +4,7 @@
 //   vcm-gui --screenshot out.png [--range A:B] [--size WxH] [--window] run.db
 //   vcm-gui --benchmark [--size WxH] run.db
 #include "vcm/gui/ingest_job.h"
+#include "vcm/gui/application_theme.h"
 #include "vcm/gui/main_window.h"
 #include "vcm/gui/offscreen_render.h"
 
@@ -69,11 +70,20 @@ int main(int argc, char** argv)
     const QCommandLineOption window(QStringLiteral("window"), QStringLiteral("Screenshot the whole window, not only the timeline"));
     const QCommandLineOption benchmark(QStringLiteral("benchmark"), QStringLiteral("Print frame timings for the database and exit"));
     const QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Compare with a second run (B): its timeline below on one axis, and a Differences tab"), QStringLiteral("B"));
-    parser.addOptions({screenshot, range, size, window, benchmark, compare});
+    const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light or dark (default: the last one chosen in View, else light)"), QStringLiteral("name"));
+    parser.addOptions({screenshot, range, size, window, benchmark, compare, theme});
     parser.process(app);
     const QStringList positional = parser.positionalArguments();
     QTextStream err(stderr);
     QTextStream out(stdout);
+    // Screenshots use --theme or light, never a remembered choice, so that they are the same on every machine.
+    std::optional<vcm::gui::palette::Theme> chosenTheme;
+    if (parser.isSet(theme) && !(chosenTheme = vcm::gui::parseTheme(parser.value(theme)))) {
+        err << "vcm-gui: --theme wants light or dark, got '" << parser.value(theme) << "'\n";
+        return 2;
+    }
+    if (chosenTheme)
+        vcm::gui::applyApplicationTheme(*chosenTheme);
 
     std::optional<QSize> imageSize = QSize(1600, 900);
     if (parser.isSet(size) && !(imageSize = vcm::gui::parseSize(parser.value(size)))) {
@@ -112,6 +122,10 @@ int main(int argc, char** argv)
     }
 
     vcm::gui::MainWindow mainWindow;
+    if (!chosenTheme)
+        chosenTheme = vcm::gui::MainWindow::rememberedTheme();
+    if (chosenTheme)
+        mainWindow.setTheme(*chosenTheme);
     mainWindow.show();
     if (parser.isSet(compare)) {
         // A comparison needs run A open first: a trace directory is ingested here rather than in the background.

@@ -14,10 +14,10 @@ namespace {
 QPixmap swatch(const palette::LegendEntry& entry)
 {
     QPixmap pixmap(22, 12);
-    pixmap.fill(palette::kBackground);
+    pixmap.fill(palette::chrome().background);
     QPainter painter(&pixmap);
     if (entry.hatched) {
-        painter.fillRect(pixmap.rect(), palette::kLossBackground);
+        painter.fillRect(pixmap.rect(), palette::chrome().lossBackground);
         painter.fillRect(pixmap.rect(), QBrush(entry.colour, Qt::BDiagPattern));
     } else {
         painter.fillRect(pixmap.rect(), entry.colour);
@@ -44,6 +44,7 @@ LegendPanel::LegendPanel(QWidget* parent) : QWidget(parent)
         }
         auto* colour = new QLabel(this);
         colour->setPixmap(swatch(entry));
+        m_swatches.push_back(colour);
         auto* meaning = new QLabel(entry.meaning, this);
         meaning->setObjectName(QStringLiteral("meaning"));
         meaning->setWordWrap(true);
@@ -52,6 +53,13 @@ LegendPanel::LegendPanel(QWidget* parent) : QWidget(parent)
     }
     grid->setRowStretch(row, 1);
     grid->setColumnStretch(1, 1);
+}
+
+void LegendPanel::refreshColours()
+{
+    const std::vector<palette::LegendEntry> entries = palette::legend();
+    for (std::size_t i = 0; i < entries.size() && i < m_swatches.size(); ++i)
+        m_swatches[i]->setPixmap(swatch(entries[i]));
 }
 
 QStringList LegendPanel::meanings() const

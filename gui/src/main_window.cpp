@@ -10,6 +10,7 @@
 #include "vcm/analyzer/ingest.h"
 #include "vcm/analyzer/kvm_trace_reader.h"
 #include "vcm/db/database.h"
+#include "vcm/gui/application_theme.h"
 #include "vcm/gui/area_statistics_panel.h"
 #include "vcm/gui/details_panel.h"
 #include "vcm/gui/event_table_panel.h"
@@ -37,6 +38,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -201,6 +203,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     buildMenus();
 }
 
+std::optional<palette::Theme> MainWindow::rememberedTheme()
+{
+    return parseTheme(settings().value(QStringLiteral("theme")).toString());
+}
+
 MainWindow::~MainWindow()
 {
     m_ingest->wait();
@@ -263,8 +270,29 @@ void MainWindow::buildMenus()
     QAction* legend = m_legendDock->toggleViewAction();
     legend->setText(tr("&Legend"));
     viewMenu->addAction(legend);
+    m_darkTheme = viewMenu->addAction(tr("&Dark Theme"));
+    m_darkTheme->setObjectName(QStringLiteral("darkTheme"));
+    m_darkTheme->setCheckable(true);
+    m_darkTheme->setChecked(palette::theme() == palette::Theme::Dark);
+    connect(m_darkTheme, &QAction::toggled, this, [this](bool dark) {
+        setTheme(dark ? palette::Theme::Dark : palette::Theme::Light);
+        settings().setValue(QStringLiteral("theme"), themeName(palette::theme()));
+    });
     QMenu* helpMenu = menuBar()->addMenu(tr("&Help"));
     helpMenu->addAction(tr("&Keys"), this, &MainWindow::showKeys);
+}
+
+void MainWindow::setTheme(palette::Theme theme)
+{
+    applyApplicationTheme(theme);
+    m_legend->refreshColours();
+    if (m_darkTheme != nullptr && m_darkTheme->isChecked() != (theme == palette::Theme::Dark)) {
+        const QSignalBlocker quiet(m_darkTheme);
+        m_darkTheme->setChecked(theme == palette::Theme::Dark);
+    }
+    m_timeline->update();
+    if (m_compare != nullptr)
+        m_compare->update();
 }
 
 QString MainWindow::statusText() const

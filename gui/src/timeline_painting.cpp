@@ -16,9 +16,9 @@ namespace vcm::gui {
 void TimelineWidget::paintEvent(QPaintEvent*)
 {
     QPainter painter(this);
-    painter.fillRect(rect(), palette::kBackground);
+    painter.fillRect(rect(), palette::chrome().background);
     if (!m_source) {
-        painter.setPen(palette::kText);
+        painter.setPen(palette::chrome().text);
         painter.drawText(rect(), Qt::AlignCenter, tr("No trace open: File > Open, or drop a database or trace here"));
         return;
     }
@@ -31,8 +31,8 @@ void TimelineWidget::paintEvent(QPaintEvent*)
 void TimelineWidget::paintRuler(QPainter& painter)
 {
     const QRect ruler(0, 0, width(), kRulerHeight);
-    painter.fillRect(ruler, palette::kLabelBackground);
-    painter.setPen(palette::kText);
+    painter.fillRect(ruler, palette::chrome().labelBackground);
+    painter.setPen(palette::chrome().text);
     painter.drawText(QRect(6, 0, kLabelWidth - 12, kRulerHeight), Qt::AlignVCenter | Qt::AlignLeft,
                      tr("width %1").arg(formatDuration(m_range.width())));
     const double nsPerPixel = m_range.width() / plotWidth();
@@ -44,7 +44,7 @@ void TimelineWidget::paintRuler(QPainter& painter)
     painter.setClipRect(QRect(kLabelWidth, 0, plotWidth(), height()));
     for (double t = std::ceil(m_range.start / step) * step; t < m_range.end; t += step) {
         const int x = toInt(xForTime(t));
-        painter.setPen(palette::kText);
+        painter.setPen(palette::chrome().text);
         painter.drawLine(x, kRulerHeight - 6, x, kRulerHeight);
         // A label that would not fit before the plot's right edge is left out rather than cut.
         const QString label = formatRulerLabel(t, step, origin);
@@ -52,7 +52,7 @@ void TimelineWidget::paintRuler(QPainter& painter)
             painter.drawText(x + 3, kRulerHeight - 8, label);
     }
     painter.restore();
-    painter.setPen(palette::kGrid.darker(130));
+    painter.setPen(palette::chrome().grid.darker(130));
     painter.drawLine(0, kRulerHeight - 1, width(), kRulerHeight - 1);
 }
 
@@ -60,7 +60,7 @@ void TimelineWidget::paintRows(QPainter& painter)
 {
     // Grid lines first (the ruler's ticks), then rows on top with transparent backgrounds for tracks.
     const double step = rulerStep(m_range.width() / plotWidth(), 90);
-    painter.setPen(palette::kGrid);
+    painter.setPen(palette::chrome().grid);
     for (double t = std::ceil(m_range.start / step) * step; t < m_range.end; t += step) {
         const int x = toInt(xForTime(t));
         painter.drawLine(x, kRulerHeight, x, height());
@@ -73,8 +73,8 @@ void TimelineWidget::paintRows(QPainter& painter)
             continue;
         if (row.track < 0) {
             const QRect header(0, top, width() - kScrollBarWidth, row.height);
-            painter.fillRect(header, palette::kGroupBackground);
-            painter.setPen(palette::kText);
+            painter.fillRect(header, palette::chrome().groupBackground);
+            painter.setPen(palette::chrome().text);
             QFont bold = font();
             bold.setBold(true);
             painter.setFont(bold);
@@ -85,8 +85,8 @@ void TimelineWidget::paintRows(QPainter& painter)
             continue;
         }
         const QRect label(0, top, kLabelWidth, row.height);
-        painter.fillRect(label, palette::kLabelBackground);
-        painter.setPen(palette::kText);
+        painter.fillRect(label, palette::chrome().labelBackground);
+        painter.setPen(palette::chrome().text);
         painter.drawText(label.adjusted(18, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft,
                          tracks[static_cast<std::size_t>(row.track)].name);
         const QRect plot(kLabelWidth, top, plotWidth(), row.height);
@@ -94,7 +94,7 @@ void TimelineWidget::paintRows(QPainter& painter)
         painter.setClipRect(plot.intersected(QRect(kLabelWidth, kRulerHeight, plotWidth(), height())));
         paintTrack(painter, row.track, plot);
         painter.restore();
-        painter.setPen(palette::kGrid);
+        painter.setPen(palette::chrome().grid);
         painter.drawLine(0, top + row.height - 1, kLabelWidth + plotWidth(), top + row.height - 1);
     }
 }
@@ -115,11 +115,11 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
         const int y = top + itemHeight * 3 / 4;
         const int from = toInt(std::max(xForTime(static_cast<double>(*item.origin)), rect.left() - 8.0));
         const int to = toInt(xForTime(static_cast<double>(item.ts)));
-        painter.setPen(QPen(palette::kWriteLink, 2));
+        painter.setPen(QPen(palette::chrome().writeLink, 2));
         painter.drawLine(from, y, to, y);
         if (to - from > 8) {
             const QPoint head[] = {QPoint(to, y), QPoint(to - 6, y - 3), QPoint(to - 6, y + 3)};
-            painter.setBrush(palette::kWriteLink);
+            painter.setBrush(palette::chrome().writeLink);
             painter.drawPolygon(head, 3);
         }
         painter.setBrush(Qt::white);
@@ -134,7 +134,7 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
         if (linked && previous && previous->link != 0 && previous->link == item.link) {
             // Preempted segments of one flush: a line from where one stopped to where the next resumed.
             const int y = top + itemHeight / 2;
-            painter.setPen(QPen(palette::kSegmentLink, 1, Qt::DotLine));
+            painter.setPen(QPen(palette::chrome().segmentLink, 1, Qt::DotLine));
             painter.drawLine(toInt(xForTime(static_cast<double>(previous->end))), y, toInt(x0), y);
         }
         previous = &item;
@@ -145,7 +145,7 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
                 const auto next = std::next(&item);
                 const double room = next < items.data() + items.size() ? xForTime(static_cast<double>(next->ts)) - x : 400;
                 if (room > 30) {
-                    painter.setPen(palette::kText);
+                    painter.setPen(palette::chrome().text);
                     painter.drawText(QRect(x + 3, top, toInt(room) - 4, itemHeight), Qt::AlignVCenter | Qt::AlignLeft,
                                      metrics.elidedText(item.label, Qt::ElideRight, toInt(room) - 4));
                 }
@@ -154,8 +154,8 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
         }
         const QRect box(toInt(x0), top, std::max(toInt(x1) - toInt(x0), 1), itemHeight);
         if (info.kind == TrackKind::DataLoss) {
-            painter.fillRect(box, palette::kLossBackground);
-            painter.fillRect(box, QBrush(palette::kLossHatch, Qt::BDiagPattern));
+            painter.fillRect(box, palette::chrome().lossBackground);
+            painter.fillRect(box, QBrush(palette::chrome().lossHatch, Qt::BDiagPattern));
         } else {
             painter.fillRect(box, colour);
         }
@@ -166,7 +166,7 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
                 text = name != m_source->facts().vcpuNames.end() ? name->second : QString::number(item.style);
             }
             if (!text.isEmpty() && item.rows == 1) {
-                painter.setPen(info.kind == TrackKind::DataLoss || info.kind == TrackKind::VcpuSctlr ? palette::kText
+                painter.setPen(info.kind == TrackKind::DataLoss || info.kind == TrackKind::VcpuSctlr ? palette::chrome().text
                                                                                                       : Qt::white);
                 const QRect visible = box.intersected(rect);
                 painter.drawText(visible.adjusted(3, 0, -2, 0), Qt::AlignVCenter | Qt::AlignLeft,
@@ -183,7 +183,7 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
             continue;
         const int x0 = toInt(xForTime(static_cast<double>(item.ts)));
         const int x1 = std::max(toInt(xForTime(static_cast<double>(item.end))), x0 + 1);
-        painter.setPen(QPen(selected ? palette::kSelection : palette::kEvidence, 2));
+        painter.setPen(QPen(selected ? palette::chrome().selection : palette::kEvidence, 2));
         painter.setBrush(Qt::NoBrush);
         painter.drawRect(QRect(x0 - 1, rect.top() + 1, x1 - x0 + 2, rect.height() - 3));
     }
@@ -197,7 +197,7 @@ void TimelineWidget::paintLossOverlay(QPainter& painter)
         return;
     painter.save();
     painter.setClipRect(QRect(kLabelWidth, kRulerHeight, plotWidth(), height() - kRulerHeight));
-    QColor hatch = palette::kLossHatch;
+    QColor hatch = palette::chrome().lossHatch;
     hatch.setAlpha(110);
     for (const TrackItem& item : itemsToDraw(track)) {
         const int x0 = toInt(xForTime(static_cast<double>(item.ts)));

@@ -46,11 +46,41 @@ QColor severity(std::int64_t level)
     }
 }
 
+namespace {
+
+const Chrome kLight{
+    {255, 255, 255}, {238, 238, 242}, {222, 224, 232}, {232, 232, 236}, {30, 30, 30},   {0, 0, 0},
+    {33, 33, 33},    {90, 90, 90},    {255, 236, 179}, {93, 64, 55},    {55, 71, 79},   {96, 125, 139},
+};
+// Dark: backgrounds of Qt Creator's and Perfetto's dark modes; links, hatching and markers light where they were dark.
+const Chrome kDark{
+    {30, 31, 34},    {43, 45, 50},    {55, 58, 64},    {50, 52, 57},    {224, 224, 224}, {255, 255, 255},
+    {230, 230, 230}, {170, 170, 170}, {78, 64, 28},    {255, 213, 79},  {176, 190, 197}, {144, 164, 174},
+};
+Theme g_theme = Theme::Light;
+
+} // namespace
+
+const Chrome& chrome()
+{
+    return g_theme == Theme::Dark ? kDark : kLight;
+}
+
+Theme theme()
+{
+    return g_theme;
+}
+
+void setTheme(Theme theme)
+{
+    g_theme = theme;
+}
+
 QColor itemColour(TrackKind kind, std::int64_t style)
 {
     switch (kind) {
     case TrackKind::Findings: return severity(style);
-    case TrackKind::DataLoss: return kLossBackground;
+    case TrackKind::DataLoss: return chrome().lossBackground;
     case TrackKind::CoreVcpu: return vcpu(style);
     case TrackKind::CoreHypervisor:
     case TrackKind::VmSegments: return style != 0 ? kLongSegment : kFlushSegment;
@@ -59,14 +89,14 @@ QColor itemColour(TrackKind kind, std::int64_t style)
     case TrackKind::VcpuSctlr: return sctlrState(style);
     case TrackKind::VcpuTvm: return kTvm;
     case TrackKind::VcpuTraps: return trapKind(style);
-    case TrackKind::VcpuMarkers: return kMarker;
-    case TrackKind::VcpuConsole: return kConsole;
+    case TrackKind::VcpuMarkers: return chrome().marker;
+    case TrackKind::VcpuConsole: return chrome().console;
     case TrackKind::StaleWindows:
     case TrackKind::StaleRegion: return style != 0 ? kStaleWindowOpen : kStaleWindow;
     case TrackKind::StaleReads: return kStaleRead;
     case TrackKind::Clobbers: return kClobber;
     }
-    return kText;
+    return chrome().text;
 }
 
 std::vector<LegendEntry> legend()
@@ -93,14 +123,14 @@ std::vector<LegendEntry> legend()
         {vcpus, QStringLiteral("trap: set/way operation"), trapKind(0)},
         {vcpus, QStringLiteral("trap: stage-2 fault"), trapKind(2)},
         {vcpus, QStringLiteral("trap: other"), trapKind(3)},
-        {vcpus, QStringLiteral("guest marker"), kMarker},
-        {vcpus, QStringLiteral("console output"), kConsole},
+        {vcpus, QStringLiteral("guest marker"), chrome().marker},
+        {vcpus, QStringLiteral("console output"), chrome().console},
         {memory, QStringLiteral("stale read (missed the latest write)"), kStaleRead, false, true},
         {memory, QStringLiteral("clobber (a write destroyed)"), kClobber, false, true},
-        {memory, QStringLiteral("link from the write a read missed or a clobber destroyed"), kWriteLink},
+        {memory, QStringLiteral("link from the write a read missed or a clobber destroyed"), chrome().writeLink},
         {memory, QStringLiteral("stale-data window"), kStaleWindow},
         {memory, QStringLiteral("stale-data window still open at the end"), kStaleWindowOpen},
-        {trace, QStringLiteral("data the tracer lost: unknown, not empty"), kLossHatch, true},
+        {trace, QStringLiteral("data the tracer lost: unknown, not empty"), chrome().lossHatch, true},
     };
 }
 

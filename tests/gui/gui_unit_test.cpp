@@ -542,8 +542,8 @@ TEST(Legend, EveryColourDrawnIsListedOnceAndRedMeansWrong)
             EXPECT_TRUE(listed(palette::itemColour(kind, style)))
                 << "track kind " << static_cast<int>(kind) << " style " << style << ": "
                 << palette::itemColour(kind, style).name().toStdString();
-    EXPECT_TRUE(listed(palette::kWriteLink));
-    EXPECT_TRUE(listed(palette::kLossHatch));
+    EXPECT_TRUE(listed(palette::chrome().writeLink));
+    EXPECT_TRUE(listed(palette::chrome().lossHatch));
 
     const auto isRed = [](const QColor& c) {
         const int hue = c.hsvHue();

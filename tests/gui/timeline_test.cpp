@@ -534,9 +534,9 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         const int top = trackTop(source, TrackKind::StaleReads);
         ASSERT_GT(top, 0);
         const int y = top + 2 + (kTrackHeight - 4) * 3 / 4;
-        EXPECT_EQ(image.pixelColor(static_cast<int>(geometry.x((write + read) / 2)), y), palette::kWriteLink)
+        EXPECT_EQ(image.pixelColor(static_cast<int>(geometry.x((write + read) / 2)), y), palette::chrome().writeLink)
             << "the link between the write and the read";
-        EXPECT_NE(image.pixelColor(static_cast<int>(geometry.x(write)) - 10, y), palette::kWriteLink) << "before the write";
+        EXPECT_NE(image.pixelColor(static_cast<int>(geometry.x(write)) - 10, y), palette::chrome().writeLink) << "before the write";
     }
     {   // seed004 native with tiny sub-buffers (8,700 maintenance events): the tracer lost events; the first loss
         // is hatched.
@@ -563,16 +563,16 @@ TEST(Screenshot, FlushSliceStaleWindowAndHatchedLossAreWhereTheDataSays)
         for (int x = static_cast<int>(geometry.x(before)) + 2; x < static_cast<int>(geometry.x(after)) - 2; ++x) {
             for (int y = top + 3; y < top + kTrackHeight - 3; ++y) {
                 const QColor c = image.pixelColor(x, y);
-                hatch += c == palette::kLossHatch ? 1 : 0;
-                background += c == palette::kLossBackground ? 1 : 0;
+                hatch += c == palette::chrome().lossHatch ? 1 : 0;
+                background += c == palette::chrome().lossBackground ? 1 : 0;
             }
         }
         EXPECT_GT(hatch, 50) << "hatch lines inside the loss";
         EXPECT_GT(background, 50) << "the unknown background between them";
         // Outside the loss the track is blank.
         const QColor outside = image.pixelColor(static_cast<int>(geometry.x(before)) - 20, top + kTrackHeight / 2);
-        EXPECT_NE(outside, palette::kLossHatch);
-        EXPECT_NE(outside, palette::kLossBackground);
+        EXPECT_NE(outside, palette::chrome().lossHatch);
+        EXPECT_NE(outside, palette::chrome().lossBackground);
     }
 }
 

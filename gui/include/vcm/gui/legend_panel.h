@@ -5,6 +5,10 @@
 
 #include <QWidget>
 
+#include <vector>
+
+class QLabel;
+
 namespace vcm::gui {
 
 class LegendPanel : public QWidget {
@@ -13,6 +17,11 @@ public:
     explicit LegendPanel(QWidget* parent = nullptr);
     // The meanings listed, in order (tests read them).
     QStringList meanings() const;
+    // Draws the swatches again in the current theme's chrome.
+    void refreshColours();
+
+private:
+    std::vector<QLabel*> m_swatches; // one per palette::legend() entry, in order
 };
 
 } // namespace vcm::gui

@@ -2,11 +2,13 @@
 // selection on the right. Opens a trace database, or ingests a trace directory or live URL first.
 #pragma once
 
+#include "vcm/gui/timeline_palette.h"
 #include "vcm/gui/trace_source.h"
 
 #include <QMainWindow>
 
 #include <memory>
+#include <optional>
 
 class QLabel;
 class QMenu;
@@ -49,6 +51,11 @@ public:
     bool isFollowing() const;
     // View > Follow head: while following, the visible range ends at the newest time.
     QAction* followHeadAction() const { return m_followHead; }
+    // Light or dark (View > Dark Theme, remembered between sessions; vcm-gui --theme).
+    void setTheme(palette::Theme theme);
+    // The theme last chosen in View > Dark Theme, if any.
+    static std::optional<palette::Theme> rememberedTheme();
+    QAction* darkThemeAction() const { return m_darkTheme; }
     static constexpr int followIntervalMs = 500;
     // Returns false (and shows why in the status bar) when the file is not a trace database.
     bool openDatabase(const QString& file);
@@ -132,6 +139,7 @@ private:
     QMenu* m_recentMenu = nullptr;
     QTimer* m_followTimer = nullptr;
     QAction* m_followHead = nullptr;
+    QAction* m_darkTheme = nullptr;
     QString m_followed; // the database of the live ingest being followed
 };
 

@@ -12,27 +12,37 @@
 
 namespace vcm::gui::palette {
 
-inline const QColor kBackground{255, 255, 255};
-inline const QColor kLabelBackground{238, 238, 242};
-inline const QColor kGroupBackground{222, 224, 232};
-inline const QColor kGrid{232, 232, 236};
-inline const QColor kText{30, 30, 30};
+// The timeline's chrome: backgrounds, grid, text and the near-black or slate marks drawn like text (links, the
+// hatching of lost data, guest markers and console lines). It follows the theme; the item colours below mean the
+// same in both themes and are mid-tones that read on either background.
+enum class Theme { Light, Dark };
+struct Chrome {
+    QColor background;
+    QColor labelBackground;
+    QColor groupBackground;
+    QColor grid;
+    QColor text;
+    QColor selection;
+    QColor writeLink;      // from a stale read (clobber) back to the write it missed (destroyed)
+    QColor segmentLink;
+    QColor lossBackground; // data loss: "unknown", hatched
+    QColor lossHatch;
+    QColor marker;
+    QColor console;
+};
+const Chrome& chrome(); // the current theme's
+Theme theme();
+void setTheme(Theme theme);
+
 inline const QColor kFlush{46, 125, 50};            // VM flush slices
 inline const QColor kFlushSegment{161, 136, 127};    // hypervisor work: flush segments
 inline const QColor kLongSegment{251, 140, 0};      // unpreempted delay over the threshold: a warning
-inline const QColor kSegmentLink{90, 90, 90};
 inline const QColor kStaleWindow{142, 36, 170};     // stale-data windows
 inline const QColor kStaleWindowOpen{186, 104, 200};// still open at the end of the run
 inline const QColor kStaleRead{198, 40, 40};
 inline const QColor kClobber{136, 14, 79};
-inline const QColor kWriteLink{33, 33, 33};         // from a stale read (clobber) back to the write it missed (destroyed)
 inline const QColor kTvm{0, 151, 167};
 inline const QColor kWaiting{255, 241, 118};        // a runnable vCPU waiting for a core (pale yellow, not amber)
-inline const QColor kMarker{55, 71, 79};
-inline const QColor kConsole{96, 125, 139};
-inline const QColor kLossBackground{255, 236, 179};  // data loss: "unknown", hatched
-inline const QColor kLossHatch{93, 64, 55};
-inline const QColor kSelection{0, 0, 0};
 inline const QColor kEvidence{233, 30, 99};
 inline const QColor kMark{255, 111, 0};
 inline const QColor kAreaSelection{33, 150, 243, 60};

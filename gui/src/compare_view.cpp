@@ -35,6 +35,15 @@ QString presenceText(analyzer::Presence p)
     return {};
 }
 
+// The flush row of `vm`'s flush `flushId` in a run's database, if it has one.
+std::optional<std::int64_t> flushRow(TraceSource& source, const std::string& vm, std::int64_t flushId)
+{
+    db::Statement q = source.database().prepare(
+        "SELECT f.id FROM flush f JOIN vm v ON v.id = f.vm WHERE v.name = ?1 AND f.flush_id = ?2");
+    q.bind(1, vm).bind(2, flushId);
+    return q.step() ? std::optional(q.columnInt(0)) : std::nullopt;
+}
+
 QString timeText(const std::optional<std::int64_t>& ns)
 {
     return ns ? formatTime(static_cast<double>(*ns)) : QStringLiteral("-");
@@ -83,17 +92,34 @@ CompareView::CompareView(TraceSource& sourceA, TimelineWidget& timelineA, const 
     connect(&m_timelineA, &TimelineWidget::rangeChanged, this, follow(m_timelineB));
     connect(m_timelineB, &TimelineWidget::rangeChanged, this, follow(&m_timelineA));
 
-    // The findings in one run only, outlined on that run's timeline.
-    std::vector<RowRef> onlyA;
-    std::vector<RowRef> onlyB;
+    // What differs, drawn where it is: the findings in one run only, and the flushes present in one run only or
+    // of different lengths, outlined on their run's timeline; the first divergence of what the guests did, a mark
+    // on each timeline.
+    std::vector<RowRef> differentA;
+    std::vector<RowRef> differentB;
     for (const analyzer::FindingDifference& d : m_comparison.findings) {
         if (d.presence == analyzer::Presence::OnlyA)
-            onlyA.push_back({"finding", *d.idA});
+            differentA.push_back({"finding", *d.idA});
         else if (d.presence == analyzer::Presence::OnlyB)
-            onlyB.push_back({"finding", *d.idB});
+            differentB.push_back({"finding", *d.idB});
     }
-    m_timelineA.setHighlightedRows(std::move(onlyA));
-    m_timelineB->setHighlightedRows(std::move(onlyB));
+    for (const analyzer::FlushDifference& f : m_comparison.flushes) {
+        if (f.tsA)
+            if (const auto row = flushRow(m_sourceA, f.vm, f.flushId))
+                differentA.push_back({"flush", *row});
+        if (f.tsB)
+            if (const auto row = flushRow(*m_sourceB, f.vm, f.flushId))
+                differentB.push_back({"flush", *row});
+    }
+    m_timelineA.setHighlightedRows(std::move(differentA));
+    m_timelineB->setHighlightedRows(std::move(differentB));
+    if (const std::optional<analyzer::Divergence>& d = m_comparison.divergence) {
+        const QString name = tr("runs diverge");
+        if (d->tsA)
+            m_timelineA.renameMark(m_timelineA.addMarkAt(static_cast<double>(*d->tsA)), name);
+        if (d->tsB)
+            m_timelineB->renameMark(m_timelineB->addMarkAt(static_cast<double>(*d->tsB)), name);
+    }
 
     m_model = new QStandardItemModel(this);
     m_model->setHorizontalHeaderLabels(

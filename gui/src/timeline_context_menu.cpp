@@ -19,9 +19,15 @@ constexpr int kMarkGrabPixels = 4; // how near a mark's line a click must be to 
 
 void TimelineWidget::addMark(double time)
 {
-    m_marks.add(time);
+    addMarkAt(time);
+}
+
+std::size_t TimelineWidget::addMarkAt(double time)
+{
+    const std::size_t index = m_marks.add(time);
     emit marksChanged();
     update();
+    return index;
 }
 
 void TimelineWidget::renameMark(std::size_t index, const QString& name)

@@ -99,10 +99,13 @@ public:
     void setSelection(const std::optional<TimelineSelection>& selection);
     // Rows drawn with the evidence outline (the selected finding's evidence).
     void setHighlightedRows(std::vector<RowRef> rows);
+    const std::vector<RowRef>& highlightedRows() const { return m_highlighted; }
     const std::optional<AreaSelection>& areaSelection() const { return m_area; }
     // The marks, in time order.
     const std::vector<TimelineMark>& marks() const { return m_marks.all(); }
     void addMark(double time);
+    // Adds a mark and returns its index in marks().
+    std::size_t addMarkAt(double time);
     void renameMark(std::size_t index, const QString& name);
     void removeMark(std::size_t index);
     void clearMarks();

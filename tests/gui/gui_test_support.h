@@ -81,4 +81,30 @@ inline std::filesystem::path tracedDatabase(const std::string& scenario, const s
     return database;
 }
 
+#ifdef VCM_KVM_TRACES_DIR
+// A committed real-KVM recording (tests/reference/kvm/traces/COMBINATION/GUEST.dat.xz), decompressed once per process.
+inline std::filesystem::path referenceTrace(const std::string& combination, const std::string& guest)
+{
+    const std::filesystem::path dat = workDirectory() / (combination + "-" + guest + ".dat");
+    if (!std::filesystem::exists(dat)) {
+        const std::string command = "xz -dc '" +
+                                    (std::filesystem::path(VCM_KVM_TRACES_DIR) / combination / (guest + ".dat.xz")).string() +
+                                    "' > '" + dat.string() + "'";
+        EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    }
+    return dat;
+}
+
+// That recording ingested (vcm ingest) into a database, once per process.
+inline std::filesystem::path referenceDatabase(const std::string& combination, const std::string& guest)
+{
+    const std::filesystem::path db = workDirectory() / (combination + "-" + guest + ".db");
+    if (!std::filesystem::exists(db)) {
+        const std::filesystem::path dat = referenceTrace(combination, guest);
+        EXPECT_EQ(vcm("ingest -q " + dat.string() + " -o " + db.string()), 0);
+    }
+    return db;
+}
+#endif
+
 } // namespace vcm::gui::test

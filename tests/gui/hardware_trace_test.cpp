@@ -26,11 +26,7 @@ using vcm::gui::MainWindow;
 TEST(HardwareTrace, ATraceCmdFileIsIngestedOpenedAndSaysItHasNoOracle)
 {
     vcm::gui::test::application();
-    const fs::path dat = fs::temp_directory_path() / ("vcm-hardware-trace-" + std::to_string(::getpid()) + ".dat");
-    const std::string command = "xz -dc '" + (fs::path(VCM_KVM_TRACES_DIR) / "6.12-neoverse-n1" /
-                                              "bootloader-setway.dat.xz").string() + "' > '" + dat.string() + "'";
-    ASSERT_EQ(std::system(command.c_str()), 0) << command;
-    const QString database = IngestJob::databaseFor(QString::fromStdString(dat.string()));
+    const fs::path dat = vcm::gui::test::referenceTrace("6.12-neoverse-n1", "bootloader-setway");
 
     MainWindow window;
     QSignalSpy done(window.ingestJob(), &IngestJob::succeeded);
@@ -59,8 +55,6 @@ TEST(HardwareTrace, ATraceCmdFileIsIngestedOpenedAndSaysItHasNoOracle)
     EXPECT_EQ(rows.front().ts, 0);
     EXPECT_EQ(rows.front().end, end) << "the whole run";
     EXPECT_EQ(rows.front().label, QStringLiteral("unknown: no coherence oracle watched this run"));
-    fs::remove(dat);
-    fs::remove(database.toStdString());
 }
 
 // Area statistics name each track with its group: the vCPU ran on two host CPUs in this recording, and both cores'
@@ -68,13 +62,7 @@ TEST(HardwareTrace, ATraceCmdFileIsIngestedOpenedAndSaysItHasNoOracle)
 TEST(HardwareTrace, AreaStatisticsNameTheCoreOfEachTrack)
 {
     vcm::gui::test::application();
-    const fs::path dat = vcm::gui::test::workDirectory() / "two-cores.dat";
-    const std::string command = "xz -dc '" + (fs::path(VCM_KVM_TRACES_DIR) / "6.1-neoverse-n1" /
-                                              "bootloader-setway.dat.xz").string() + "' > '" + dat.string() + "'";
-    ASSERT_EQ(std::system(command.c_str()), 0) << command;
-    const fs::path db = vcm::gui::test::workDirectory() / "two-cores.db";
-    ASSERT_EQ(vcm::gui::test::vcm("ingest -q " + dat.string() + " -o " + db.string()), 0);
-    vcm::gui::TraceSource source(db);
+    vcm::gui::TraceSource source(vcm::gui::test::referenceDatabase("6.1-neoverse-n1", "bootloader-setway"));
     vcm::gui::AreaSelection area{{0, static_cast<double>(source.facts().endTs + 1)}, {}};
     for (int track = 0; track < static_cast<int>(source.tracks().size()); ++track)
         area.tracks.push_back(track);

@@ -32,20 +32,6 @@ QAction* actionStartingWith(const QMenu& menu, const QString& text)
     return nullptr;
 }
 
-// The database of 6.12's bootloader-setway recording, opened in a shown window.
-fs::path referenceDatabase()
-{
-    const fs::path dat = vcm::gui::test::workDirectory() / "bootloader-setway.dat";
-    const fs::path db = vcm::gui::test::workDirectory() / "bootloader-setway.db";
-    if (!fs::exists(db)) {
-        const std::string command = "xz -dc '" + (fs::path(VCM_KVM_TRACES_DIR) / "6.12-neoverse-n1" /
-                                                  "bootloader-setway.dat.xz").string() + "' > '" + dat.string() + "'";
-        EXPECT_EQ(std::system(command.c_str()), 0) << command;
-        EXPECT_EQ(vcm::gui::test::vcm("ingest -q " + dat.string() + " -o " + db.string()), 0);
-    }
-    return db;
-}
-
 TEST(TimelineMarks, AreNamedKeptInTimeOrderAndMeasureTheirDistance)
 {
     TimelineMarks marks;
@@ -78,7 +64,8 @@ protected:
     {
         window.resize(1280, 800);
         window.show();
-        ASSERT_TRUE(window.openDatabase(QString::fromStdString(referenceDatabase().string())));
+        const fs::path db = vcm::gui::test::referenceDatabase("6.12-neoverse-n1", "bootloader-setway");
+        ASSERT_TRUE(window.openDatabase(QString::fromStdString(db.string())));
     }
     QApplication& application = vcm::gui::test::application(); // before any widget
     MainWindow window;

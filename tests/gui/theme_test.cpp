@@ -23,19 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace palette = vcm::gui::palette;
 
-fs::path referenceDatabase()
-{
-    const fs::path dat = vcm::gui::test::workDirectory() / "theme.dat";
-    const fs::path db = vcm::gui::test::workDirectory() / "theme.db";
-    if (!fs::exists(db)) {
-        const std::string command = "xz -dc '" + (fs::path(VCM_KVM_TRACES_DIR) / "6.12-neoverse-n1" /
-                                                  "caches-on-shadow.dat.xz").string() + "' > '" + dat.string() + "'";
-        EXPECT_EQ(std::system(command.c_str()), 0) << command;
-        EXPECT_EQ(vcm::gui::test::vcm("ingest -q " + dat.string() + " -o " + db.string()), 0);
-    }
-    return db;
-}
-
 bool isDark(const QColor& colour)
 {
     return colour.lightness() < 80;
@@ -47,7 +34,8 @@ TEST(DarkTheme, TheViewMenuSwitchesTheTimelineTheWidgetsAndTheLegendAndIsRemembe
     vcm::gui::MainWindow window;
     window.resize(1280, 800);
     window.show();
-    ASSERT_TRUE(window.openDatabase(QString::fromStdString(referenceDatabase().string())));
+    const fs::path db = vcm::gui::test::referenceDatabase("6.12-neoverse-n1", "caches-on-shadow");
+    ASSERT_TRUE(window.openDatabase(QString::fromStdString(db.string())));
     ASSERT_NE(window.darkThemeAction(), nullptr);
     EXPECT_FALSE(window.darkThemeAction()->isChecked());
     const QColor lightBackground = palette::chrome().background;
@@ -80,7 +68,7 @@ TEST(DarkTheme, TheViewMenuSwitchesTheTimelineTheWidgetsAndTheLegendAndIsRemembe
 
 TEST(DarkTheme, TheCommandLineRendersAScreenshotInItAndRefusesAnUnknownTheme)
 {
-    const fs::path db = referenceDatabase();
+    const fs::path db = vcm::gui::test::referenceDatabase("6.12-neoverse-n1", "caches-on-shadow");
     const fs::path png = vcm::gui::test::workDirectory() / "dark.png";
     const std::string gui = std::string(VCM_GUI_BINARY);
     ASSERT_EQ(std::system((gui + " --theme dark --screenshot " + png.string() + " --size 800x400 " + db.string() +

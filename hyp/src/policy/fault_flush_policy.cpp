@@ -36,9 +36,7 @@ public:
     {
         return m_stage2.onFault(m_machine, m_vm, ipa, [&](const FaultedBlock& block) {
             if (!vcpu.cachesOn())
-                m_machine.memory().maintainRange(m_machine.hypervisorAgent(vcpu.core()),
-                                                 memory::ByAddressOp::CleanInvalidateToPoC, block.mfn << 12,
-                                                 block.pages << 12);
+                OnDemandStage2::cleanToPoC(m_machine, vcpu.core(), block);
         });
     }
 

@@ -45,9 +45,7 @@ public:
     bool onStage2Fault(cpu::Vcpu& vcpu, std::uint64_t ipa) override
     {
         return m_stage2.onFault(m_machine, m_vm, ipa, [&](const FaultedBlock& block) {
-            m_machine.memory().maintainRange(m_machine.hypervisorAgent(vcpu.core()),
-                                             memory::ByAddressOp::CleanInvalidateToPoC, block.mfn << 12,
-                                             block.pages << 12);
+            OnDemandStage2::cleanToPoC(m_machine, vcpu.core(), block);
         });
     }
 

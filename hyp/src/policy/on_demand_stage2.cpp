@@ -43,6 +43,12 @@ bool OnDemandStage2::onFault(Machine& machine, std::size_t vm, std::uint64_t ipa
     return true;
 }
 
+void OnDemandStage2::cleanToPoC(Machine& machine, memory::CoreId core, const FaultedBlock& block)
+{
+    machine.memory().maintainRange(machine.hypervisorAgent(core), memory::ByAddressOp::CleanInvalidateToPoC,
+                                   block.mfn << 12, block.pages << 12);
+}
+
 namespace {
 
 // What each policy that maps on demand uses when its knob is not set, from the reference traces
@@ -53,13 +59,19 @@ struct BlockDefault {
 };
 constexpr BlockDefault kBlockDefaults[] = {{"kvm", 2048}, {"kvm-6.1", 4}, {"kvm-fwb", 2048}, {"fault-flush", 4}};
 
+const BlockDefault* blockDefault(std::string_view policy)
+{
+    const auto known = std::find_if(std::begin(kBlockDefaults), std::end(kBlockDefaults),
+                                    [&](const BlockDefault& d) { return d.policy == policy; });
+    return known == std::end(kBlockDefaults) ? nullptr : known;
+}
+
 } // namespace
 
 std::uint64_t onDemandBlockPages(std::string_view policy, KnobReader& knobs)
 {
-    const auto known = std::find_if(std::begin(kBlockDefaults), std::end(kBlockDefaults),
-                                    [&](const BlockDefault& d) { return d.policy == policy; });
-    if (known == std::end(kBlockDefaults))
+    const BlockDefault* known = blockDefault(policy);
+    if (known == nullptr)
         throw std::logic_error(fmt::format("policy {} does not map stage 2 on demand", policy));
     const std::uint64_t kib = knobs.unsignedInteger("stage2_block_kib", known->kib);
     if (kib != 4 && kib != 2048 && kib != 1024 * 1024)
@@ -71,8 +83,7 @@ std::uint64_t onDemandBlockPages(std::string_view policy, KnobReader& knobs)
 
 std::optional<std::uint64_t> onDemandStage2BlockBytes(std::string_view policy, const PolicyKnobs& knobs)
 {
-    if (std::none_of(std::begin(kBlockDefaults), std::end(kBlockDefaults),
-                     [&](const BlockDefault& d) { return d.policy == policy; }))
+    if (blockDefault(policy) == nullptr)
         return std::nullopt;
     KnobReader reader(policy, knobs);
     return onDemandBlockPages(policy, reader) << 12;

@@ -38,6 +38,10 @@ public:
 
     std::uint64_t blockPages() const { return m_blockPages; }
 
+    // The clean KVM makes before mapping a block (clean_dcache_guest_page: DC CIVAC over it), by the hypervisor
+    // agent of `core`.
+    static void cleanToPoC(Machine& machine, memory::CoreId core, const FaultedBlock& block);
+
 private:
     std::uint64_t m_blockPages;
 };

@@ -69,7 +69,7 @@ int main(int argc, char** argv)
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Image size WxH (default 1600x900)"), QStringLiteral("WxH"));
     const QCommandLineOption window(QStringLiteral("window"), QStringLiteral("Screenshot the whole window, not only the timeline"));
     const QCommandLineOption benchmark(QStringLiteral("benchmark"), QStringLiteral("Print frame timings for the database and exit"));
-    const QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Compare with a second run (B): its timeline below on one axis, and a Differences tab"), QStringLiteral("B"));
+    const QCommandLineOption compare(QStringLiteral("compare"), QStringLiteral("Compare with a second run (B): its tracks paired with A's on one timeline, and a Differences tab"), QStringLiteral("B"));
     const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light or dark (default: the last one chosen in View, else light)"), QStringLiteral("name"));
     parser.addOptions({screenshot, range, size, window, benchmark, compare, theme});
     parser.process(app);

@@ -22,7 +22,10 @@ AreaStatistics computeAreaStatistics(TraceSource& source, const AreaSelection& a
     for (const int track : area.tracks) {
         const TrackInfo& info = source.tracks().at(static_cast<std::size_t>(track));
         const auto group = groupOf.find(track);
-        const QString name = (group == groupOf.end() ? QString() : group->second + QStringLiteral(": ")) + info.name;
+        // Comparing two runs, "A core 1: vCPU" and "B core 1: vCPU".
+        const QString run = source.comparing() ? runLetter(info.run) + QLatin1Char(' ') : QString();
+        const QString name =
+            run + (group == groupOf.end() ? QString() : group->second + QStringLiteral(": ")) + info.name;
         statistics.rowsPerTrack.emplace_back(name + QStringLiteral(" (") + QString::fromStdString(info.query.table) +
                                                  QStringLiteral(")"),
                                              source.countRows(track, area.range));

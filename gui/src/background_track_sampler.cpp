@@ -7,8 +7,10 @@
 
 namespace vcm::gui {
 
-BackgroundTrackSampler::BackgroundTrackSampler(std::filesystem::path file, std::vector<TrackQuery> queries, Delivery deliver)
-    : m_file(std::move(file)), m_queries(std::move(queries)), m_deliver(std::move(deliver)), m_thread([this] { run(); })
+BackgroundTrackSampler::BackgroundTrackSampler(std::vector<std::filesystem::path> runFiles, std::vector<TrackInfo> tracks,
+                                               Delivery deliver)
+    : m_runFiles(std::move(runFiles)), m_tracks(std::move(tracks)), m_deliver(std::move(deliver)),
+      m_thread([this] { run(); })
 {
 }
 
@@ -52,13 +54,15 @@ std::string BackgroundTrackSampler::error() const
 
 void BackgroundTrackSampler::run()
 {
-    std::optional<db::Database> db;
-    std::vector<std::unique_ptr<TrackSamplerStatements>> statements(m_queries.size());
-    try {
-        db.emplace(db::openTraceDatabase(m_file));
-    } catch (const std::exception& error) {
-        const std::lock_guard lock(m_mutex);
-        m_error = error.what();
+    std::vector<std::optional<db::Database>> databases(m_runFiles.size());
+    std::vector<std::unique_ptr<TrackSamplerStatements>> statements(m_tracks.size());
+    for (std::size_t r = 0; r < m_runFiles.size(); ++r) {
+        try {
+            databases[r].emplace(db::openTraceDatabase(m_runFiles[r]));
+        } catch (const std::exception& error) {
+            const std::lock_guard lock(m_mutex);
+            m_error = error.what();
+        }
     }
     for (;;) {
         Request request;
@@ -72,14 +76,16 @@ void BackgroundTrackSampler::run()
             m_pending.reset();
             m_busy = true;
         }
-        if (!db)
-            continue;
         for (const int track : request.tracks) {
             if (m_newest != request.generation)
                 break;
-            if (track < 0 || static_cast<std::size_t>(track) >= m_queries.size())
+            if (track < 0 || static_cast<std::size_t>(track) >= m_tracks.size())
                 continue;
-            const TrackQuery& query = m_queries[static_cast<std::size_t>(track)];
+            const TrackInfo& info = m_tracks[static_cast<std::size_t>(track)];
+            const TrackQuery& query = info.query;
+            std::optional<db::Database>& db = databases.at(static_cast<std::size_t>(info.run));
+            if (!db)
+                continue;
             auto& slot = statements[static_cast<std::size_t>(track)];
             try {
                 if (!slot)

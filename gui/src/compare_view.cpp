@@ -35,10 +35,10 @@ QString presenceText(analyzer::Presence p)
     return {};
 }
 
-// The flush row of `vm`'s flush `flushId` in a run's database, if it has one.
-std::optional<std::int64_t> flushRow(TraceSource& source, const std::string& vm, std::int64_t flushId)
+// The flush row of `vm`'s flush `flushId` in run `run`'s database, if it has one.
+std::optional<std::int64_t> flushRow(TraceSource& source, int run, const std::string& vm, std::int64_t flushId)
 {
-    db::Statement q = source.database().prepare(
+    db::Statement q = source.database(run).prepare(
         "SELECT f.id FROM flush f JOIN vm v ON v.id = f.vm WHERE v.name = ?1 AND f.flush_id = ?2");
     q.bind(1, vm).bind(2, flushId);
     return q.step() ? std::optional(q.columnInt(0)) : std::nullopt;
@@ -51,74 +51,46 @@ QString timeText(const std::optional<std::int64_t>& ns)
 
 } // namespace
 
-CompareView::CompareView(TraceSource& sourceA, TimelineWidget& timelineA, const QString& fileB, QWidget* parent)
-    : QWidget(parent), m_sourceA(sourceA), m_timelineA(timelineA),
-      m_sourceB(std::make_unique<TraceSource>(fileB.toStdString()))
+CompareView::CompareView(TraceSource& source, TimelineWidget& timeline, QWidget* parent)
+    : QWidget(parent), m_timeline(timeline)
 {
     setObjectName(QStringLiteral("compare"));
-    m_comparison = analyzer::compareRuns(m_sourceA.database(), m_sourceB->database(), m_sourceA.file().string(),
-                                         m_sourceB->file().string());
-
+    m_comparison = analyzer::compareRuns(source.database(0), source.database(1), source.file(0).string(),
+                                         source.file(1).string());
     m_header = new QLabel(this);
-    m_header->setText(tr("<b>B</b>: %1 &nbsp; (A above: %2) &nbsp; %3 findings only in A, %4 only in B")
-                          .arg(runText(m_comparison.b).toHtmlEscaped(), runText(m_comparison.a).toHtmlEscaped())
+    m_header->setText(tr("<b>A</b>: %1 &nbsp; <b>B</b>: %2 &nbsp; %3 findings only in A, %4 only in B")
+                          .arg(runText(m_comparison.a).toHtmlEscaped(), runText(m_comparison.b).toHtmlEscaped())
                           .arg(m_comparison.count(analyzer::Presence::OnlyA))
                           .arg(m_comparison.count(analyzer::Presence::OnlyB)));
-    m_timelineB = new TimelineWidget(this);
-    m_timelineB->setBackgroundSampling(true);
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(0);
-    layout->addWidget(m_header);
-    layout->addWidget(m_timelineB, 1);
-
-    // One time axis: both views may cover the longer run; their ranges move together.
-    const TimeBounds a = m_sourceA.bounds();
-    const TimeBounds b = m_sourceB->bounds();
-    const TimeBounds shared{std::min(a.start, b.start), std::max(a.end, b.end)};
-    m_timelineA.setAxisBounds(shared);
-    m_timelineB->setSource(m_sourceB.get());
-    m_timelineB->setAxisBounds(shared);
-    m_timelineB->setVisibleRange(m_timelineA.visibleRange());
-    const auto follow = [this](TimelineWidget* to) {
-        return [this, to](TimeRange range) {
-            if (m_syncing)
-                return;
-            m_syncing = true;
-            to->setVisibleRange(range);
-            m_syncing = false;
-        };
-    };
-    connect(&m_timelineA, &TimelineWidget::rangeChanged, this, follow(m_timelineB));
-    connect(m_timelineB, &TimelineWidget::rangeChanged, this, follow(&m_timelineA));
 
     // What differs, drawn where it is: the findings in one run only, and the flushes present in one run only or
-    // of different lengths, outlined on their run's timeline; the first divergence of what the guests did, a mark
-    // on each timeline.
-    std::vector<RowRef> differentA;
-    std::vector<RowRef> differentB;
+    // of different lengths, outlined on their run's tracks; the first divergence of what the guests did, a mark
+    // (one when both runs diverge at the same time, else one for each).
+    std::vector<RowRef> different;
     for (const analyzer::FindingDifference& d : m_comparison.findings) {
         if (d.presence == analyzer::Presence::OnlyA)
-            differentA.push_back({"finding", *d.idA});
+            different.push_back({"finding", *d.idA, 0});
         else if (d.presence == analyzer::Presence::OnlyB)
-            differentB.push_back({"finding", *d.idB});
+            different.push_back({"finding", *d.idB, 1});
     }
     for (const analyzer::FlushDifference& f : m_comparison.flushes) {
-        if (f.tsA)
-            if (const auto row = flushRow(m_sourceA, f.vm, f.flushId))
-                differentA.push_back({"flush", *row});
-        if (f.tsB)
-            if (const auto row = flushRow(*m_sourceB, f.vm, f.flushId))
-                differentB.push_back({"flush", *row});
+        for (const int run : {0, 1}) {
+            if (!(run == 0 ? f.tsA : f.tsB))
+                continue;
+            if (const auto row = flushRow(source, run, f.vm, f.flushId))
+                different.push_back({"flush", *row, run});
+        }
     }
-    m_timelineA.setHighlightedRows(std::move(differentA));
-    m_timelineB->setHighlightedRows(std::move(differentB));
+    m_timeline.setHighlightedRows(std::move(different));
     if (const std::optional<analyzer::Divergence>& d = m_comparison.divergence) {
-        const QString name = tr("runs diverge");
-        if (d->tsA)
-            m_timelineA.renameMark(m_timelineA.addMarkAt(static_cast<double>(*d->tsA)), name);
-        if (d->tsB)
-            m_timelineB->renameMark(m_timelineB->addMarkAt(static_cast<double>(*d->tsB)), name);
+        if (d->tsA && d->tsB && *d->tsA == *d->tsB) {
+            m_timeline.renameMark(m_timeline.addMarkAt(static_cast<double>(*d->tsA)), tr("runs diverge"));
+        } else {
+            if (d->tsA)
+                m_timeline.renameMark(m_timeline.addMarkAt(static_cast<double>(*d->tsA)), tr("A diverges"));
+            if (d->tsB)
+                m_timeline.renameMark(m_timeline.addMarkAt(static_cast<double>(*d->tsB)), tr("B diverges"));
+        }
     }
 
     m_model = new QStandardItemModel(this);
@@ -162,13 +134,14 @@ CompareView::CompareView(TraceSource& sourceA, TimelineWidget& timelineA, const 
     m_view->setWordWrap(false);
     connect(m_view, &QTableView::activated, this,
             [this](const QModelIndex& index) { activateDifference(index.row()); });
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(m_header);
+    layout->addWidget(m_view, 1);
 }
 
-CompareView::~CompareView()
-{
-    m_timelineA.setAxisBounds(std::nullopt);
-    m_timelineA.setHighlightedRows({});
-}
+CompareView::~CompareView() = default;
 
 void CompareView::activateDifference(int row)
 {
@@ -181,9 +154,9 @@ void CompareView::activateDifference(int row)
         tsA = d.tsA;
         tsB = d.tsB;
         if (d.idA)
-            m_timelineA.setSelection(TimelineSelection{{"finding", *d.idA}, *d.tsA, *d.tsA, -1});
-        if (d.idB)
-            m_timelineB->setSelection(TimelineSelection{{"finding", *d.idB}, *d.tsB, *d.tsB, -1});
+            m_timeline.setSelection(TimelineSelection{{"finding", *d.idA, 0}, *d.tsA, *d.tsA, -1});
+        else if (d.idB)
+            m_timeline.setSelection(TimelineSelection{{"finding", *d.idB, 1}, *d.tsB, *d.tsB, -1});
     } else if (row - findingRows < static_cast<int>(m_comparison.flushes.size())) {
         const analyzer::FlushDifference& f = m_comparison.flushes[static_cast<std::size_t>(row - findingRows)];
         tsA = f.tsA;
@@ -194,7 +167,7 @@ void CompareView::activateDifference(int row)
     const double start = static_cast<double>(std::min(tsA.value_or(*tsB), tsB.value_or(*tsA)));
     const double end = static_cast<double>(std::max(tsA.value_or(*tsB), tsB.value_or(*tsA)));
     const double margin = std::max((end - start) * 0.2, 20'000.0);
-    m_timelineA.setVisibleRange({start - margin, end + margin}); // B follows
+    m_timeline.setVisibleRange({start - margin, end + margin});
 }
 
 } // namespace vcm::gui

@@ -12,7 +12,8 @@ namespace {
 
 QString linkTo(const RowRef& row, const QString& text)
 {
-    return QStringLiteral("<a href=\"row:%1/%2\">%3</a>")
+    return QStringLiteral("<a href=\"row:%1/%2/%3\">%4</a>")
+        .arg(row.run)
         .arg(QString::fromStdString(row.table))
         .arg(row.id)
         .arg(text.toHtmlEscaped());
@@ -30,8 +31,8 @@ DetailsPanel::DetailsPanel(QWidget* parent) : QWidget(parent)
     layout->addWidget(m_browser);
     connect(m_browser, &QTextBrowser::anchorClicked, this, [this](const QUrl& url) {
         const QStringList parts = url.path().split(QLatin1Char('/'));
-        if (url.scheme() == QLatin1String("row") && parts.size() == 2)
-            emit rowLinkActivated(RowRef{parts[0].toStdString(), parts[1].toLongLong()});
+        if (url.scheme() == QLatin1String("row") && parts.size() == 3)
+            emit rowLinkActivated(RowRef{parts[1].toStdString(), parts[2].toLongLong(), parts[0].toInt()});
         if (url.scheme() == QLatin1String("time") && parts.size() == 2)
             emit timeLinkActivated(parts[0].toLongLong(), parts[1].toLongLong());
     });
@@ -56,6 +57,9 @@ void DetailsPanel::showRow(const std::optional<RowRef>& row)
         return;
     }
     QString html = QStringLiteral("<b>%1 %2</b>").arg(QString::fromStdString(row->table)).arg(row->id);
+    if (m_source->comparing())
+        html += tr(" of run %1 (%2)")
+                    .arg(runLetter(row->run), m_source->facts(row->run).policy.toHtmlEscaped());
     if (const auto time = m_source->rowTime(*row)) {
         html += QStringLiteral(" &mdash; %1").arg(formatTime(static_cast<double>(time->first)));
         if (time->second > time->first)
@@ -76,7 +80,7 @@ void DetailsPanel::showRow(const std::optional<RowRef>& row)
     }
     if (row->table == "finding") {
         html += tr("<p><b>Evidence</b></p><ul>");
-        for (const EvidenceRow& evidence : m_source->evidence(row->id)) {
+        for (const EvidenceRow& evidence : m_source->evidence(row->id, row->run)) {
             QString when = evidence.time ? QStringLiteral(" at %1").arg(formatTime(static_cast<double>(evidence.time->first)))
                                          : QString();
             html += QStringLiteral("<li>%1: %2%3</li>")
@@ -90,7 +94,7 @@ void DetailsPanel::showRow(const std::optional<RowRef>& row)
         if (!findings.empty()) {
             html += tr("<p><b>Findings citing it</b></p><ul>");
             for (const std::int64_t finding : findings)
-                html += QStringLiteral("<li>%1</li>").arg(linkTo({"finding", finding}, QStringLiteral("finding %1").arg(finding)));
+                html += QStringLiteral("<li>%1</li>").arg(linkTo({"finding", finding, row->run}, QStringLiteral("finding %1").arg(finding)));
             html += QStringLiteral("</ul>");
         }
     }

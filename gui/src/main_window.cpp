@@ -242,6 +242,7 @@ void MainWindow::buildMenus()
         if (!file.isEmpty())
             compareWith(file);
     });
+    fileMenu->addAction(tr("Stop Comparing"), this, &MainWindow::stopComparing);
     m_recentMenu = fileMenu->addMenu(tr("&Recent Files"));
     refreshRecentMenu();
     fileMenu->addSeparator();
@@ -291,8 +292,6 @@ void MainWindow::setTheme(palette::Theme theme)
         m_darkTheme->setChecked(theme == palette::Theme::Dark);
     }
     m_timeline->update();
-    if (m_compare != nullptr)
-        m_compare->update();
 }
 
 QString MainWindow::statusText() const
@@ -371,38 +370,64 @@ bool MainWindow::compareWith(const QString& file)
         setStatus(tr("Open a run first (A), then compare it with another (B)"));
         return false;
     }
-    delete m_compare;
-    m_compare = nullptr;
+    QString database;
     try {
         // A trace directory is ingested first, here and now (the comparison needs its findings).
-        const QString database = QFileInfo(file).isDir() || analyzer::isTraceCmdFile(file.toStdString())
-                                     ? IngestJob::ingestNow(file)
-                                     : file;
-        m_compare = new CompareView(*m_source, *m_timeline, database, this);
+        database = QFileInfo(file).isDir() || analyzer::isTraceCmdFile(file.toStdString()) ? IngestJob::ingestNow(file)
+                                                                                            : file;
     } catch (const std::exception& error) {
         setStatus(tr("Cannot compare with %1: %2").arg(file, QString::fromUtf8(error.what())));
         return false;
     }
-    m_split->insertWidget(1, m_compare);
-    m_split->setStretchFactor(1, 3);
-    const int tab = m_tabs->addTab(m_compare->differencesView(),
-                                   tr("Differences (%1)").arg(m_compare->differencesView()->model()->rowCount()));
+    const QString previous = m_comparedFile;
+    m_comparedFile = database;
+    if (!installSource(QString::fromStdString(m_source->file(0).string()), SourceChange::Paired)) {
+        // The source shown is untouched (and so is a comparison before this one).
+        m_comparedFile = previous;
+        return false;
+    }
+    delete m_compare;
+    m_compare = nullptr;
+    m_timeline->setHighlightedRows({});
+    try {
+        m_compare = new CompareView(*m_source, *m_timeline, this);
+    } catch (const std::exception& error) {
+        setStatus(tr("Cannot compare with %1: %2").arg(file, QString::fromUtf8(error.what())));
+        stopComparing();
+        return false;
+    }
+    const int tab = m_tabs->addTab(m_compare, tr("Differences (%1)").arg(m_compare->differencesView()->model()->rowCount()));
     m_tabs->setCurrentIndex(tab);
     m_compare->differencesView()->resizeColumnsToContents();
-    setStatus(tr("Comparing with %1 (B, below)").arg(QFileInfo(file).fileName()));
+    setStatus(tr("Comparing with %1: B's tracks under A's, pair by pair").arg(QFileInfo(file).fileName()));
     return true;
+}
+
+void MainWindow::stopComparing()
+{
+    if (m_comparedFile.isEmpty() || !m_source)
+        return;
+    delete m_compare;
+    m_compare = nullptr;
+    m_comparedFile.clear();
+    m_timeline->setHighlightedRows({});
+    installSource(QString::fromStdString(m_source->file(0).string()), SourceChange::Paired);
 }
 
 bool MainWindow::installSource(const QString& file, SourceChange change)
 {
-    if (change == SourceChange::Opened && m_compare) {
+    if (change == SourceChange::Opened) {
         // Another run A: its comparison with B no longer holds.
         delete m_compare;
         m_compare = nullptr;
+        m_comparedFile.clear();
     }
     std::unique_ptr<TraceSource> source;
     try {
-        source = std::make_unique<TraceSource>(file.toStdString());
+        source = std::make_unique<TraceSource>(file.toStdString(),
+                                               m_comparedFile.isEmpty()
+                                                   ? std::nullopt
+                                                   : std::optional<std::filesystem::path>(m_comparedFile.toStdString()));
     } catch (const std::exception& error) {
         setStatus(tr("Cannot open %1: %2").arg(file, QString::fromUtf8(error.what())));
         return false;
@@ -509,7 +534,7 @@ void MainWindow::showRow(const RowRef& row)
 {
     if (!m_source)
         return;
-    if (row.table == "finding") {
+    if (row.table == "finding" && row.run == 0) {
         const int findingRow = m_findings->rowOf(row.id);
         if (findingRow >= 0) {
             activateFinding(findingRow);

@@ -1,7 +1,6 @@
 #include "vcm/gui/offscreen_render.h"
 #include "vcm/gui/svg_export.h"
 
-#include "vcm/gui/compare_view.h"
 #include "vcm/gui/main_window.h"
 #include "vcm/gui/time_format.h"
 #include "vcm/gui/timeline_widget.h"
@@ -120,7 +119,6 @@ auto withScreenshotWidget(const ScreenshotOptions& options, Use use)
         if (!options.compare.isEmpty()) {
             if (!window.compareWith(options.compare))
                 throw db::DatabaseError(window.statusText().toStdString());
-            window.compareView()->timelineB()->setBackgroundSampling(false);
         }
         window.resize(options.size);
         window.show();

@@ -62,15 +62,15 @@ bool TimelineWidget::stepEvent(int track, bool forward, double fromTime)
         return false;
     std::int64_t ts = static_cast<std::int64_t>(std::floor(fromTime));
     std::int64_t rowId = forward ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
-    const std::string& table = m_source->tracks()[static_cast<std::size_t>(track)].query.table;
-    if (m_selection && m_selection->row.table == table) {
+    const TrackInfo& info = m_source->tracks()[static_cast<std::size_t>(track)];
+    if (m_selection && m_selection->row.table == info.query.table && m_selection->row.run == info.run) {
         ts = m_selection->ts;
         rowId = m_selection->row.id;
     }
     const std::optional<TrackItem> item = m_source->neighbour(track, ts, rowId, forward);
     if (!item)
         return false;
-    setSelection(TimelineSelection{{table, item->rowId}, item->ts, item->end, track});
+    setSelection(TimelineSelection{{info.query.table, item->rowId, info.run}, item->ts, item->end, track});
     const auto start = static_cast<double>(item->ts);
     if (!m_range.contains(start)) {
         const double half = m_range.width() / 2;
@@ -127,8 +127,8 @@ std::optional<TimelineSelection> TimelineWidget::itemAt(const QPoint& position)
     }
     if (!best)
         return std::nullopt;
-    const std::string& table = m_source->tracks()[static_cast<std::size_t>(track)].query.table;
-    return TimelineSelection{{table, best->rowId}, best->ts, best->end, track};
+    const TrackInfo& info = m_source->tracks()[static_cast<std::size_t>(track)];
+    return TimelineSelection{{info.query.table, best->rowId, info.run}, best->ts, best->end, track};
 }
 
 void TimelineWidget::keyPressEvent(QKeyEvent* event)

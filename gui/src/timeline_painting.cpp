@@ -58,15 +58,21 @@ void TimelineWidget::paintRuler(QPainter& painter)
 
 void TimelineWidget::paintRows(QPainter& painter)
 {
-    // Grid lines first (the ruler's ticks), then rows on top with transparent backgrounds for tracks.
+    // Run B's tinted rows first (comparing), then grid lines (the ruler's ticks), then rows on top with transparent
+    // backgrounds for tracks.
+    const auto& groups = m_source->groups();
+    const auto& tracks = m_source->tracks();
+    for (const TimelineRow& row : m_rows) {
+        if (row.track >= 0 && tracks[static_cast<std::size_t>(row.track)].run != 0)
+            painter.fillRect(QRect(kLabelWidth, kRulerHeight + row.y - scrollOffset(), plotWidth(), row.height),
+                             palette::chrome().comparedBackground);
+    }
     const double step = rulerStep(m_range.width() / plotWidth(), 90);
     painter.setPen(palette::chrome().grid);
     for (double t = std::ceil(m_range.start / step) * step; t < m_range.end; t += step) {
         const int x = toInt(xForTime(t));
         painter.drawLine(x, kRulerHeight, x, height());
     }
-    const auto& groups = m_source->groups();
-    const auto& tracks = m_source->tracks();
     for (const TimelineRow& row : m_rows) {
         const int top = kRulerHeight + row.y - scrollOffset();
         if (top + row.height <= kRulerHeight || top >= height())
@@ -84,12 +90,21 @@ void TimelineWidget::paintRows(QPainter& painter)
             painter.setFont(font());
             continue;
         }
+        const TrackInfo& info = tracks[static_cast<std::size_t>(row.track)];
         const QRect label(0, top, kLabelWidth, row.height);
-        painter.fillRect(label, palette::chrome().labelBackground);
-        painter.setPen(palette::chrome().text);
-        painter.drawText(label.adjusted(18, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft,
-                         tracks[static_cast<std::size_t>(row.track)].name);
         const QRect plot(kLabelWidth, top, plotWidth(), row.height);
+        const bool compared = info.run != 0;
+        painter.fillRect(label, compared ? palette::chrome().comparedLabelBackground : palette::chrome().labelBackground);
+        painter.setPen(palette::chrome().text);
+        if (m_source->comparing()) {
+            // Whose track: A or B, in the indent, bold.
+            QFont bold = font();
+            bold.setBold(true);
+            painter.setFont(bold);
+            painter.drawText(label.adjusted(5, 0, 0, 0), Qt::AlignVCenter | Qt::AlignLeft, runLetter(info.run));
+            painter.setFont(font());
+        }
+        painter.drawText(label.adjusted(18, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft, info.name);
         painter.save();
         painter.setClipRect(plot.intersected(QRect(kLabelWidth, kRulerHeight, plotWidth(), height())));
         paintTrack(painter, row.track, plot);
@@ -162,8 +177,9 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
         if (box.width() > 24) {
             QString text = item.label;
             if (info.kind == TrackKind::CoreVcpu) {
-                const auto name = m_source->facts().vcpuNames.find(item.style);
-                text = name != m_source->facts().vcpuNames.end() ? name->second : QString::number(item.style);
+                const auto& names = m_source->facts(info.run).vcpuNames;
+                const auto name = names.find(item.style);
+                text = name != names.end() ? name->second : QString::number(item.style);
             }
             if (!text.isEmpty() && item.rows == 1) {
                 painter.setPen(info.kind == TrackKind::DataLoss || info.kind == TrackKind::VcpuSctlr ? palette::chrome().text
@@ -176,7 +192,7 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
     }
     // Selection and evidence outlines.
     for (const TrackItem& item : items) {
-        const RowRef row{info.query.table, item.rowId};
+        const RowRef row{info.query.table, item.rowId, info.run};
         const bool selected = m_selection && m_selection->row == row;
         const bool evidence = std::find(m_highlighted.begin(), m_highlighted.end(), row) != m_highlighted.end();
         if (!selected && !evidence)
@@ -191,18 +207,31 @@ void TimelineWidget::paintTrack(QPainter& painter, int track, const QRect& rect)
 
 void TimelineWidget::paintLossOverlay(QPainter& painter)
 {
-    // Lost data is "unknown", never "nothing happened": every track is hatched over the lost stretch.
-    const int track = findTrack(TrackKind::DataLoss);
-    if (track < 0)
-        return;
+    // Lost data is "unknown", never "nothing happened": every track of the run is hatched over the lost stretch
+    // (comparing two runs, only the rows of the run that lost it).
     painter.save();
     painter.setClipRect(QRect(kLabelWidth, kRulerHeight, plotWidth(), height() - kRulerHeight));
     QColor hatch = palette::chrome().lossHatch;
     hatch.setAlpha(110);
-    for (const TrackItem& item : itemsToDraw(track)) {
-        const int x0 = toInt(xForTime(static_cast<double>(item.ts)));
-        const int x1 = std::max(toInt(xForTime(static_cast<double>(item.end))), x0 + 3);
-        painter.fillRect(QRect(x0, kRulerHeight, x1 - x0, height() - kRulerHeight), QBrush(hatch, Qt::BDiagPattern));
+    const auto& tracks = m_source->tracks();
+    for (std::size_t lossTrack = 0; lossTrack < tracks.size(); ++lossTrack) {
+        if (tracks[lossTrack].kind != TrackKind::DataLoss)
+            continue;
+        const int run = tracks[lossTrack].run;
+        std::vector<std::pair<int, int>> bands; // top and height of the rows hatched
+        if (!m_source->comparing()) {
+            bands.emplace_back(kRulerHeight, height() - kRulerHeight);
+        } else {
+            for (const TimelineRow& row : m_rows)
+                if (row.track >= 0 && tracks[static_cast<std::size_t>(row.track)].run == run)
+                    bands.emplace_back(kRulerHeight + row.y - scrollOffset(), row.height);
+        }
+        for (const TrackItem& item : itemsToDraw(static_cast<int>(lossTrack))) {
+            const int x0 = toInt(xForTime(static_cast<double>(item.ts)));
+            const int x1 = std::max(toInt(xForTime(static_cast<double>(item.end))), x0 + 3);
+            for (const auto& [top, bandHeight] : bands)
+                painter.fillRect(QRect(x0, top, x1 - x0, bandHeight), QBrush(hatch, Qt::BDiagPattern));
+        }
     }
     painter.restore();
 }

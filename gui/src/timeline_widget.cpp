@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace vcm::gui {
 
@@ -39,11 +40,11 @@ void TimelineWidget::restartBackgroundSampler()
     std::fill(m_requested.begin(), m_requested.end(), false);
     if (!m_backgroundSampling || m_source == nullptr)
         return;
-    std::vector<TrackQuery> queries;
-    for (const TrackInfo& track : m_source->tracks())
-        queries.push_back(track.query);
+    std::vector<std::filesystem::path> runFiles{m_source->file(0)};
+    if (m_source->comparing())
+        runFiles.push_back(m_source->file(1));
     m_background = std::make_unique<BackgroundTrackSampler>(
-        m_source->file(), std::move(queries), [this](std::uint64_t generation, int track, std::vector<TrackItem> items) {
+        std::move(runFiles), m_source->tracks(), [this](std::uint64_t generation, int track, std::vector<TrackItem> items) {
             // On the sampler's thread: hand the items to the widget's thread (dropped if the widget is gone).
             QMetaObject::invokeMethod(
                 this,
@@ -72,9 +73,10 @@ std::vector<int> TimelineWidget::visibleTracks() const
         if (row.track >= 0 && top + row.height > kRulerHeight && top < height())
             tracks.push_back(row.track);
     }
-    if (const int loss = findTrack(TrackKind::DataLoss);
-        loss >= 0 && std::find(tracks.begin(), tracks.end(), loss) == tracks.end())
-        tracks.push_back(loss);
+    for (const int run : {0, 1})
+        if (const int loss = findTrack(TrackKind::DataLoss, -1, run);
+            loss >= 0 && std::find(tracks.begin(), tracks.end(), loss) == tracks.end())
+            tracks.push_back(loss);
     return tracks;
 }
 
@@ -144,14 +146,18 @@ void TimelineWidget::setGrownSource(TraceSource* source)
         setSource(source);
         return;
     }
-    std::map<std::pair<TrackKind, std::int64_t>, int> trackIndex;
-    for (std::size_t i = 0; i < source->tracks().size(); ++i)
-        trackIndex.emplace(std::pair(source->tracks()[i].kind, source->tracks()[i].entity), static_cast<int>(i));
+    // A track is the same when it shows the same entity's rows of the same kind in the same run (a comparison
+    // added or dropped keeps A's tracks).
+    std::map<std::tuple<int, TrackKind, std::int64_t>, int> trackIndex;
+    for (std::size_t i = 0; i < source->tracks().size(); ++i) {
+        const TrackInfo& info = source->tracks()[i];
+        trackIndex.emplace(std::tuple(info.run, info.kind, info.entity), static_cast<int>(i));
+    }
     const auto carried = [&](int oldTrack) {
         if (oldTrack < 0 || static_cast<std::size_t>(oldTrack) >= m_source->tracks().size())
             return -1;
         const TrackInfo& info = m_source->tracks()[static_cast<std::size_t>(oldTrack)];
-        const auto found = trackIndex.find(std::pair(info.kind, info.entity));
+        const auto found = trackIndex.find(std::tuple(info.run, info.kind, info.entity));
         return found == trackIndex.end() ? -1 : found->second;
     };
     std::map<QString, bool> collapsedGroups;
@@ -185,7 +191,7 @@ void TimelineWidget::setGrownSource(TraceSource* source)
     restartBackgroundSampler();
     m_scrollBar->setValue(scroll);
     const TimeRange kept = m_range;
-    m_range = clamped(kept, m_axisBounds.value_or(source->bounds()));
+    m_range = clamped(kept, source->bounds());
     if (!(m_range == kept))
         emit rangeChanged(m_range);
 }
@@ -197,12 +203,7 @@ void TimelineWidget::showWholeRun()
 
 TimeBounds TimelineWidget::axisBounds() const
 {
-    return m_axisBounds.value_or(m_source ? m_source->bounds() : TimeBounds{});
-}
-
-void TimelineWidget::setAxisBounds(std::optional<TimeBounds> bounds)
-{
-    m_axisBounds = bounds;
+    return m_source ? m_source->bounds() : TimeBounds{};
 }
 
 void TimelineWidget::setVisibleRange(const TimeRange& range)
@@ -284,13 +285,13 @@ int TimelineWidget::trackAt(const QPoint& position) const
     return -1;
 }
 
-int TimelineWidget::findTrack(TrackKind kind, std::int64_t entity) const
+int TimelineWidget::findTrack(TrackKind kind, std::int64_t entity, int run) const
 {
     if (!m_source)
         return -1;
     const auto& tracks = m_source->tracks();
     for (std::size_t i = 0; i < tracks.size(); ++i) {
-        if (tracks[i].kind == kind && (entity < 0 || tracks[i].entity == entity))
+        if (tracks[i].kind == kind && tracks[i].run == run && (entity < 0 || tracks[i].entity == entity))
             return static_cast<int>(i);
     }
     return -1;

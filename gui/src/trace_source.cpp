@@ -4,6 +4,7 @@
 
 #include "vcm/db/schema.h"
 #include "vcm/gui/track_catalog.h"
+#include "vcm/gui/track_pairing.h"
 #include "vcm/gui/track_query_sql.h"
 #include "vcm/gui/track_sampler.h"
 
@@ -70,10 +71,17 @@ const char* durationOf(const std::string& table)
 
 } // namespace
 
-TraceSource::TraceSource(const std::filesystem::path& file) : m_file(file), m_db(db::openTraceDatabase(file))
+TraceSource::TraceSource(const std::filesystem::path& file, const std::optional<std::filesystem::path>& compared)
 {
-    m_facts = readFacts(m_db);
-    TrackCatalog catalog = buildTrackCatalog(m_db, m_facts);
+    std::vector<TrackCatalog> catalogs;
+    for (const std::filesystem::path* path : {&file, compared ? &*compared : nullptr}) {
+        if (path == nullptr)
+            continue;
+        auto& added = *m_runs.emplace_back(std::make_unique<Run>(Run{*path, db::openTraceDatabase(*path), {}}));
+        added.facts = readFacts(added.db);
+        catalogs.push_back(buildTrackCatalog(added.db, added.facts));
+    }
+    TrackCatalog catalog = catalogs.size() == 1 ? std::move(catalogs[0]) : pairTrackCatalogs(catalogs[0], catalogs[1]);
     m_tracks = std::move(catalog.tracks);
     m_groups = std::move(catalog.groups);
     m_statements.resize(m_tracks.size());
@@ -81,15 +89,24 @@ TraceSource::TraceSource(const std::filesystem::path& file) : m_file(file), m_db
 
 TraceSource::~TraceSource() = default;
 
+TimeBounds TraceSource::bounds() const
+{
+    std::int64_t end = 1;
+    for (const auto& r : m_runs)
+        end = std::max(end, r->facts.endTs);
+    return {0, static_cast<double>(end)};
+}
+
 TraceSource::TrackStatements& TraceSource::statements(int track)
 {
     auto& slot = m_statements.at(static_cast<std::size_t>(track));
     if (!slot) {
-        const TrackQuery& q = m_tracks[static_cast<std::size_t>(track)].query;
+        const TrackInfo& info = m_tracks[static_cast<std::size_t>(track)];
+        db::Database& db = database(info.run);
         slot = std::make_unique<TrackStatements>();
-        slot->sampler = prepareSamplerStatements(m_db, q);
-        slot->next = m_db.prepare(neighbourSql(q, true));
-        slot->previous = m_db.prepare(neighbourSql(q, false));
+        slot->sampler = prepareSamplerStatements(db, info.query);
+        slot->next = db.prepare(neighbourSql(info.query, true));
+        slot->previous = db.prepare(neighbourSql(info.query, false));
     }
     return *slot;
 }
@@ -101,17 +118,19 @@ std::vector<TrackItem> TraceSource::sample(int track, const TimeRange& range, in
 
 std::int64_t TraceSource::countRows(int track, const TimeRange& range)
 {
-    const TrackQuery& q = m_tracks.at(static_cast<std::size_t>(track)).query;
+    const TrackInfo& info = m_tracks.at(static_cast<std::size_t>(track));
+    const TrackQuery& q = info.query;
     db::Statement statement =
-        m_db.prepare("SELECT count(*) FROM " + q.from + " WHERE " + q.where + " AND " + q.ts + " >= ?1 AND " + q.ts + " < ?2");
+        database(info.run).prepare("SELECT count(*) FROM " + q.from + " WHERE " + q.where + " AND " + q.ts + " >= ?1 AND " + q.ts + " < ?2");
     statement.bind(1, static_cast<std::int64_t>(std::floor(range.start))).bind(2, static_cast<std::int64_t>(std::ceil(range.end)));
     return statement.step() ? statement.columnInt(0) : 0;
 }
 
 std::vector<std::int64_t> TraceSource::durations(int track, const TimeRange& range, int limit)
 {
-    const TrackQuery& q = m_tracks.at(static_cast<std::size_t>(track)).query;
-    db::Statement statement = m_db.prepare("SELECT " + q.dur + " FROM " + q.from + " WHERE " + q.where + " AND " + q.ts +
+    const TrackInfo& info = m_tracks.at(static_cast<std::size_t>(track));
+    const TrackQuery& q = info.query;
+    db::Statement statement = database(info.run).prepare("SELECT " + q.dur + " FROM " + q.from + " WHERE " + q.where + " AND " + q.ts +
                                            " >= ?1 AND " + q.ts + " < ?2 LIMIT ?3");
     statement.bind(1, static_cast<std::int64_t>(std::floor(range.start)))
         .bind(2, static_cast<std::int64_t>(std::ceil(range.end)))
@@ -155,14 +174,14 @@ std::optional<std::pair<std::int64_t, std::int64_t>> TraceSource::rowTime(const 
 {
     std::string sql;
     if (row.table == "data_loss") {
-        sql = "SELECT coalesce(ts_before, ts_after, 0), coalesce(ts_after, " + std::to_string(m_facts.endTs) +
+        sql = "SELECT coalesce(ts_before, ts_after, 0), coalesce(ts_after, " + std::to_string(facts(row.run).endTs) +
               ") FROM data_loss WHERE id = ?1";
     } else if (const char* dur = durationOf(row.table)) {
         sql = "SELECT ts, ts + " + std::string(dur) + " FROM " + row.table + " WHERE id = ?1";
     } else {
         return std::nullopt;
     }
-    db::Statement statement = m_db.prepare(sql);
+    db::Statement statement = database(row.run).prepare(sql);
     statement.bind(1, row.id);
     if (!statement.step())
         return std::nullopt;
@@ -174,7 +193,7 @@ std::vector<std::pair<QString, QString>> TraceSource::rowFields(const RowRef& ro
     std::vector<std::pair<QString, QString>> fields;
     if (!isEventTable(row.table))
         return fields;
-    db::Statement statement = m_db.prepare("SELECT * FROM " + row.table + " WHERE id = ?1");
+    db::Statement statement = database(row.run).prepare("SELECT * FROM " + row.table + " WHERE id = ?1");
     statement.bind(1, row.id);
     if (!statement.step())
         return fields;
@@ -183,7 +202,7 @@ std::vector<std::pair<QString, QString>> TraceSource::rowFields(const RowRef& ro
         const QString stored = statement.columnType(column) == db::ColumnType::Null
                                    ? QStringLiteral("NULL")
                                    : QString::fromStdString(statement.columnText(column));
-        fields.emplace_back(QString::fromStdString(name), formatColumn(m_facts, name, stored));
+        fields.emplace_back(QString::fromStdString(name), formatColumn(facts(row.run), name, stored));
     }
     return fields;
 }
@@ -203,7 +222,7 @@ std::optional<WriteBehind> TraceSource::writeBehind(const RowRef& row)
     } else {
         return std::nullopt;
     }
-    db::Statement statement = m_db.prepare(sql);
+    db::Statement statement = database(row.run).prepare(sql);
     statement.bind(1, row.id);
     if (!statement.step())
         return std::nullopt;
@@ -213,14 +232,14 @@ std::optional<WriteBehind> TraceSource::writeBehind(const RowRef& row)
     return WriteBehind{statement.columnInt(0), writer, relation};
 }
 
-std::vector<EvidenceRow> TraceSource::evidence(std::int64_t findingId)
+std::vector<EvidenceRow> TraceSource::evidence(std::int64_t findingId, int run)
 {
     std::vector<EvidenceRow> rows;
     db::Statement statement =
-        m_db.prepare("SELECT table_name, row_id, role FROM finding_evidence WHERE finding = ?1 ORDER BY id");
+        database(run).prepare("SELECT table_name, row_id, role FROM finding_evidence WHERE finding = ?1 ORDER BY id");
     statement.bind(1, findingId);
     while (statement.step()) {
-        EvidenceRow row{{statement.columnText(0), statement.columnInt(1)}, QString::fromStdString(statement.columnText(2)), {}};
+        EvidenceRow row{{statement.columnText(0), statement.columnInt(1), run}, QString::fromStdString(statement.columnText(2)), {}};
         rows.push_back(std::move(row));
     }
     for (EvidenceRow& row : rows)
@@ -232,7 +251,7 @@ std::vector<std::int64_t> TraceSource::findingsAbout(const RowRef& row)
 {
     std::vector<std::int64_t> findings;
     // No index on (table_name, row_id): the evidence table is small next to the events (a few rows per finding).
-    db::Statement statement = m_db.prepare(
+    db::Statement statement = database(row.run).prepare(
         "SELECT DISTINCT finding FROM finding_evidence WHERE table_name = ?1 AND row_id = ?2 ORDER BY finding LIMIT 100");
     statement.bind(1, row.table).bind(2, row.id);
     while (statement.step())

@@ -26,7 +26,7 @@ public:
         if (instants)
             query.dur = "0";
         m_catalog.groups.back().tracks.push_back(static_cast<int>(m_catalog.tracks.size()));
-        m_catalog.tracks.push_back({name, kind, entity, instants, std::move(query)});
+        m_catalog.tracks.push_back({name, kind, entity, 0, instants, std::move(query)});
     }
 
     // Drops groups that ended up without tracks (a VM without flushes, memory without windows).

@@ -8,6 +8,7 @@
 #include "vcm/gui/time_range.h"
 #include "vcm/gui/timeline_widget.h"
 #include "vcm/gui/trace_source.h"
+#include "vcm/gui/track_pairing.h"
 
 #include <QApplication>
 #include <QFile>
@@ -520,6 +521,56 @@ TEST(Sampler, TimelineOverAMillionRowsHoldsAtMostTwoSummariesPerColumn)
     EXPECT_EQ(model.rowId(999999), 1000000);
     timeline.setSource(nullptr);
     std::filesystem::remove(file);
+}
+
+// Issue 19, comparing two runs: tracks paired by entity. Groups match by name and keep the catalogue's order; in
+// a group, each of A's tracks is followed by B's of the same kind and name; what one run lacks keeps its place in
+// the other's order; B's tracks are run 1.
+TEST(TrackPairing, EachTrackOfAIsFollowedByBsOfTheSameNameAndWhatOneRunLacksKeepsItsPlace)
+{
+    const auto catalog = [](const std::vector<std::pair<QString, std::vector<std::pair<TrackKind, QString>>>>& groups) {
+        TrackCatalog c;
+        for (const auto& [name, tracks] : groups) {
+            c.groups.push_back({name, {}, name.startsWith(QStringLiteral("pages"))});
+            for (const auto& [kind, track] : tracks) {
+                c.groups.back().tracks.push_back(static_cast<int>(c.tracks.size()));
+                c.tracks.push_back({track, kind, static_cast<std::int64_t>(c.tracks.size()), 0, false, {}});
+            }
+        }
+        return c;
+    };
+    const TrackCatalog a = catalog({{"Trace", {{TrackKind::Findings, "findings: errors"}, {TrackKind::Findings, "findings: warnings"}}},
+                                    {"core 0", {{TrackKind::CoreVcpu, "vCPU"}}},
+                                    {"vCPU d1v0", {{TrackKind::VcpuSctlr, "SCTLR"}, {TrackKind::VcpuTraps, "traps"}}},
+                                    {"memory", {{TrackKind::StaleWindows, "stale 0x80005000"}}},
+                                    {"pages of 0x80000000 +2M", {{TrackKind::StaleWindows, "stale 0x80005000"}}}});
+    const TrackCatalog b = catalog({{"Trace", {{TrackKind::Findings, "findings: warnings"}}},
+                                    {"core 0", {{TrackKind::CoreVcpu, "vCPU"}, {TrackKind::CoreHypervisor, "hypervisor"}}},
+                                    {"VM d1", {{TrackKind::VmFlushes, "flushes"}}},
+                                    {"vCPU d1v0", {{TrackKind::VcpuSctlr, "SCTLR"}, {TrackKind::VcpuTvm, "TVM"},
+                                                   {TrackKind::VcpuTraps, "traps"}}}});
+    const TrackCatalog paired = pairTrackCatalogs(a, b);
+    std::vector<QString> shown;
+    for (const TrackGroup& group : paired.groups) {
+        shown.push_back(QStringLiteral("[%1%2]").arg(group.name, group.collapsed ? QStringLiteral(", collapsed") : QString()));
+        for (const int t : group.tracks) {
+            const TrackInfo& track = paired.tracks.at(static_cast<std::size_t>(t));
+            shown.push_back(runLetter(track.run) + QLatin1Char(' ') + track.name);
+        }
+    }
+    const std::vector<QString> expected = {
+        "[Trace]",     "A findings: errors", "A findings: warnings", "B findings: warnings",
+        "[core 0]",    "A vCPU",             "B vCPU",               "B hypervisor",
+        "[VM d1]",     "B flushes",
+        "[vCPU d1v0]", "A SCTLR",            "B SCTLR",              "B TVM",  "A traps", "B traps",
+        "[memory]",    "A stale 0x80005000",
+        "[pages of 0x80000000 +2M, collapsed]", "A stale 0x80005000"};
+    EXPECT_EQ(shown, expected);
+    ASSERT_EQ(paired.tracks.size(), a.tracks.size() + b.tracks.size());
+    // Each track keeps its own run's entity (here its index in its run's catalogue): B's hypervisor track is b's 2.
+    EXPECT_EQ(paired.tracks[5].name, QStringLiteral("hypervisor"));
+    EXPECT_EQ(paired.tracks[5].entity, 2);
+    EXPECT_EQ(paired.tracks[5].run, 1);
 }
 
 // Issue 19, problem 2: one colour, one meaning, and red only for what is wrong. Every colour an item of any

@@ -1,7 +1,7 @@
 // Level-of-detail sampling on a thread of its own, so that a timeline frame never waits for SQLite: a cold page
 // cache or a loaded host makes sampling slow, and Perfetto's answer is ours too: the frame draws what it has
 // (the previous results, placed by their times at the new range) and repaints as the new results arrive, track
-// by track. The thread has its own read-only connection to the database. Only the newest request matters: one
+// by track. The thread has its own read-only connection to each run's database. Only the newest request matters: one
 // still being sampled stops at its next track when a newer generation is requested.
 #pragma once
 
@@ -26,8 +26,9 @@ public:
     // Called on the sampler's thread, once per track sampled for a request still the newest.
     using Delivery = std::function<void(std::uint64_t generation, int track, std::vector<TrackItem> items)>;
 
-    // queries[i] is track i's query (TraceSource::tracks()).
-    BackgroundTrackSampler(std::filesystem::path file, std::vector<TrackQuery> queries, Delivery deliver);
+    // runFiles[r] is run r's database (TraceSource::file(r)); tracks[i] is track i (TraceSource::tracks()), sampled
+    // from its run's file.
+    BackgroundTrackSampler(std::vector<std::filesystem::path> runFiles, std::vector<TrackInfo> tracks, Delivery deliver);
     ~BackgroundTrackSampler(); // stops after the track being sampled and joins the thread
     BackgroundTrackSampler(const BackgroundTrackSampler&) = delete;
     BackgroundTrackSampler& operator=(const BackgroundTrackSampler&) = delete;
@@ -50,8 +51,8 @@ private:
 
     void run();
 
-    std::filesystem::path m_file;
-    std::vector<TrackQuery> m_queries;
+    std::vector<std::filesystem::path> m_runFiles;
+    std::vector<TrackInfo> m_tracks;
     Delivery m_deliver;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;

@@ -1,15 +1,15 @@
-// Comparing two runs in the window (vcm-gui A.db --compare B.db, File > Compare With...): run B's timeline under
-// run A's on one shared virtual-time axis (their visible ranges move together), the findings present in one run
-// only outlined on its timeline, and a Differences table (the analyzer's RunComparison, the same as
-// `vcm report A --compare B`): activating a row frames both timelines there and selects the finding.
+// Comparing two runs in the window (vcm-gui A.db --compare B.db, File > Compare With...). The window's TraceSource
+// opens both runs and pairs their tracks by entity on one timeline and one virtual-time axis (track_pairing.h):
+// each of A's tracks followed by B's, tagged A and B. This view is the Differences tab: the analyzer's
+// RunComparison (the same as `vcm report A --compare B`) as a table, and what differs drawn where it is on the
+// timeline (the findings and flushes of one run only, or of different lengths, outlined; the first divergence a
+// mark). Activating a row frames the difference and selects its finding.
 #pragma once
 
 #include "vcm/analyzer/run_comparison.h"
 #include "vcm/gui/trace_source.h"
 
 #include <QWidget>
-
-#include <memory>
 
 class QLabel;
 class QStandardItemModel;
@@ -22,28 +22,23 @@ class TimelineWidget;
 class CompareView : public QWidget {
     Q_OBJECT
 public:
-    // Opens run B (a trace database) beside `timelineA`, which shows `sourceA`. Throws db::DatabaseError.
-    CompareView(TraceSource& sourceA, TimelineWidget& timelineA, const QString& fileB, QWidget* parent = nullptr);
+    // `source` compares two runs (TraceSource::comparing()); `timeline` shows it. Neither is kept beyond the
+    // timeline: the window may re-read the source (a followed ingest) while the comparison stands.
+    CompareView(TraceSource& source, TimelineWidget& timeline, QWidget* parent = nullptr);
     ~CompareView() override;
 
-    TraceSource& sourceB() { return *m_sourceB; }
-    TimelineWidget* timelineB() const { return m_timelineB; }
-    // The Differences table, for the window's panels.
     QTableView* differencesView() const { return m_view; }
     const analyzer::RunComparison& comparison() const { return m_comparison; }
-    // Frames both timelines on the difference in row `row` of the table and selects its finding.
+    // Frames the difference in row `row` of the table on the timeline and selects its finding (A's when both
+    // runs have it).
     void activateDifference(int row);
 
 private:
-    TraceSource& m_sourceA;
-    TimelineWidget& m_timelineA;
-    std::unique_ptr<TraceSource> m_sourceB;
-    TimelineWidget* m_timelineB = nullptr;
+    TimelineWidget& m_timeline;
     QLabel* m_header = nullptr;
     QStandardItemModel* m_model = nullptr;
     QTableView* m_view = nullptr;
     analyzer::RunComparison m_comparison;
-    bool m_syncing = false;
 };
 
 } // namespace vcm::gui

@@ -59,10 +59,13 @@ public:
     static constexpr int followIntervalMs = 500;
     // Returns false (and shows why in the status bar) when the file is not a trace database.
     bool openDatabase(const QString& file);
-    // Compares the open run (A) with a second one (B: a database or trace directory): B's timeline below A's on
-    // one axis, a Differences tab (File > Compare With..., vcm-gui A --compare B). False (and why in the status
-    // bar) without a run open or when B cannot be read.
+    // Compares the open run (A) with a second one (B: a database or trace directory): their tracks paired on one
+    // timeline and one axis, each of A's followed by B's, and a Differences tab (File > Compare With...,
+    // vcm-gui A --compare B). False (and why in the status bar) without a run open or when B cannot be read; A
+    // stays as it was.
     bool compareWith(const QString& file);
+    // Back to run A alone (File > Stop Comparing); the view stays where it is.
+    void stopComparing();
     CompareView* compareView() const { return m_compare; }
     IngestJob* ingestJob() const { return m_ingest; }
 
@@ -109,9 +112,10 @@ private:
         Opened,   // another trace: the view starts over with the whole run
         Grown,    // the followed database re-read: the view stays (TimelineWidget::setGrownSource)
         GrownToHead, // the same, and the visible range moves to the newest time (View > Follow head)
+        Paired,   // the same run with a run to compare added or dropped: the view stays
     };
-    // Puts a new TraceSource of `file` in every widget (false, with the reason in the status bar, when it
-    // cannot be opened).
+    // Puts a new TraceSource of `file` (paired with m_comparedFile when comparing) in every widget (false, with the
+    // reason in the status bar, when it cannot be opened).
     bool installSource(const QString& file, SourceChange change);
     // The refresh timer's tick while following: opens the database once it has a run row, re-reads it after.
     void followTick();
@@ -124,6 +128,7 @@ private:
     DetailsPanel* m_details = nullptr;
     LegendPanel* m_legend = nullptr;
     CompareView* m_compare = nullptr;
+    QString m_comparedFile; // run B's database while comparing
     QSortFilterProxyModel* m_findingsProxy = nullptr;
     QLineEdit* m_findingsFilter = nullptr;
     QSplitter* m_split = nullptr;

@@ -29,6 +29,9 @@ struct Chrome {
     QColor lossHatch;
     QColor marker;
     QColor console;
+    // Comparing two runs: run B's rows are tinted, so that each pair (A's track over B's) reads as one.
+    QColor comparedLabelBackground;
+    QColor comparedBackground;
 };
 const Chrome& chrome(); // the current theme's
 Theme theme();

@@ -59,9 +59,8 @@ public:
     TraceSource* source() const { return m_source; }
 
     TimeRange visibleRange() const { return m_range; }
-    // The time axis the view may cover: the run's bounds, or (comparing two runs on one axis) bounds set here.
+    // The time axis the view may cover: the run's bounds (comparing two runs, up to the end of the longer one).
     TimeBounds axisBounds() const;
-    void setAxisBounds(std::optional<TimeBounds> bounds);
     // Clamped to the run; emits rangeChanged when it changes.
     void setVisibleRange(const TimeRange& range);
     void showWholeRun();
@@ -74,8 +73,9 @@ public:
     // The track's row in widget coordinates; empty when its group is collapsed or it is scrolled out of view.
     QRect trackRect(int track) const;
     int trackAt(const QPoint& position) const;
-    // The first track of that kind and entity, -1 when the trace has none.
-    int findTrack(TrackKind kind, std::int64_t entity = -1) const;
+    // The first track of that kind and entity (an id of that run) in run `run` (0: A, 1: the run compared with),
+    // -1 when there is none.
+    int findTrack(TrackKind kind, std::int64_t entity = -1, int run = 0) const;
     bool isGroupCollapsed(int group) const;
     // Scrolls the tracks vertically so that this track's group header is at the top.
     void scrollToTrack(int track);
@@ -141,7 +141,6 @@ protected:
     void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
-    std::optional<TimeBounds> m_axisBounds;
     void relayout();
     void invalidateItems();
     // The tracks whose rows are on screen, and the data-loss track (its hatching covers every track).

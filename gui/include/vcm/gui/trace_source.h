@@ -33,10 +33,12 @@ struct RunFacts {
     std::map<std::int64_t, QString> flushNames; // flush.id (the row) -> "flush 1 of d1" (its flush_id in its VM)
 };
 
-// A row of one of the event tables, named as finding_evidence names it.
+// A row of one of the event tables, named as finding_evidence names it, in run `run` (0: the run opened, 1: the
+// run compared with).
 struct RowRef {
     std::string table;
     std::int64_t id = 0;
+    int run = 0;
     bool operator==(const RowRef&) const = default;
 };
 
@@ -56,14 +58,21 @@ struct EvidenceRow {
 class TraceSource {
 public:
     // Opens (and if needed migrates) a trace database and builds the track catalogue. Throws db::DatabaseError.
-    explicit TraceSource(const std::filesystem::path& file);
+    // With `compared` (comparing two runs, issue 19), run B is opened too and the catalogue pairs the runs' tracks
+    // by entity: each of A's tracks followed by B's of the same name in the same group (track_pairing.h).
+    explicit TraceSource(const std::filesystem::path& file,
+                         const std::optional<std::filesystem::path>& compared = std::nullopt);
     ~TraceSource();
     TraceSource(const TraceSource&) = delete;
     TraceSource& operator=(const TraceSource&) = delete;
 
-    const std::filesystem::path& file() const { return m_file; }
-    const RunFacts& facts() const { return m_facts; }
-    TimeBounds bounds() const { return {0, static_cast<double>(m_facts.endTs)}; }
+    // Run 0 is the run opened (A); run 1, when comparing, the run compared with (B).
+    bool comparing() const { return m_runs.size() > 1; }
+    const std::filesystem::path& file(int run = 0) const { return this->run(run).file; }
+    const RunFacts& facts(int run = 0) const { return this->run(run).facts; }
+    db::Database& database(int run = 0) { return this->run(run).db; }
+    // The time axis: [0, the end of the longer run].
+    TimeBounds bounds() const;
     const std::vector<TrackInfo>& tracks() const { return m_tracks; }
     const std::vector<TrackGroup>& groups() const { return m_groups; }
 
@@ -80,8 +89,9 @@ public:
     std::optional<std::pair<std::int64_t, std::int64_t>> rowTime(const RowRef& row);
     // Every column of the row, as (name, text).
     std::vector<std::pair<QString, QString>> rowFields(const RowRef& row);
-    std::vector<EvidenceRow> evidence(std::int64_t findingId);
-    // Findings whose evidence names this row.
+    // The evidence of run `run`'s finding; its rows are of that run.
+    std::vector<EvidenceRow> evidence(std::int64_t findingId, int run = 0);
+    // Findings (of the row's run) whose evidence names this row.
     std::vector<std::int64_t> findingsAbout(const RowRef& row);
     // For a stale_read or clobber row whose trace recorded it; nullopt otherwise.
     std::optional<WriteBehind> writeBehind(const RowRef& row);
@@ -90,15 +100,18 @@ public:
     static const std::vector<std::string>& eventTables();
     static bool isEventTable(const std::string& table);
 
-    db::Database& database() { return m_db; }
-
 private:
+    struct Run {
+        std::filesystem::path file;
+        db::Database db;
+        RunFacts facts;
+    };
     struct TrackStatements;
     TrackStatements& statements(int track);
+    const Run& run(int index) const { return *m_runs.at(static_cast<std::size_t>(index)); }
+    Run& run(int index) { return *m_runs.at(static_cast<std::size_t>(index)); }
 
-    std::filesystem::path m_file;
-    db::Database m_db;
-    RunFacts m_facts;
+    std::vector<std::unique_ptr<Run>> m_runs;
     std::vector<TrackInfo> m_tracks;
     std::vector<TrackGroup> m_groups;
     std::vector<std::unique_ptr<TrackStatements>> m_statements;

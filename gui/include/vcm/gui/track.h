@@ -56,10 +56,17 @@ struct TrackQuery {
 struct TrackInfo {
     QString name;
     TrackKind kind = TrackKind::Findings;
-    std::int64_t entity = -1;   // core, VM, vCPU id or page; -1 for trace-wide tracks
+    std::int64_t entity = -1;   // core, VM, vCPU id or page (of the track's run); -1 for trace-wide tracks
+    int run = 0;                // whose rows: 0 the run opened (A), 1 the run compared with (B)
     bool instants = false;      // rows have no duration (drawn as ticks)
     TrackQuery query;
 };
+
+// "A" or "B": how the window names a run when two are compared.
+inline QString runLetter(int run)
+{
+    return run == 0 ? QStringLiteral("A") : QStringLiteral("B");
+}
 
 struct TrackGroup {
     QString name;

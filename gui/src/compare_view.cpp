@@ -52,7 +52,7 @@ QString timeText(const std::optional<std::int64_t>& ns)
 } // namespace
 
 CompareView::CompareView(TraceSource& source, TimelineWidget& timeline, QWidget* parent)
-    : QWidget(parent), m_timeline(timeline)
+    : QWidget(parent), m_timeline(&timeline)
 {
     setObjectName(QStringLiteral("compare"));
     m_comparison = analyzer::compareRuns(source.database(0), source.database(1), source.file(0).string(),
@@ -81,17 +81,19 @@ CompareView::CompareView(TraceSource& source, TimelineWidget& timeline, QWidget*
                 different.push_back({"flush", *row, run});
         }
     }
-    m_timeline.setHighlightedRows(std::move(different));
+    timeline.setHighlightedRows(std::move(different));
     if (const std::optional<analyzer::Divergence>& d = m_comparison.divergence) {
         if (d->tsA && d->tsB && *d->tsA == *d->tsB) {
-            m_timeline.renameMark(m_timeline.addMarkAt(static_cast<double>(*d->tsA)), tr("runs diverge"));
+            m_marks.push_back({static_cast<double>(*d->tsA), tr("runs diverge")});
         } else {
             if (d->tsA)
-                m_timeline.renameMark(m_timeline.addMarkAt(static_cast<double>(*d->tsA)), tr("A diverges"));
+                m_marks.push_back({static_cast<double>(*d->tsA), tr("A diverges")});
             if (d->tsB)
-                m_timeline.renameMark(m_timeline.addMarkAt(static_cast<double>(*d->tsB)), tr("B diverges"));
+                m_marks.push_back({static_cast<double>(*d->tsB), tr("B diverges")});
         }
     }
+    for (const TimelineMark& mark : m_marks)
+        timeline.renameMark(timeline.addMarkAt(mark.time), mark.name);
 
     m_model = new QStandardItemModel(this);
     m_model->setHorizontalHeaderLabels(
@@ -141,11 +143,24 @@ CompareView::CompareView(TraceSource& source, TimelineWidget& timeline, QWidget*
     layout->addWidget(m_view, 1);
 }
 
-CompareView::~CompareView() = default;
+CompareView::~CompareView()
+{
+    if (!m_timeline)
+        return;
+    m_timeline->setHighlightedRows({});
+    for (const TimelineMark& made : m_marks) {
+        const auto& marks = m_timeline->marks();
+        const auto found = std::find_if(marks.begin(), marks.end(), [&](const TimelineMark& mark) {
+            return mark.time == made.time && mark.name == made.name;
+        });
+        if (found != marks.end())
+            m_timeline->removeMark(static_cast<std::size_t>(found - marks.begin()));
+    }
+}
 
 void CompareView::activateDifference(int row)
 {
-    if (row < 0)
+    if (row < 0 || !m_timeline)
         return;
     const auto findingRows = static_cast<int>(m_comparison.findings.size());
     std::optional<std::int64_t> tsA, tsB;
@@ -154,9 +169,9 @@ void CompareView::activateDifference(int row)
         tsA = d.tsA;
         tsB = d.tsB;
         if (d.idA)
-            m_timeline.setSelection(TimelineSelection{{"finding", *d.idA, 0}, *d.tsA, *d.tsA, -1});
+            m_timeline->setSelection(TimelineSelection{{"finding", *d.idA, 0}, *d.tsA, *d.tsA, -1});
         else if (d.idB)
-            m_timeline.setSelection(TimelineSelection{{"finding", *d.idB, 1}, *d.tsB, *d.tsB, -1});
+            m_timeline->setSelection(TimelineSelection{{"finding", *d.idB, 1}, *d.tsB, *d.tsB, -1});
     } else if (row - findingRows < static_cast<int>(m_comparison.flushes.size())) {
         const analyzer::FlushDifference& f = m_comparison.flushes[static_cast<std::size_t>(row - findingRows)];
         tsA = f.tsA;
@@ -167,7 +182,7 @@ void CompareView::activateDifference(int row)
     const double start = static_cast<double>(std::min(tsA.value_or(*tsB), tsB.value_or(*tsA)));
     const double end = static_cast<double>(std::max(tsA.value_or(*tsB), tsB.value_or(*tsA)));
     const double margin = std::max((end - start) * 0.2, 20'000.0);
-    m_timeline.setVisibleRange({start - margin, end + margin});
+    m_timeline->setVisibleRange({start - margin, end + margin});
 }
 
 } // namespace vcm::gui

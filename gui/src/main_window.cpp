@@ -386,9 +386,8 @@ bool MainWindow::compareWith(const QString& file)
         m_comparedFile = previous;
         return false;
     }
-    delete m_compare;
+    delete m_compare; // takes its outlines and marks off the timeline
     m_compare = nullptr;
-    m_timeline->setHighlightedRows({});
     try {
         m_compare = new CompareView(*m_source, *m_timeline, this);
     } catch (const std::exception& error) {
@@ -407,10 +406,9 @@ void MainWindow::stopComparing()
 {
     if (m_comparedFile.isEmpty() || !m_source)
         return;
-    delete m_compare;
+    delete m_compare; // takes its outlines and marks off the timeline
     m_compare = nullptr;
     m_comparedFile.clear();
-    m_timeline->setHighlightedRows({});
     installSource(QString::fromStdString(m_source->file(0).string()), SourceChange::Paired);
 }
 

@@ -144,9 +144,17 @@ TEST(Compare, NativeAgainstXenShowsTheStaleReadFindingsOnlyInA)
     ASSERT_TRUE(timeline.selection().has_value());
     EXPECT_EQ(timeline.selection()->row, (RowRef{"finding", *d.idA, 0}));
 
-    // Stop comparing: A alone again, its view kept.
+    // Compared again: the earlier comparison's marks and outlines are replaced, not doubled.
+    const std::size_t markCount = timeline.marks().size();
+    const std::size_t outlined = timeline.highlightedRows().size();
+    ASSERT_TRUE(window.compareWith(QString::fromStdString(tracedDatabase("seed004-bootloader-setway", "xen").string())));
+    EXPECT_EQ(timeline.marks().size(), markCount);
+    EXPECT_EQ(timeline.highlightedRows().size(), outlined);
+
+    // Stop comparing: A alone again, its view kept, the comparison's marks and outlines gone.
     const TimeRange kept = timeline.visibleRange();
     window.stopComparing();
+    EXPECT_TRUE(timeline.marks().empty());
     EXPECT_EQ(window.compareView(), nullptr);
     EXPECT_FALSE(window.source()->comparing());
     EXPECT_TRUE(std::none_of(window.source()->tracks().begin(), window.source()->tracks().end(),

@@ -7,9 +7,13 @@
 #pragma once
 
 #include "vcm/analyzer/run_comparison.h"
+#include "vcm/gui/timeline_marks.h"
 #include "vcm/gui/trace_source.h"
 
+#include <QPointer>
 #include <QWidget>
+
+#include <vector>
 
 class QLabel;
 class QStandardItemModel;
@@ -22,9 +26,11 @@ class TimelineWidget;
 class CompareView : public QWidget {
     Q_OBJECT
 public:
-    // `source` compares two runs (TraceSource::comparing()); `timeline` shows it. Neither is kept beyond the
-    // timeline: the window may re-read the source (a followed ingest) while the comparison stands.
+    // `source` compares two runs (TraceSource::comparing()); `timeline` shows it. The source is not kept: the
+    // window may re-read it (a followed ingest) while the comparison stands.
     CompareView(TraceSource& source, TimelineWidget& timeline, QWidget* parent = nullptr);
+    // Takes what it drew off the timeline (the outlines and its divergence marks, unless renamed), so that a
+    // comparison with another run, or none, does not show this one's.
     ~CompareView() override;
 
     QTableView* differencesView() const { return m_view; }
@@ -34,7 +40,8 @@ public:
     void activateDifference(int row);
 
 private:
-    TimelineWidget& m_timeline;
+    QPointer<TimelineWidget> m_timeline; // the window's, which may go first when the window closes
+    std::vector<TimelineMark> m_marks;   // the divergence marks it made
     QLabel* m_header = nullptr;
     QStandardItemModel* m_model = nullptr;
     QTableView* m_view = nullptr;

@@ -58,6 +58,7 @@ CompareView::CompareView(TraceSource& source, TimelineWidget& timeline, QWidget*
     m_comparison = analyzer::compareRuns(source.database(0), source.database(1), source.file(0).string(),
                                          source.file(1).string());
     m_header = new QLabel(this);
+    m_header->setWordWrap(true); // its width is the tab's, not the runs' names'
     m_header->setText(tr("<b>A</b>: %1 &nbsp; <b>B</b>: %2 &nbsp; %3 findings only in A, %4 only in B")
                           .arg(runText(m_comparison.a).toHtmlEscaped(), runText(m_comparison.b).toHtmlEscaped())
                           .arg(m_comparison.count(analyzer::Presence::OnlyA))

@@ -1,7 +1,5 @@
 #include "vcm/gui/main_window.h"
 
-#include "vcm/gui/marks_panel.h"
-
 #include "vcm/gui/compare_view.h"
 #include "vcm/gui/legend_panel.h"
 #include "vcm/gui/marks_panel.h"
@@ -54,6 +52,7 @@ namespace {
 
 constexpr int kRecentFiles = 8;
 constexpr double kFindingMargin = 0.05; // a finding's range is framed with 5% of its width on each side
+constexpr int kLegendMinimumWidth = 250;
 
 QSettings settings()
 {
@@ -131,6 +130,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_legend = new LegendPanel(this);
     m_legendDock = new QDockWidget(tr("Legend"), this);
     m_legendDock->setObjectName(QStringLiteral("legendDock"));
+    // Wide enough that a meaning fits on a line or two: a wide Differences table would otherwise squeeze it to a
+    // word a line, and cut its end off the bottom.
+    m_legend->setMinimumWidth(kLegendMinimumWidth);
     m_legendDock->setWidget(m_legend);
     m_legendDock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
     addDockWidget(Qt::RightDockWidgetArea, m_legendDock);

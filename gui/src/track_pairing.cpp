@@ -8,11 +8,12 @@ namespace vcm::gui {
 namespace {
 
 // Merges two sequences that each keep a meaningful order (the catalogue's: trace, cores, VMs, vCPUs, memory;
-// within a group, its tracks' fixed order), emitting matching elements side by side, A's first. An element of B
-// without a match in the rest of A is emitted before A's next one; of A without a match, before B's next one.
-template <typename T, typename Emit>
+// within a group, its tracks' fixed order, errors before warnings before info), emitting matching elements side
+// by side, A's first. An element of one run without a match in the rest of the other is emitted in its place,
+// A's before B's, so that what A lacks does not push A's own elements down.
+template <typename T, typename Pair>
 void mergePaired(const std::vector<T>& a, const std::vector<T>& b, const std::function<bool(const T&, const T&)>& same,
-                 Emit pair)
+                 Pair pair)
 {
     std::size_t i = 0;
     std::size_t j = 0;
@@ -21,13 +22,14 @@ void mergePaired(const std::vector<T>& a, const std::vector<T>& b, const std::fu
                            [&](const T& other) { return same(element, other); });
     };
     while (i < a.size() || j < b.size()) {
-        if (i < a.size() && j < b.size() && same(a[i], b[j])) {
+        if (i < a.size() && j < b.size() && same(a[i], b[j]))
             pair(&a[i++], &b[j++]);
-        } else if (j < b.size() && (i == a.size() || !inRest(b[j], a, i))) {
-            pair(nullptr, &b[j++]);
-        } else {
+        else if (i < a.size() && (j == b.size() || !inRest(a[i], b, j)))
             pair(&a[i++], nullptr);
-        }
+        else if (j < b.size() && (i == a.size() || !inRest(b[j], a, i)))
+            pair(nullptr, &b[j++]);
+        else // the two runs order these two differently: A's order wins
+            pair(&a[i++], nullptr);
     }
 }
 

@@ -544,7 +544,7 @@ TEST(TrackPairing, EachTrackOfAIsFollowedByBsOfTheSameNameAndWhatOneRunLacksKeep
                                     {"vCPU d1v0", {{TrackKind::VcpuSctlr, "SCTLR"}, {TrackKind::VcpuTraps, "traps"}}},
                                     {"memory", {{TrackKind::StaleWindows, "stale 0x80005000"}}},
                                     {"pages of 0x80000000 +2M", {{TrackKind::StaleWindows, "stale 0x80005000"}}}});
-    const TrackCatalog b = catalog({{"Trace", {{TrackKind::Findings, "findings: warnings"}}},
+    const TrackCatalog b = catalog({{"Trace", {{TrackKind::Findings, "findings: warnings"}, {TrackKind::Findings, "findings: info"}}},
                                     {"core 0", {{TrackKind::CoreVcpu, "vCPU"}, {TrackKind::CoreHypervisor, "hypervisor"}}},
                                     {"VM d1", {{TrackKind::VmFlushes, "flushes"}}},
                                     {"vCPU d1v0", {{TrackKind::VcpuSctlr, "SCTLR"}, {TrackKind::VcpuTvm, "TVM"},
@@ -559,7 +559,7 @@ TEST(TrackPairing, EachTrackOfAIsFollowedByBsOfTheSameNameAndWhatOneRunLacksKeep
         }
     }
     const std::vector<QString> expected = {
-        "[Trace]",     "A findings: errors", "A findings: warnings", "B findings: warnings",
+        "[Trace]",     "A findings: errors", "A findings: warnings", "B findings: warnings", "B findings: info",
         "[core 0]",    "A vCPU",             "B vCPU",               "B hypervisor",
         "[VM d1]",     "B flushes",
         "[vCPU d1v0]", "A SCTLR",            "B SCTLR",              "B TVM",  "A traps", "B traps",
@@ -567,10 +567,10 @@ TEST(TrackPairing, EachTrackOfAIsFollowedByBsOfTheSameNameAndWhatOneRunLacksKeep
         "[pages of 0x80000000 +2M, collapsed]", "A stale 0x80005000"};
     EXPECT_EQ(shown, expected);
     ASSERT_EQ(paired.tracks.size(), a.tracks.size() + b.tracks.size());
-    // Each track keeps its own run's entity (here its index in its run's catalogue): B's hypervisor track is b's 2.
-    EXPECT_EQ(paired.tracks[5].name, QStringLiteral("hypervisor"));
-    EXPECT_EQ(paired.tracks[5].entity, 2);
-    EXPECT_EQ(paired.tracks[5].run, 1);
+    // Each track keeps its own run's entity (here its index in its run's catalogue): B's hypervisor track is b's 3.
+    EXPECT_EQ(paired.tracks[6].name, QStringLiteral("hypervisor"));
+    EXPECT_EQ(paired.tracks[6].entity, 3);
+    EXPECT_EQ(paired.tracks[6].run, 1);
 }
 
 // Issue 19, problem 2: one colour, one meaning, and red only for what is wrong. Every colour an item of any

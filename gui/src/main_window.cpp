@@ -458,6 +458,10 @@ bool MainWindow::installSource(const QString& file, SourceChange change)
         m_area->showArea(nullptr, std::nullopt);
     }
     m_findingsView->resizeColumnsToContents();
+    // Comparing, the timeline shows both runs but these tabs list run A's rows: their titles say so.
+    const QString ofRun = m_source->comparing() ? tr(" (A)") : QString();
+    m_tabs->setTabText(m_tabs->indexOf(m_findingsView->parentWidget()), tr("Findings") + ofRun);
+    m_tabs->setTabText(m_tabs->indexOf(m_events), tr("Events") + ofRun);
     const double newest = m_source->bounds().end;
     if (change == SourceChange::GrownToHead && newest > previousEnd) {
         // Follow head: the end moves to the newest time; a view of the whole run stays whole, a zoomed one

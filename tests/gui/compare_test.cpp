@@ -9,6 +9,7 @@
 #include "vcm/gui/timeline_widget.h"
 
 #include <QAbstractItemModel>
+#include <QTabWidget>
 #include <QTableView>
 #include <QImage>
 
@@ -54,6 +55,12 @@ TEST(Compare, NativeAgainstXenShowsTheStaleReadFindingsOnlyInA)
     EXPECT_EQ(staleOnlyInA, 8);
     EXPECT_EQ(onlyInB, 0) << "no finding only in B";
     EXPECT_EQ(flushesOnlyInB, 2) << "xen flushed twice (set/way, caches off), native never";
+
+    // The Findings and Events tabs list A's rows, and say so while B is on the timeline too.
+    auto* panels = window.findChild<QTabWidget*>(QStringLiteral("panels"));
+    ASSERT_NE(panels, nullptr);
+    EXPECT_EQ(panels->tabText(0), QStringLiteral("Findings (A)"));
+    EXPECT_EQ(panels->tabText(1), QStringLiteral("Events (A)"));
 
     // One timeline, the tracks paired: every track of B directly under A's of the same name in the same group,
     // where A has one. Both runs have a core 0 running d1v0 and its SCTLR, so those pairs exist.
@@ -155,6 +162,7 @@ TEST(Compare, NativeAgainstXenShowsTheStaleReadFindingsOnlyInA)
     const TimeRange kept = timeline.visibleRange();
     window.stopComparing();
     EXPECT_TRUE(timeline.marks().empty());
+    EXPECT_EQ(panels->tabText(0), QStringLiteral("Findings"));
     EXPECT_EQ(window.compareView(), nullptr);
     EXPECT_FALSE(window.source()->comparing());
     EXPECT_TRUE(std::none_of(window.source()->tracks().begin(), window.source()->tracks().end(),

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
 
 namespace vcm::gui {
 
@@ -33,6 +35,68 @@ void mergePaired(const std::vector<T>& a, const std::vector<T>& b, const std::fu
     }
 }
 
+// VMs and vCPUs are named by each run itself (d1v0 here, vmmv0 in real KVM under kvmtool), cores and memory by the
+// machine: only the former may pair under different names.
+enum class Section { NamedByTheMachine, Vm, Vcpu };
+
+Section sectionOf(const TrackCatalog& catalog, const TrackGroup& group)
+{
+    if (group.tracks.empty())
+        return Section::NamedByTheMachine;
+    switch (catalog.tracks.at(static_cast<std::size_t>(group.tracks.front())).kind) {
+    case TrackKind::VmFlushes:
+    case TrackKind::VmSegments:
+        return Section::Vm;
+    case TrackKind::VcpuWaiting:
+    case TrackKind::VcpuSctlr:
+    case TrackKind::VcpuTvm:
+    case TrackKind::VcpuTraps:
+    case TrackKind::VcpuMarkers:
+    case TrackKind::VcpuConsole:
+        return Section::Vcpu;
+    default:
+        return Section::NamedByTheMachine;
+    }
+}
+
+// Which of B's groups each of A's pairs with: the one of the same name; else, for a VM or a vCPU, the next of B's of
+// that section that has no partner either, in order (the first VM with the first VM, its first vCPU with the
+// first vCPU).
+std::map<const TrackGroup*, const TrackGroup*> groupPartners(const TrackCatalog& a, const TrackCatalog& b)
+{
+    std::map<const TrackGroup*, const TrackGroup*> partners;
+    std::set<const TrackGroup*> taken;
+    for (const TrackGroup& groupA : a.groups) {
+        const auto same = std::find_if(b.groups.begin(), b.groups.end(),
+                                       [&](const TrackGroup& groupB) { return groupB.name == groupA.name; });
+        if (same != b.groups.end() && taken.insert(&*same).second)
+            partners.emplace(&groupA, &*same);
+    }
+    for (const Section section : {Section::Vm, Section::Vcpu}) {
+        std::vector<const TrackGroup*> left;
+        for (const TrackGroup& groupB : b.groups)
+            if (!taken.contains(&groupB) && sectionOf(b, groupB) == section)
+                left.push_back(&groupB);
+        auto next = left.begin();
+        for (const TrackGroup& groupA : a.groups) {
+            if (next == left.end())
+                break;
+            if (!partners.contains(&groupA) && sectionOf(a, groupA) == section)
+                partners.emplace(&groupA, *next++);
+        }
+    }
+    return partners;
+}
+
+// "vCPU d1v0 / vmmv0": a pair whose runs name the entity differently shows both names.
+QString pairName(const TrackGroup* groupA, const TrackGroup* groupB)
+{
+    if (groupA == nullptr || groupB == nullptr || groupA->name == groupB->name)
+        return groupA ? groupA->name : groupB->name;
+    const qsizetype space = groupB->name.indexOf(QLatin1Char(' '));
+    return groupA->name + QStringLiteral(" / ") + (space < 0 ? groupB->name : groupB->name.mid(space + 1));
+}
+
 } // namespace
 
 TrackCatalog pairTrackCatalogs(const TrackCatalog& a, const TrackCatalog& b)
@@ -43,13 +107,14 @@ TrackCatalog pairTrackCatalogs(const TrackCatalog& a, const TrackCatalog& b)
         paired.tracks.push_back(track);
         paired.tracks.back().run = run;
     };
-    const std::function<bool(const TrackGroup&, const TrackGroup&)> sameGroup = [](const TrackGroup& x,
+    const std::map<const TrackGroup*, const TrackGroup*> partners = groupPartners(a, b);
+    const std::function<bool(const TrackGroup&, const TrackGroup&)> sameGroup = [&](const TrackGroup& x,
                                                                                  const TrackGroup& y) {
-        return x.name == y.name;
+        const auto partner = partners.find(&x);
+        return partner != partners.end() && partner->second == &y;
     };
     mergePaired(a.groups, b.groups, sameGroup, [&](const TrackGroup* groupA, const TrackGroup* groupB) {
-        const TrackGroup& named = groupA ? *groupA : *groupB;
-        paired.groups.push_back({named.name, {}, (groupA && groupA->collapsed) || (groupB && groupB->collapsed)});
+        paired.groups.push_back({pairName(groupA, groupB), {}, (groupA && groupA->collapsed) || (groupB && groupB->collapsed)});
         // Tracks are compared within the group through their infos, so that a track's kind and name pair it.
         std::vector<const TrackInfo*> tracksA, tracksB;
         if (groupA)

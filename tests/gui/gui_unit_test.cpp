@@ -573,6 +573,34 @@ TEST(TrackPairing, EachTrackOfAIsFollowedByBsOfTheSameNameAndWhatOneRunLacksKeep
     EXPECT_EQ(paired.tracks[6].run, 1);
 }
 
+// Against real KVM the runs name their VMs and vCPUs differently (d1, d1v0 here; vmm, vmmv0 under kvmtool): those
+// pair by their order and show both names. Cores are the machine's: core 1 and core 2 never pair.
+TEST(TrackPairing, VmsAndVcpusNamedDifferentlyPairInOrderButCoresDoNot)
+{
+    const auto catalog = [](const std::vector<std::pair<QString, TrackKind>>& groups) {
+        TrackCatalog c;
+        for (const auto& [name, kind] : groups) {
+            c.groups.push_back({name, {static_cast<int>(c.tracks.size())}, false});
+            c.tracks.push_back({QStringLiteral("t"), kind, static_cast<std::int64_t>(c.tracks.size()), 0, false, {}});
+        }
+        return c;
+    };
+    const TrackCatalog a = catalog({{"core 1", TrackKind::CoreVcpu}, {"VM d1", TrackKind::VmFlushes},
+                                    {"vCPU d1v0", TrackKind::VcpuSctlr}, {"vCPU d1v1", TrackKind::VcpuSctlr}});
+    const TrackCatalog b = catalog({{"core 2", TrackKind::CoreVcpu}, {"VM vmm", TrackKind::VmFlushes},
+                                    {"vCPU vmmv0", TrackKind::VcpuSctlr}});
+    const TrackCatalog paired = pairTrackCatalogs(a, b);
+    std::vector<QString> shown;
+    for (const TrackGroup& group : paired.groups) {
+        QString runs;
+        for (const int t : group.tracks)
+            runs += runLetter(paired.tracks.at(static_cast<std::size_t>(t)).run);
+        shown.push_back(group.name + QStringLiteral(": ") + runs);
+    }
+    EXPECT_EQ(shown, (std::vector<QString>{"core 1: A", "core 2: B", "VM d1 / vmm: AB", "vCPU d1v0 / vmmv0: AB",
+                                           "vCPU d1v1: A"}));
+}
+
 // Issue 19, problem 2: one colour, one meaning, and red only for what is wrong. Every colour an item of any
 // track can take is in the legend (vCPU hues by their first); two entries share a colour only when both mean
 // "wrong" or both a warning, and are otherwise far apart; no entry that is not wrong is red.

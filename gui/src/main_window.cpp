@@ -119,7 +119,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     bottom->setStretchFactor(1, 1);
     bottom->setSizes({1000, 1000});
     auto* split = new QSplitter(Qt::Vertical, this);
-    m_split = split;
     split->addWidget(m_timeline);
     split->addWidget(bottom);
     split->setStretchFactor(0, 3);

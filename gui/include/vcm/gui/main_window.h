@@ -17,7 +17,6 @@ class QProgressBar;
 class QTimer;
 class QTableView;
 class QDockWidget;
-class QSplitter;
 class QTabWidget;
 class QSortFilterProxyModel;
 class QLineEdit;
@@ -131,7 +130,6 @@ private:
     QString m_comparedFile; // run B's database while comparing
     QSortFilterProxyModel* m_findingsProxy = nullptr;
     QLineEdit* m_findingsFilter = nullptr;
-    QSplitter* m_split = nullptr;
     QTabWidget* m_tabs = nullptr;
     QDockWidget* m_legendDock = nullptr;
     EventTablePanel* m_events = nullptr;

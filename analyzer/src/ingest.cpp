@@ -58,7 +58,10 @@ db::Database createInPlace(const std::filesystem::path& output)
     db::Database database(output, db::Database::Mode::Create);
     // WAL: readers see the last commit while the writer goes on, and never block it. synchronous NORMAL: a
     // commit costs no fsync (a power cut may lose the last commits, which a re-ingest would redo anyway).
-    database.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+    // Until the switch, the file is in rollback mode: a follower that opened it the moment it appeared holds a
+    // shared lock, and the switch (which needs the file alone) would fail at once with "database is locked"
+    // (seen in CI). A busy timeout lets it wait for that reader's query to end.
+    database.exec("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
     return database;
 }
 
